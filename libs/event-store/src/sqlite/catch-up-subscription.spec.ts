@@ -1,0 +1,82 @@
+import type { RecordedEvent } from '../event-store.port';
+import { CatchUpSubscription, type GlobalLogSource } from './catch-up-subscription';
+
+/** An in-memory log: the subscription only needs "events after a position" and "the head". */
+class ArrayLog implements GlobalLogSource {
+  readonly events: RecordedEvent[] = [];
+  reads = 0;
+  append(count: number): void {
+    for (let i = 0; i < count; i += 1) {
+      const position = this.events.length + 1;
+      this.events.push({ id: `e${position}`, type: 'T', stream: 's', revision: position - 1, position, data: null });
+    }
+  }
+  readAfter(afterPosition: number, maxCount: number): RecordedEvent[] {
+    this.reads += 1;
+    return this.events.filter((e) => e.position > afterPosition).slice(0, maxCount);
+  }
+  headPosition(): number {
+    return this.events.length;
+  }
+}
+
+const turns = async (count: number) => {
+  for (let i = 0; i < count; i += 1) await new Promise((resolve) => setImmediate(resolve));
+};
+
+describe('CatchUpSubscription', () => {
+  it('does not call the handler synchronously from its constructor', () => {
+    const log = new ArrayLog();
+    log.append(1);
+    const seen: number[] = [];
+    const subscription = new CatchUpSubscription(log, (e) => void seen.push(e.position), { fromPosition: 0, pageSize: 10, onError: () => undefined });
+    expect(seen).toEqual([]);
+    return subscription.close();
+  });
+
+  it('sleeps when caught up and reads again only when told of a commit', async () => {
+    const log = new ArrayLog();
+    log.append(3);
+    const seen: number[] = [];
+    const subscription = new CatchUpSubscription(log, (e) => void seen.push(e.position), { fromPosition: 0, pageSize: 2, onError: () => undefined });
+    await subscription.caughtUp;
+    await turns(5);
+    const readsWhenIdle = log.reads;
+    await turns(5);
+    expect(log.reads).toBe(readsWhenIdle);
+
+    log.append(2);
+    subscription.notifyCommitted();
+    await turns(5);
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(subscription.checkpoint).toBe(5);
+    await subscription.close();
+    await subscription.stopped;
+  });
+
+  it('rejects caughtUp if closed before catching up', async () => {
+    const log = new ArrayLog();
+    log.append(5);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const subscription = new CatchUpSubscription(log, () => held, { fromPosition: 0, pageSize: 10, onError: () => undefined });
+    await turns(2);
+    await subscription.close();
+    release();
+    await expect(subscription.caughtUp).rejects.toThrow(/closed before it caught up/);
+    await subscription.stopped;
+    expect(subscription.checkpoint).toBe(1);
+  });
+
+  it('stops and reports when reading the log fails', async () => {
+    const log = new ArrayLog();
+    log.readAfter = () => {
+      throw new Error('database is closed');
+    };
+    const reported: unknown[] = [];
+    const subscription = new CatchUpSubscription(log, () => undefined, { fromPosition: 0, pageSize: 10, onError: (e) => reported.push(e) });
+    await subscription.stopped;
+    expect(reported).toEqual([new Error('database is closed')]);
+    expect(subscription.error).toEqual(new Error('database is closed'));
+  });
+});

@@ -1,0 +1,139 @@
+import type { EventHandler, RecordedEvent, Subscription } from '../event-store.port';
+
+/** Where a subscription pulls events from: the committed global log. */
+export interface GlobalLogSource {
+  /** Committed events with position > afterPosition, in position order, at most maxCount. */
+  readAfter(afterPosition: number, maxCount: number): RecordedEvent[];
+  /** Position of the last committed event, 0 if the log is empty. */
+  headPosition(): number;
+}
+
+export type SubscriptionErrorHandler = (error: unknown, event: RecordedEvent | undefined) => void;
+
+export interface CatchUpSubscriptionOptions {
+  fromPosition: number;
+  pageSize: number;
+  /** Told when the handler throws (the subscription then stops before that event) or a read fails. */
+  onError: SubscriptionErrorHandler;
+}
+
+/**
+ * A pull-based catch-up subscription. It always reads "position > last delivered" from the
+ * committed log, both while catching up and live (a commit only wakes it), so an event committed
+ * during catch-up is delivered exactly once and in order, whatever the timing.
+ * A handler error stops this subscription (its checkpoint stays before the failing event, nothing
+ * is skipped) and is reported to onError; other subscriptions are unaffected.
+ */
+export class CatchUpSubscription implements Subscription {
+  readonly caughtUp: Promise<void>;
+  /** Resolves when delivery has stopped: closed, handler failed, or the log became unreadable. */
+  readonly stopped: Promise<void>;
+  private lastDelivered: number;
+  private readonly caughtUpTarget: number;
+  private isCaughtUp = false;
+  private closed = false;
+  private wakePending = false;
+  private wakeUp: (() => void) | null = null;
+  private settleCaughtUp!: { resolve: () => void; reject: (error: unknown) => void };
+  private failure: unknown;
+
+  constructor(
+    private readonly source: GlobalLogSource,
+    private readonly handler: EventHandler,
+    private readonly options: CatchUpSubscriptionOptions,
+  ) {
+    this.lastDelivered = options.fromPosition;
+    this.caughtUpTarget = source.headPosition();
+    this.caughtUp = new Promise<void>((resolve, reject) => {
+      this.settleCaughtUp = { resolve, reject };
+    });
+    this.caughtUp.catch(() => undefined); // a caller that never awaits caughtUp gets no unhandled rejection
+    this.stopped = this.deliver();
+  }
+
+  /** The error that stopped delivery, if any. */
+  get error(): unknown {
+    return this.failure;
+  }
+
+  /** Position of the last event the handler has finished with: the subscriber's checkpoint. */
+  get checkpoint(): number {
+    return this.lastDelivered;
+  }
+
+  /** Called by the store after each commit. */
+  notifyCommitted(): void {
+    this.wakePending = true;
+    this.wakeUp?.();
+  }
+
+  /** No handler call starts after close(); a handler already running is not interrupted. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.notifyCommitted();
+  }
+
+  private async deliver(): Promise<void> {
+    await Promise.resolve(); // never call the handler from inside subscribeToAll
+    if (this.lastDelivered >= this.caughtUpTarget) this.markCaughtUp();
+    try {
+      while (!this.closed) {
+        this.wakePending = false;
+        const page = this.source.readAfter(this.lastDelivered, this.options.pageSize);
+        if (page.length === 0) {
+          this.markCaughtUp();
+          await this.nextCommit();
+          continue;
+        }
+        for (const event of page) {
+          if (this.closed) return;
+          if (!(await this.handle(event))) return;
+          this.lastDelivered = event.position;
+          if (this.lastDelivered >= this.caughtUpTarget) this.markCaughtUp();
+        }
+      }
+    } catch (error) {
+      this.fail(error, undefined);
+    } finally {
+      this.closed = true;
+      if (!this.isCaughtUp) {
+        this.settleCaughtUp.reject(this.failure ?? new Error('subscription closed before it caught up'));
+      }
+    }
+  }
+
+  private async handle(event: RecordedEvent): Promise<boolean> {
+    try {
+      await this.handler(event);
+      return true;
+    } catch (error) {
+      this.fail(error, event);
+      return false;
+    }
+  }
+
+  private fail(error: unknown, event: RecordedEvent | undefined): void {
+    this.failure = error;
+    try {
+      this.options.onError(error, event);
+    } catch {
+      // an error reporter that throws must not break the store
+    }
+  }
+
+  private markCaughtUp(): void {
+    if (this.isCaughtUp) return;
+    this.isCaughtUp = true;
+    this.settleCaughtUp.resolve();
+  }
+
+  private nextCommit(): Promise<void> {
+    if (this.wakePending || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,131 @@
+import type Database from 'better-sqlite3';
+import { DuplicateEventIdError } from '../event-store.errors';
+import type { AppendResult, ExpectedRevision, RecordedEvent } from '../event-store.port';
+import { assertExpectedRevision, NO_STREAM_REVISION } from '../expected-revision';
+
+/** An append whose event bodies are already JSON text (serialised before queuing). */
+export interface SerializedAppend {
+  stream: string;
+  expectedRevision: ExpectedRevision;
+  events: { id: string; type: string; json: string }[];
+}
+
+interface EventRow {
+  position: number;
+  id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: string;
+}
+
+interface StreamHeadRow {
+  revision: number;
+  position: number;
+}
+
+/** Synchronous statements over the events / streams tables. The caller owns transactions. */
+export class SqliteEventLog {
+  private readonly selectHead: Database.Statement<[string], StreamHeadRow>;
+  private readonly writes: WriteStatements | undefined;
+  private readonly selectStream: Database.Statement<[string, number, number], EventRow>;
+  private readonly selectAfter: Database.Statement<[number, number], EventRow>;
+  private readonly selectHeadPosition: Database.Statement<[], { position: number | null }>;
+
+  constructor(db: Database.Database, options: { readonly: boolean }) {
+    this.selectHead = db.prepare('SELECT revision, position FROM streams WHERE stream = ?');
+    this.selectStream = db.prepare(
+      'SELECT position, id, stream, revision, type, data FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
+    );
+    this.selectAfter = db.prepare(
+      'SELECT position, id, stream, revision, type, data FROM events WHERE position > ? ORDER BY position LIMIT ?',
+    );
+    this.selectHeadPosition = db.prepare('SELECT MAX(position) AS position FROM events');
+    // Write statements cannot be prepared on a read-only connection.
+    this.writes = options.readonly ? undefined : prepareWrites(db);
+  }
+
+  streamRevision(stream: string): number {
+    return this.selectHead.get(stream)?.revision ?? NO_STREAM_REVISION;
+  }
+
+  headPosition(): number {
+    return this.selectHeadPosition.get()?.position ?? 0;
+  }
+
+  /** Checks the expected revision, then writes. Must run inside a transaction (or savepoint). */
+  append(request: SerializedAppend): AppendResult {
+    if (!this.writes) throw new Error('the event log is open read-only');
+    const writes = this.writes;
+    const head = this.selectHead.get(request.stream);
+    const current = head?.revision ?? NO_STREAM_REVISION;
+    assertExpectedRevision(request.stream, request.expectedRevision, current);
+    let revision = current;
+    let position = head?.position ?? NO_STREAM_REVISION;
+    if (request.events.length === 0) return { nextExpectedRevision: revision, position };
+    // Positions are assigned explicitly (last + 1) so the global log stays dense.
+    position = this.headPosition();
+    for (const event of request.events) {
+      revision += 1;
+      position += 1;
+      insertEvent(writes, position, event, request.stream, revision);
+    }
+    writes.upsertHead.run(request.stream, revision, position);
+    return { nextExpectedRevision: revision, position };
+  }
+
+  readStream(stream: string, fromRevision: number, maxCount: number): RecordedEvent[] {
+    return this.selectStream.all(stream, fromRevision, maxCount).map(toRecordedEvent);
+  }
+
+  readAfter(afterPosition: number, maxCount: number): RecordedEvent[] {
+    return this.selectAfter.all(afterPosition, maxCount).map(toRecordedEvent);
+  }
+
+}
+
+interface WriteStatements {
+  insertEvent: Database.Statement<[number, string, string, number, string, string]>;
+  upsertHead: Database.Statement<[string, number, number]>;
+}
+
+function prepareWrites(db: Database.Database): WriteStatements {
+  return {
+    insertEvent: db.prepare('INSERT INTO events (position, id, stream, revision, type, data) VALUES (?, ?, ?, ?, ?, ?)'),
+    upsertHead: db.prepare(
+      `INSERT INTO streams (stream, revision, position) VALUES (?, ?, ?)
+       ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, position = excluded.position`,
+    ),
+  };
+}
+
+function insertEvent(
+  writes: WriteStatements,
+  position: number,
+  event: SerializedAppend['events'][number],
+  stream: string,
+  revision: number,
+): void {
+  try {
+    writes.insertEvent.run(position, event.id, stream, revision, event.type, event.json);
+  } catch (error) {
+    if (isDuplicateEventId(error)) throw new DuplicateEventIdError(event.id);
+    throw error;
+  }
+}
+
+function isDuplicateEventId(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes('events.id');
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    stream: row.stream,
+    revision: row.revision,
+    position: row.position,
+    data: JSON.parse(row.data) as unknown,
+  };
+}

@@ -1,0 +1,160 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../event-store.errors';
+import type { EventToAppend, RecordedEvent } from '../event-store.port';
+import { SqliteEventStore } from './sqlite-event-store';
+
+describe('SqliteEventStore on a real file', () => {
+  let dir: string;
+  let file: string;
+  const open: SqliteEventStore[] = [];
+  let n = 0;
+  const event = (data: unknown = { n }): EventToAppend => ({ id: `e-${++n}`, type: 'Happened', data });
+  const openStore = (options: Partial<ConstructorParameters<typeof SqliteEventStore>[0]> = {}) => {
+    const store = new SqliteEventStore({ file, ...options });
+    open.push(store);
+    return store;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'warden-sqlite-event-store-'));
+    file = join(dir, 'ledger.db');
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((store) => store.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits 100 concurrent appends in far fewer than 100 transactions', async () => {
+    const store = openStore();
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => store.appendToStream(`calls-o-${i}`, [event()], { expectedRevision: 'no_stream' })),
+    );
+    const stats = store.groupCommitStats();
+    expect(stats.requests).toBe(100);
+    expect(stats.batches).toBeLessThanOrEqual(5);
+    expect(stats.largestBatch).toBeGreaterThanOrEqual(20);
+  });
+
+  it('checks each append of a batch against the appends before it in the same batch', async () => {
+    const store = openStore();
+    const results = await Promise.allSettled([
+      store.appendToStream('s', [event()], { expectedRevision: 'no_stream' }),
+      store.appendToStream('s', [event()], { expectedRevision: 0 }),
+      store.appendToStream('s', [event()], { expectedRevision: 0 }), // stale: s is at 1 by now
+      store.appendToStream('s', [event()], { expectedRevision: 1 }),
+    ]);
+    expect(store.groupCommitStats().batches).toBe(1);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+    expect((await store.readStream('s')).map((e) => e.revision)).toEqual([0, 1, 2]);
+  });
+
+  it('keeps global positions dense (1, 2, 3, …) even when appends of a batch are rolled back', async () => {
+    const store = openStore();
+    await Promise.allSettled([
+      store.appendToStream('a', [event(), event()], { expectedRevision: 'any' }),
+      store.appendToStream('b', [event(), event()], { expectedRevision: 3 }),
+      store.appendToStream('c', [event()], { expectedRevision: 'any' }),
+    ]);
+    await store.appendToStream('d', [event()], { expectedRevision: 'any' });
+    expect((await store.readAll()).map((e) => e.position)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('keeps what it committed across close and reopen', async () => {
+    const first = openStore();
+    await first.appendToStream('s', [event({ secret: false, list: [1, 2] }), event()], { expectedRevision: 'no_stream' });
+    await first.close();
+
+    const reopened = openStore({ synchronous: 'NORMAL' });
+    expect(await reopened.streamRevision('s')).toBe(1);
+    expect((await reopened.readStream('s'))[0].data).toEqual({ secret: false, list: [1, 2] });
+    const next = await reopened.appendToStream('s', [event()], { expectedRevision: 1 });
+    expect(next).toEqual({ nextExpectedRevision: 2, position: 3 });
+  });
+
+  it('commits appends queued before close, then refuses new ones', async () => {
+    const store = openStore();
+    const queued = store.appendToStream('s', [event()], { expectedRevision: 'no_stream' });
+    const closing = store.close();
+    await expect(queued).resolves.toEqual({ nextExpectedRevision: 0, position: 1 });
+    await closing;
+    await expect(store.appendToStream('s', [event()], { expectedRevision: 0 })).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    await expect(store.readAll()).rejects.toBeInstanceOf(EventStoreUnavailableError);
+  });
+
+  it('fails every append of a batch with EventStoreUnavailableError when the transaction cannot run', async () => {
+    const store = openStore({ busyTimeoutMs: 0 });
+    await store.appendToStream('s', [event()], { expectedRevision: 'no_stream' });
+    const locker = new Database(file);
+    locker.exec('BEGIN EXCLUSIVE');
+    try {
+      const results = await Promise.allSettled([
+        store.appendToStream('s', [event()], { expectedRevision: 0 }),
+        store.appendToStream('t', [event()], { expectedRevision: 'any' }),
+      ]);
+      for (const result of results) {
+        expect(result.status).toBe('rejected');
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(EventStoreUnavailableError);
+      }
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+    // nothing of the failed batch was written, and the store works again
+    await expect(store.appendToStream('s', [event()], { expectedRevision: 0 })).resolves.toMatchObject({ nextExpectedRevision: 1 });
+  });
+
+  it('rejects, before queuing, an append whose data has no JSON form', async () => {
+    const store = openStore();
+    await expect(store.appendToStream('s', [{ id: 'x', type: 'T', data: undefined }], { expectedRevision: 'any' })).rejects.toThrow(
+      TypeError,
+    );
+    await expect(
+      store.appendToStream('s', [event()], { expectedRevision: 'maybe' as never }),
+    ).rejects.toThrow(/expectedRevision/);
+    expect(store.groupCommitStats().requests).toBe(0);
+  });
+
+  it('opens read-only: reads work, appends reject with EventStoreUnavailableError', async () => {
+    const writer = openStore();
+    await writer.appendToStream('s', [event()], { expectedRevision: 'no_stream' });
+    const reader = openStore({ readonly: true });
+    expect(await reader.readAll()).toHaveLength(1);
+    await expect(reader.appendToStream('s', [event()], { expectedRevision: 0 })).rejects.toBeInstanceOf(EventStoreUnavailableError);
+  });
+
+  it('catches up across many pages', async () => {
+    const store = openStore();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.appendToStream(`s-${i}`, [event(), event()], { expectedRevision: 'any' })));
+    const seen: number[] = [];
+    const subscription = store.subscribeToAll({ pageSize: 7 }, (e) => {
+      seen.push(e.position);
+    });
+    await subscription.caughtUp;
+    await subscription.close();
+    expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+  });
+
+  it('stops a subscription whose handler throws, before the failing event, and reports it', async () => {
+    const store = openStore();
+    await store.appendToStream('s', [event(), event(), event()], { expectedRevision: 'any' });
+    const reported: Array<{ error: unknown; event: RecordedEvent | undefined }> = [];
+    const delivered: number[] = [];
+    const subscription = store.subscribeToAll(
+      { onError: (error, failed) => reported.push({ error, event: failed }) },
+      (e) => {
+        if (e.revision === 1) throw new Error('projection bug');
+        delivered.push(e.revision);
+      },
+    );
+    await expect(subscription.caughtUp).rejects.toThrow('projection bug');
+    await subscription.stopped;
+    expect(delivered).toEqual([0]);
+    expect(subscription.checkpoint).toBe(1);
+    expect(reported).toHaveLength(1);
+    expect(reported[0].event?.revision).toBe(1);
+  });
+});

@@ -1,0 +1,193 @@
+import type Database from 'better-sqlite3';
+import { DuplicateEventIdError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../event-store.errors';
+import type {
+  AppendResult,
+  EventHandler,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+} from '../event-store.port';
+import { isExpectedRevision } from '../expected-revision';
+import { CatchUpSubscription, type SubscriptionErrorHandler } from './catch-up-subscription';
+import { type CommitOutcome, GroupCommitter, type GroupCommitStats } from './group-commit';
+import { openSqlite, type SqliteSynchronous } from './open-sqlite';
+import { type SerializedAppend, SqliteEventLog } from './sqlite-event-log';
+import { assertEventStoreSchema, migrateEventStore } from './sqlite-migrations';
+
+export interface SqliteEventStoreOptions {
+  file: string;
+  /** Default FULL. */
+  synchronous?: SqliteSynchronous;
+  /** Open an existing store for reading only (appends reject). */
+  readonly?: boolean;
+  /** Default 5,000 ms. */
+  busyTimeoutMs?: number;
+  /** Most appends in one transaction; default 1,000. */
+  maxBatchSize?: number;
+}
+
+export interface SqliteSubscribeOptions extends SubscribeOptions {
+  /** Told when the handler throws (that subscription stops) or reading fails. Default: console.error. */
+  onError?: SubscriptionErrorHandler;
+  /** Events read per query while catching up; default 500. */
+  pageSize?: number;
+}
+
+const UNLIMITED = -1; // SQLite: LIMIT -1 means no limit
+
+/**
+ * The embedded event store: one SQLite file in WAL mode. Appends are group-committed (all appends
+ * queued in one tick share one transaction; each is checked and written under its own savepoint,
+ * so one conflict does not fail its neighbours). Live subscriptions see commits of this process.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly log: SqliteEventLog;
+  private readonly committer: GroupCommitter<SerializedAppend, AppendResult>;
+  private readonly subscriptions = new Set<CatchUpSubscription>();
+  private readonly readonly: boolean;
+  /** One transaction for a batch; each append in its own savepoint (a nested better-sqlite3 transaction). */
+  private readonly writeBatch: Database.Transaction<(batch: readonly SerializedAppend[]) => CommitOutcome<AppendResult>[]>;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.readonly = options.readonly ?? false;
+    this.db = openSqlite(options.file, options);
+    try {
+      if (this.readonly) assertEventStoreSchema(this.db);
+      else migrateEventStore(this.db);
+      this.log = new SqliteEventLog(this.db, { readonly: this.readonly });
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    const appendInSavepoint = this.db.transaction((request: SerializedAppend) => this.log.append(request));
+    this.writeBatch = this.db.transaction((batch: readonly SerializedAppend[]) =>
+      batch.map((request) => appendOrConflict(() => appendInSavepoint(request))),
+    );
+    this.committer = new GroupCommitter((batch) => this.commitBatch(batch), {
+      maxBatchSize: options.maxBatchSize,
+      closedError: () => new EventStoreUnavailableError('event store is closed'),
+    });
+  }
+
+  static open(file: string, options: Omit<SqliteEventStoreOptions, 'file'> = {}): SqliteEventStore {
+    return new SqliteEventStore({ ...options, file });
+  }
+
+  async appendToStream(
+    stream: string,
+    events: EventToAppend[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    if (this.readonly) throw new EventStoreUnavailableError('event store is open read-only');
+    return this.committer.submit(serializeAppend(stream, events, options?.expectedRevision));
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    return this.log.readStream(stream, options.fromRevision ?? 0, options.maxCount ?? UNLIMITED);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    return this.log.readAfter(options.fromPosition ?? 0, options.maxCount ?? UNLIMITED);
+  }
+
+  async streamRevision(stream: string): Promise<number> {
+    this.assertOpen();
+    return this.log.streamRevision(stream);
+  }
+
+  subscribeToAll(options: SqliteSubscribeOptions, handler: EventHandler): CatchUpSubscription {
+    this.assertOpen();
+    const subscription = new CatchUpSubscription(this.log, handler, {
+      fromPosition: options.fromPosition ?? 0,
+      pageSize: options.pageSize ?? 500,
+      onError: options.onError ?? reportSubscriptionError,
+    });
+    this.subscriptions.add(subscription);
+    void subscription.stopped.then(() => this.subscriptions.delete(subscription));
+    return subscription;
+  }
+
+  /** Transactions committed (or attempted) and appends they carried: to see group commit at work. */
+  groupCommitStats(): GroupCommitStats {
+    return this.committer.stats();
+  }
+
+  /** Appends already queued are committed first; later appends reject with EventStoreUnavailableError. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    await this.committer.close();
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    this.db.close();
+  }
+
+  private commitBatch(batch: readonly SerializedAppend[]): CommitOutcome<AppendResult>[] {
+    let outcomes: CommitOutcome<AppendResult>[];
+    try {
+      outcomes = this.writeBatch.immediate(batch);
+    } catch (error) {
+      throw new EventStoreUnavailableError(`append failed: ${describe(error)}`, { cause: error });
+    }
+    if (outcomes.some((outcome) => outcome.ok)) {
+      for (const subscription of this.subscriptions) subscription.notifyCommitted();
+    }
+    return outcomes;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreUnavailableError('event store is closed');
+  }
+}
+
+/** A conflict fails only its own append; any other error fails the whole transaction. */
+function appendOrConflict(append: () => AppendResult): CommitOutcome<AppendResult> {
+  try {
+    return { ok: true, value: append() };
+  } catch (error) {
+    if (error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventIdError) {
+      return { ok: false, error };
+    }
+    throw error;
+  }
+}
+
+function serializeAppend(stream: string, events: EventToAppend[], expectedRevision: unknown): SerializedAppend {
+  if (typeof stream !== 'string' || stream.length === 0) throw new TypeError('stream must be a non-empty string');
+  if (!Array.isArray(events)) throw new TypeError('events must be an array');
+  if (!isExpectedRevision(expectedRevision)) {
+    throw new TypeError(`expectedRevision must be 'any', 'no_stream', 'stream_exists' or an integer >= -1`);
+  }
+  return {
+    stream,
+    expectedRevision,
+    events: events.map((event) => {
+      if (typeof event?.id !== 'string' || event.id.length === 0) throw new TypeError('event id must be a non-empty string');
+      if (typeof event.type !== 'string' || event.type.length === 0) throw new TypeError('event type must be a non-empty string');
+      const json = JSON.stringify(event.data);
+      if (json === undefined) throw new TypeError(`event ${event.id}: data is not JSON-serialisable`);
+      return { id: event.id, type: event.type, json };
+    }),
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function reportSubscriptionError(error: unknown, event: RecordedEvent | undefined): void {
+  const where = event ? ` at position ${event.position} (${event.type} ${event.id})` : '';
+  console.error(`event store subscription stopped${where}:`, error);
+}

@@ -1,0 +1,148 @@
+import { ChainVerifier, type ChainProblemReason } from './chain-verifier';
+import type { EventEnvelope } from './envelope';
+import { fromBase64Url } from './hashing';
+import { keyIdOf } from './keys';
+import { verifyEnvelope, type KeyResolver, type VerificationResult } from './verify';
+
+export const KEY_REGISTERED_TYPE = 'KeyRegistered';
+export const KEY_STREAM = 'platform-keys';
+
+export type AuditProblemReason =
+  | Exclude<VerificationResult, { ok: true }>['reason']
+  | ChainProblemReason
+  | 'POSITION_GAP'
+  | 'POSITION_ORDER'
+  | 'KEY_NOT_YET_REGISTERED'
+  | 'KEY_REGISTRATION_NOT_BY_ROOT';
+
+export interface AuditProblem {
+  position: number;
+  eventId?: string;
+  stream?: string;
+  seq?: number;
+  reason: AuditProblemReason;
+  detail: string;
+}
+
+/** The outcome of checking one stored event on its own (hash + signature): parallelisable. */
+export interface EventCheck {
+  position: number;
+  stream: string;
+  revision: number;
+  id?: string;
+  type?: string;
+  seq?: number;
+  prev?: string;
+  hash?: string;
+  kid?: string;
+  result: VerificationResult;
+}
+
+export interface KeyDirectory {
+  rootKid: string;
+  /** kid → raw public key and the global position of its registration (root: -1). */
+  keys: Map<string, { publicKey: Uint8Array; position: number }>;
+}
+
+/**
+ * Builds the key directory from the root public key and the KeyRegistered events of the key
+ * stream. Only registrations whose signature verifies against the root key count.
+ */
+export function buildKeyDirectory(rootPublicKey: Uint8Array, registrations: Array<{ position: number; envelope: unknown }>): KeyDirectory {
+  const rootKid = keyIdOf(rootPublicKey);
+  const keys = new Map<string, { publicKey: Uint8Array; position: number }>([[rootKid, { publicKey: rootPublicKey, position: -1 }]]);
+  const rootOnly: KeyResolver = (kid) => (kid === rootKid ? rootPublicKey : undefined);
+  for (const { position, envelope } of registrations) {
+    const env = envelope as EventEnvelope<{ kid?: unknown; publicKey?: unknown }>;
+    if (env?.type !== KEY_REGISTERED_TYPE || !verifyEnvelope(env, rootOnly).ok) continue;
+    if (typeof env.data.kid !== 'string' || typeof env.data.publicKey !== 'string') continue;
+    let publicKey: Uint8Array;
+    try {
+      publicKey = fromBase64Url(env.data.publicKey);
+    } catch {
+      continue;
+    }
+    if (keyIdOf(publicKey) !== env.data.kid || keys.has(env.data.kid)) continue;
+    keys.set(env.data.kid, { publicKey, position });
+  }
+  return { rootKid, keys };
+}
+
+export function resolverOf(directory: KeyDirectory): KeyResolver {
+  return (kid) => directory.keys.get(kid)?.publicKey;
+}
+
+/** Checks one stored event on its own; runs in any thread. */
+export function checkStoredEvent(
+  stored: { position: number; stream: string; revision: number; data: unknown },
+  resolve: KeyResolver,
+): EventCheck {
+  const env = stored.data as Partial<EventEnvelope>;
+  const result = verifyEnvelope(stored.data, resolve);
+  return {
+    position: stored.position,
+    stream: stored.stream,
+    revision: stored.revision,
+    id: typeof env?.id === 'string' ? env.id : undefined,
+    type: typeof env?.type === 'string' ? env.type : undefined,
+    seq: typeof env?.seq === 'number' ? env.seq : undefined,
+    prev: typeof env?.prev === 'string' ? env.prev : undefined,
+    hash: typeof env?.hash === 'string' ? env.hash : undefined,
+    kid: typeof env?.kid === 'string' ? env.kid : undefined,
+    result,
+  };
+}
+
+/**
+ * The sequential half of a ledger audit, fed EventChecks in global order: position order,
+ * signatures, key registration order (a key signs only after the root registered it), and every
+ * stream's hash chain. Reports each problem; the first is the one a human needs.
+ */
+export class LedgerAuditor {
+  private readonly chains = new ChainVerifier();
+  private lastPosition?: number;
+  readonly problems: AuditProblem[] = [];
+  events = 0;
+
+  constructor(
+    private readonly directory: KeyDirectory,
+    private readonly options: { densePositions: boolean; maxProblems?: number } = { densePositions: false },
+  ) {}
+
+  get streamCount(): number {
+    return this.chains.streamCount;
+  }
+
+  feed(check: EventCheck): AuditProblem | undefined {
+    this.events++;
+    const problem = this.find(check);
+    if (problem && this.problems.length < (this.options.maxProblems ?? 100)) this.problems.push(problem);
+    this.lastPosition = check.position;
+    return problem;
+  }
+
+  private find(check: EventCheck): AuditProblem | undefined {
+    const at = { position: check.position, eventId: check.id, stream: check.stream, seq: check.seq };
+    if (this.lastPosition !== undefined) {
+      if (check.position <= this.lastPosition) {
+        return { ...at, reason: 'POSITION_ORDER', detail: `position ${check.position} after ${this.lastPosition}` };
+      }
+      if (this.options.densePositions && check.position !== this.lastPosition + 1) {
+        return { ...at, reason: 'POSITION_GAP', detail: `positions ${this.lastPosition + 1}..${check.position - 1} are missing` };
+      }
+    } else if (this.options.densePositions && check.position !== 1) {
+      return { ...at, reason: 'POSITION_GAP', detail: `the log starts at position ${check.position}, not 1` };
+    }
+    if (!check.result.ok) return { ...at, reason: check.result.reason, detail: check.result.detail };
+    if (check.type === KEY_REGISTERED_TYPE && check.kid !== this.directory.rootKid) {
+      return { ...at, reason: 'KEY_REGISTRATION_NOT_BY_ROOT', detail: `a key registration signed by ${check.kid}` };
+    }
+    const key = this.directory.keys.get(check.kid!);
+    if (key && key.position >= check.position) {
+      return { ...at, reason: 'KEY_NOT_YET_REGISTERED', detail: `signed by ${check.kid}, registered only at position ${key.position}` };
+    }
+    const chain = this.chains.check({ stream: check.stream, seq: check.seq!, prev: check.prev!, hash: check.hash! }, { stream: check.stream, revision: check.revision });
+    if (chain) return { ...at, reason: chain.reason, detail: chain.detail };
+    return undefined;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './payload-store.port';
+export * from './payload-store.errors';
+export { SqlitePayloadStore, type SqlitePayloadStoreOptions } from './sqlite/sqlite-payload-store';

@@ -1,0 +1,27 @@
+/**
+ * Sensitive content (tool arguments, results) lives here, apart from the signed envelope:
+ * encrypted at rest per organisation (AES-256-GCM, AAD = event id) and referenced from the
+ * envelope by a salted digest: sha256(salt ‖ canonical JSON of the content), salt kept beside
+ * the ciphertext. Erasing deletes ciphertext and salt; the envelope and its chain still verify.
+ */
+export const PAYLOAD_STORE = Symbol('PAYLOAD_STORE');
+
+export interface StoredPayloadRef {
+  /** hex sha256(salt ‖ canonical content) — goes into envelope.payload.digest */
+  digest: string;
+}
+
+export type PayloadLookup =
+  | { status: 'present'; content: unknown; digest: string }
+  | { status: 'erased'; erasedAt: string }
+  | { status: 'missing' };
+
+export interface PayloadStore {
+  /** Encrypts and stores content for one event of one organisation; returns the digest. */
+  put(org: string, eventId: string, content: unknown): Promise<StoredPayloadRef>;
+  /** Decrypts; verifies the digest against the stored salt. */
+  get(org: string, eventId: string): Promise<PayloadLookup>;
+  /** Deletes ciphertext and salt, keeps a tombstone. Idempotent. */
+  erase(org: string, eventId: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,172 @@
+import type Database from 'better-sqlite3';
+import { type CommitOutcome, GroupCommitter, type GroupCommitStats, openSqlite, type SqliteSynchronous } from '@warden/event-store';
+import { canonicalJson, newPayloadSalt, payloadDigest } from '@warden/ledger';
+import type { PayloadLookup, PayloadStore, StoredPayloadRef } from '../payload-store.port';
+import { PayloadAlreadyStoredError, PayloadIntegrityError, PayloadStoreUnavailableError } from '../payload-store.errors';
+import { open, seal } from './aes-gcm';
+import { OrgKeyRing } from './org-key-ring';
+import { migratePayloadStore } from './payload-migrations';
+
+export interface SqlitePayloadStoreOptions {
+  file: string;
+  /** 32 bytes; wraps every org's data key. The store keeps its own copy and zeroes it on close. */
+  masterKey: Uint8Array;
+  /** Default FULL. */
+  synchronous?: SqliteSynchronous;
+  /** Default 5,000 ms. */
+  busyTimeoutMs?: number;
+  /** Most writes in one transaction; default 1,000. */
+  maxBatchSize?: number;
+  /** For erased_at / created_at; default the system clock. */
+  now?: () => Date;
+}
+
+type PayloadWrite =
+  | { kind: 'put'; eventId: string; org: string; salt: Buffer; iv: Buffer; ciphertext: Buffer; tag: Buffer; digest: string }
+  | { kind: 'erase'; eventId: string; org: string; erasedAt: string };
+
+interface PayloadRow {
+  org: string;
+  salt: Buffer | null;
+  iv: Buffer | null;
+  ciphertext: Buffer | null;
+  tag: Buffer | null;
+  digest: string;
+  erased_at: string | null;
+}
+
+/**
+ * The embedded payload store: sensitive content sealed with AES-256-GCM under its org's data key,
+ * AAD = event id, beside the salt of its digest. Writes (puts and erasures) are group-committed.
+ * SQLite's secure_delete is on, so an erasure overwrites the freed bytes in the database file.
+ */
+export class SqlitePayloadStore implements PayloadStore {
+  private readonly db: Database.Database;
+  private readonly keys: OrgKeyRing;
+  private readonly committer: GroupCommitter<PayloadWrite, StoredPayloadRef | null>;
+  private readonly writeBatch: Database.Transaction<(batch: readonly PayloadWrite[]) => CommitOutcome<StoredPayloadRef | null>[]>;
+  private readonly selectPayload: Database.Statement<[string], PayloadRow>;
+  private readonly now: () => Date;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+
+  constructor(options: SqlitePayloadStoreOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.db = openSqlite(options.file, options);
+    try {
+      this.db.pragma('secure_delete = ON');
+      migratePayloadStore(this.db);
+      this.keys = new OrgKeyRing(this.db, options.masterKey, this.now);
+      this.keys.verifyMasterKey();
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    this.selectPayload = this.db.prepare(
+      'SELECT org, salt, iv, ciphertext, tag, digest, erased_at FROM payloads WHERE event_id = ?',
+    );
+    this.writeBatch = this.prepareWriteBatch();
+    this.committer = new GroupCommitter((batch) => this.commitBatch(batch), {
+      maxBatchSize: options.maxBatchSize,
+      closedError: () => new PayloadStoreUnavailableError('payload store is closed'),
+    });
+  }
+
+  async put(org: string, eventId: string, content: unknown): Promise<StoredPayloadRef> {
+    this.assertOpen();
+    assertId('org', org);
+    assertId('eventId', eventId);
+    const plaintext = Buffer.from(canonicalJson(content), 'utf8'); // throws for content with no JSON form
+    const salt = newPayloadSalt();
+    const digest = payloadDigest(salt, content);
+    const sealed = seal(this.keys.dataKeyFor(org), plaintext, Buffer.from(eventId, 'utf8'));
+    plaintext.fill(0);
+    const stored = await this.committer.submit({ kind: 'put', eventId, org, salt: Buffer.from(salt), ...sealed, digest });
+    if (!stored) throw new Error('put committed without a payload reference');
+    return stored;
+  }
+
+  async get(org: string, eventId: string): Promise<PayloadLookup> {
+    this.assertOpen();
+    const row = this.selectPayload.get(eventId);
+    if (!row || row.org !== org) return { status: 'missing' }; // never reveal or decrypt another org's payload
+    if (row.erased_at !== null) return { status: 'erased', erasedAt: row.erased_at };
+    return { status: 'present', content: this.decrypt(org, eventId, row), digest: row.digest };
+  }
+
+  async erase(org: string, eventId: string): Promise<void> {
+    this.assertOpen();
+    await this.committer.submit({ kind: 'erase', eventId, org, erasedAt: this.now().toISOString() });
+  }
+
+  /** Transactions committed (or attempted) and the writes they carried. */
+  groupCommitStats(): GroupCommitStats {
+    return this.committer.stats();
+  }
+
+  /** Writes already queued are committed first; later calls reject with PayloadStoreUnavailableError. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    await this.committer.close();
+    this.closed = true;
+    this.keys.wipe();
+    this.db.close();
+  }
+
+  private decrypt(org: string, eventId: string, row: PayloadRow): unknown {
+    const { salt, iv, ciphertext, tag } = row;
+    if (!salt || !iv || !ciphertext || !tag) throw new PayloadIntegrityError(eventId, 'not erased, yet parts are missing');
+    const key = this.keys.existingDataKey(org);
+    if (!key) throw new PayloadIntegrityError(eventId, `org ${org} has no data key`);
+    let content: unknown;
+    try {
+      content = JSON.parse(open(key, { iv, ciphertext, tag }, Buffer.from(eventId, 'utf8')).toString('utf8'));
+    } catch (error) {
+      throw new PayloadIntegrityError(eventId, 'AES-GCM authentication failed', { cause: error });
+    }
+    if (payloadDigest(salt, content) !== row.digest) throw new PayloadIntegrityError(eventId, 'digest mismatch');
+    return content;
+  }
+
+  private commitBatch(batch: readonly PayloadWrite[]): CommitOutcome<StoredPayloadRef | null>[] {
+    try {
+      return this.writeBatch.immediate(batch);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new PayloadStoreUnavailableError(`payload write failed: ${reason}`, { cause: error });
+    }
+  }
+
+  private prepareWriteBatch(): SqlitePayloadStore['writeBatch'] {
+    const insert = this.db.prepare(
+      `INSERT INTO payloads (event_id, org, salt, iv, ciphertext, tag, digest) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (event_id) DO NOTHING`,
+    );
+    const erase = this.db.prepare(
+      `UPDATE payloads SET salt = NULL, iv = NULL, ciphertext = NULL, tag = NULL, erased_at = COALESCE(erased_at, ?)
+       WHERE event_id = ? AND org = ?`,
+    );
+    const write = (request: PayloadWrite): CommitOutcome<StoredPayloadRef | null> => {
+      if (request.kind === 'erase') {
+        erase.run(request.erasedAt, request.eventId, request.org); // unknown or another org's: nothing to erase
+        return { ok: true, value: null };
+      }
+      const { eventId, org, salt, iv, ciphertext, tag, digest } = request;
+      const { changes } = insert.run(eventId, org, salt, iv, ciphertext, tag, digest);
+      return changes === 1 ? { ok: true, value: { digest } } : { ok: false, error: new PayloadAlreadyStoredError(eventId) };
+    };
+    return this.db.transaction((batch: readonly PayloadWrite[]) => batch.map(write));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PayloadStoreUnavailableError('payload store is closed');
+  }
+}
+
+function assertId(name: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} must be a non-empty string`);
+}

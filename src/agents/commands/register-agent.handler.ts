@@ -1,0 +1,39 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { issueApiKey } from '../../common/api-keys';
+import { WardenError } from '../../common/warden-error';
+import { AggregateStore } from '../../ledger/aggregate-store';
+import { ID_GENERATOR, type IdGenerator } from '../../ledger/clock';
+import { ServersReadModel } from '../../registry/servers.read-model';
+import { agentDecider } from '../agent.decider';
+import { agentStream } from '../agents.events';
+import { AgentsReadModel } from '../agents.read-model';
+import { RegisterAgentCommand, type RegisteredAgent } from './register-agent.command';
+
+@CommandHandler(RegisterAgentCommand)
+export class RegisterAgentHandler implements ICommandHandler<RegisterAgentCommand, RegisteredAgent> {
+  constructor(
+    private readonly aggregates: AggregateStore,
+    private readonly agents: AgentsReadModel,
+    private readonly servers: ServersReadModel,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {}
+
+  async execute(command: RegisterAgentCommand): Promise<RegisteredAgent> {
+    for (const serverId of command.servers ?? []) {
+      if (!this.servers.get(command.orgId, serverId)) {
+        throw new WardenError('bad_request', 'AGENTS.UNKNOWN_SERVER', `servers: no server ${serverId} in this organisation`, { field: 'servers' });
+      }
+    }
+    const agentId = this.ids.next();
+    const key = issueApiKey('agent');
+    await this.aggregates.handle(
+      agentDecider,
+      { type: 'RegisterAgent', agentId, orgId: command.orgId, name: command.name, keyHash: key.hash, hint: key.hint, servers: command.servers },
+      { stream: agentStream(agentId), org: command.orgId, actor: command.actor },
+    );
+    const agent = this.agents.get(command.orgId, agentId);
+    if (!agent) throw new Error('agent read model did not apply AgentRegistered');
+    return { agent, apiKey: key.key };
+  }
+}

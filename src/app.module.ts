@@ -1,0 +1,23 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AgentsModule } from './agents/agents.module';
+import { WARDEN_CONFIG, type WardenConfig } from './config/warden-config';
+import { GatewayModule } from './gateway/gateway.module';
+import { HealthController } from './health.controller';
+import { LedgerModule } from './ledger/ledger.module';
+import { RegistryModule } from './registry/registry.module';
+import { TenancyModule } from './tenancy/tenancy.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: WardenConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [CqrsModule.forRoot(), LedgerModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule],
+      controllers: [HealthController],
+      providers: [{ provide: WARDEN_CONFIG, useValue: config }],
+      exports: [WARDEN_CONFIG],
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { mkdirSync } from 'node:fs';
+import { AppModule } from './app.module';
+import { ProblemDetailsFilter } from './common/problem-details.filter';
+import type { WardenConfig } from './config/warden-config';
+import { McpEdge } from './gateway/edge/mcp-edge';
+import { FirstOrganisationBootstrap } from './tenancy/bootstrap-first-organisation';
+
+export interface RunningGateway {
+  app: INestApplication;
+  url: string;
+  /** Present only on the very first start of a ledger. */
+  bootstrap?: { orgId: string; adminKey: string };
+  close(): Promise<void>;
+}
+
+/** Builds, initialises and starts the gateway; used by main.ts, the e2e tests and the benchmark. */
+export async function startGateway(config: WardenConfig, options: { logger?: false | ('error' | 'warn' | 'log')[] } = {}): Promise<RunningGateway> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter({ bodyLimit: 1024 * 1024 }), {
+    logger: options.logger ?? ['error', 'warn', 'log'],
+    abortOnError: false,
+  });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle('warden command API').setVersion('0.1.0').addBearerAuth().build(),
+  );
+  // The OpenAPI document itself at /docs (and /docs.yaml). Swagger UI's static assets need
+  // @fastify/static 10, which needs Node 22; any OpenAPI viewer can open the document.
+  SwaggerModule.setup('swagger', app, document, { ui: false, jsonDocumentUrl: 'docs', yamlDocumentUrl: 'docs.yaml' });
+
+  await app.get(McpEdge).register(app.getHttpAdapter().getInstance());
+  await app.init();
+  const bootstrap = await app.get(FirstOrganisationBootstrap).ensure();
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return { app, url: `http://${host}:${port}`, bootstrap, close: () => app.close() };
+}

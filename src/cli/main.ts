@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SingleBar } from 'cli-progress';
+import { publicKeyFromPem } from '@warden/ledger';
+import { createEventStore } from '@warden/event-store';
+import { loadConfig } from '../config/warden-config';
+import { keysDir } from '../ledger/key-files';
+import { verifyLedger } from './verify-ledger';
+
+const USAGE = `usage: warden verify [--data-dir DIR] [--event-store URL] [--root-key FILE.pub] [--workers N] [--json]
+
+  Checks every signature and every stream's hash chain of the ledger, and that no row was
+  deleted, inserted or reordered. Exits 0 when the whole ledger verifies, 1 at the first bad
+  event (named with its position, id, stream, seq and reason), 2 on bad usage.`;
+
+async function verify(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' },
+      'event-store': { type: 'string' },
+      'root-key': { type: 'string' },
+      workers: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const env = { ...process.env };
+  if (values['data-dir']) env.WARDEN_DATA_DIR = values['data-dir'];
+  if (values['event-store']) env.WARDEN_EVENT_STORE = values['event-store'];
+  const config = loadConfig(env);
+  const rootKeyFile = resolve(values['root-key'] ?? join(keysDir(config.dataDir), 'root.key.pub'));
+  const rootPublicKey = publicKeyFromPem(readFileSync(rootKeyFile, 'utf8'));
+  const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new UsageError('--workers must be an integer from 0 to 64');
+
+  const store = createEventStore(config.eventStoreUrl, { readonly: true });
+  const bar = !values.json && process.stderr.isTTY ? new SingleBar({ format: 'verifying {bar} {value} events ({speed}/s)', stream: process.stderr }) : undefined;
+  let barStarted = false;
+  const started = performance.now();
+  try {
+    const report = await verifyLedger(store, {
+      rootPublicKey,
+      workers,
+      onProgress: (done) => {
+        if (!bar) return;
+        if (!barStarted && done >= 10_000) {
+          bar.start(0, 0, { speed: 0 });
+          barStarted = true;
+        }
+        if (barStarted) {
+          bar.setTotal(done);
+          bar.update(done, { speed: Math.round(done / ((performance.now() - started) / 1000)) });
+        }
+      },
+    });
+    if (barStarted) bar?.stop();
+    const rate = Math.round(report.events / Math.max(report.seconds, 1e-9));
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ ...report, eventsPerSecond: rate })}\n`);
+    } else if (report.ok) {
+      process.stdout.write(`ledger OK: ${report.events} events in ${report.streams} streams, ${report.keys} keys, every signature and chain link verified (${report.seconds.toFixed(2)} s, ${rate} events/s)\n`);
+    } else {
+      const p = report.firstProblem!;
+      process.stdout.write(
+        `ledger FAILED: first bad event at position ${p.position}` +
+          `${p.eventId ? ` (id ${p.eventId}` : ' ('}${p.stream ? `, ${p.stream}@${p.seq ?? '?'}` : ''}): ${p.reason} — ${p.detail}\n` +
+          `${report.problems.length} problem(s) in ${report.events} events checked\n`,
+      );
+    }
+    return report.ok ? 0 : 1;
+  } finally {
+    await store.close();
+  }
+}
+
+class UsageError extends Error {}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  try {
+    if (command === 'verify') process.exitCode = await verify(rest);
+    else {
+      process.stderr.write(`${USAGE}\n`);
+      process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+    }
+  } catch (error) {
+    process.stderr.write(`warden: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+  }
+}
+
+void main();

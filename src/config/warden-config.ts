@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+
+/** Typed configuration, validated once at start-up (DESIGN.md §8). A bad value stops the process. */
+export interface WardenConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `sqlite:<file>` on the embedded default. */
+  eventStoreUrl: string;
+  payloadStoreFile: string;
+  /** `synchronous` pragma of the embedded ledger: FULL survives power loss, NORMAL only crashes. */
+  sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** Identifies this gateway node: tool calls go to stream calls-<org>-<nodeId>. */
+  nodeId: string;
+  /** Host header values accepted at the MCP edge (DNS-rebinding protection). */
+  allowedHosts: string[];
+  /** Origin header values accepted at the MCP edge; a request without Origin is accepted. */
+  allowedOrigins: string[];
+  /** Bound on one upstream request. */
+  upstreamTimeoutMs: number;
+  logLevel: string;
+}
+
+export const WARDEN_CONFIG = Symbol('WARDEN_CONFIG');
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function listFrom(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
+  const host = env.WARDEN_HOST ?? '127.0.0.1';
+  const port = intFrom(env, 'WARDEN_PORT', 7420, 0, 65535);
+  const dataDir = resolve(env.WARDEN_DATA_DIR ?? './data');
+  const eventStoreUrl = env.WARDEN_EVENT_STORE ?? `sqlite:${resolve(dataDir, 'ledger.db')}`;
+  if (!/^[a-z][a-z0-9+.-]*:/.test(eventStoreUrl)) {
+    throw new ConfigError(`WARDEN_EVENT_STORE must be a URL such as sqlite:./data/ledger.db, got "${eventStoreUrl}"`);
+  }
+  const synchronous = (env.WARDEN_SQLITE_SYNCHRONOUS ?? 'FULL').toUpperCase();
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
+    throw new ConfigError(`WARDEN_SQLITE_SYNCHRONOUS must be FULL or NORMAL, got "${synchronous}"`);
+  }
+  const nodeId = env.WARDEN_NODE_ID ?? 'node-1';
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(nodeId)) {
+    throw new ConfigError(`WARDEN_NODE_ID must match [a-z0-9][a-z0-9-]{0,62}, got "${nodeId}"`);
+  }
+  const defaultHosts = ['127.0.0.1', 'localhost', '[::1]'].flatMap((h) => [h, `${h}:${port}`]);
+  return {
+    host,
+    port,
+    dataDir,
+    eventStoreUrl,
+    payloadStoreFile: resolve(dataDir, 'payloads.db'),
+    sqliteSynchronous: synchronous,
+    nodeId,
+    allowedHosts: listFrom(env, 'WARDEN_ALLOWED_HOSTS') ?? defaultHosts,
+    allowedOrigins: listFrom(env, 'WARDEN_ALLOWED_ORIGINS') ?? [],
+    upstreamTimeoutMs: intFrom(env, 'WARDEN_UPSTREAM_TIMEOUT_MS', 30000, 100, 600000),
+    logLevel: env.WARDEN_LOG_LEVEL ?? 'info',
+  };
+}

@@ -1,0 +1,65 @@
+import { WardenError } from '../../common/warden-error';
+
+export type JsonRpcId = string | number;
+
+export interface JsonRpcRequest {
+  jsonrpc: '2.0';
+  id: JsonRpcId;
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+export interface JsonRpcNotification {
+  jsonrpc: '2.0';
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+export type IncomingMessage =
+  | { kind: 'request'; message: JsonRpcRequest }
+  | { kind: 'notification'; message: JsonRpcNotification }
+  | { kind: 'response'; id: JsonRpcId };
+
+const invalid = (message: string, details: Record<string, unknown> = {}) =>
+  new WardenError('bad_request', 'EDGE.INVALID_REQUEST', message, details);
+
+/**
+ * Parses one HTTP body into one JSON-RPC message, strictly: batches were removed from MCP in
+ * 2025-06-18 and are refused; ids must be strings or numbers; params must be an object.
+ */
+export function parseJsonRpc(body: string): IncomingMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new WardenError('bad_request', 'EDGE.PARSE_ERROR', 'the body is not valid JSON');
+  }
+  if (Array.isArray(value)) throw new WardenError('bad_request', 'EDGE.BATCH_NOT_SUPPORTED', 'JSON-RPC batches are not supported');
+  if (typeof value !== 'object' || value === null) throw invalid('a JSON-RPC message must be an object');
+  const msg = value as Record<string, unknown>;
+  if (msg.jsonrpc !== '2.0') throw invalid('jsonrpc must be "2.0"');
+  const hasId = 'id' in msg;
+  if (hasId && !(typeof msg.id === 'string' || (typeof msg.id === 'number' && Number.isFinite(msg.id)))) {
+    throw invalid('id must be a string or a number');
+  }
+  if (typeof msg.method !== 'string') {
+    if (hasId && ('result' in msg || 'error' in msg)) return { kind: 'response', id: msg.id as JsonRpcId };
+    throw invalid('method must be a string');
+  }
+  if (msg.method.length === 0 || msg.method.length > 128) throw invalid('method must be 1-128 characters');
+  if ('params' in msg && (typeof msg.params !== 'object' || msg.params === null || Array.isArray(msg.params))) {
+    throw invalid('params must be an object');
+  }
+  if (hasId) return { kind: 'request', message: msg as unknown as JsonRpcRequest };
+  return { kind: 'notification', message: msg as unknown as JsonRpcNotification };
+}
+
+/** Best effort: the id of a body that failed validation, so the error can name it. */
+export function idOf(body: string): JsonRpcId | null {
+  try {
+    const value = JSON.parse(body) as { id?: unknown };
+    return typeof value?.id === 'string' || typeof value?.id === 'number' ? value.id : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,217 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Agent, AgentsReadModel } from '../../agents/agents.read-model';
+import { bearerToken, hashApiKey } from '../../common/api-keys';
+import { HTTP_STATUS_OF, WardenError } from '../../common/warden-error';
+import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
+import { ServersReadModel, type RegisteredServer } from '../../registry/servers.read-model';
+import { WARDEN_CAPABILITIES, WARDEN_SERVER_INFO, McpMethods } from '../mcp-methods';
+import type { McpRequestContext } from '../mcp-request-context';
+import { CallRecorder } from '../tool-call/call-recorder';
+import { checkRoutingHeaders, HostOriginPolicy } from './edge-guards';
+import { parseJsonRpc, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc';
+import { toJsonRpcError } from './jsonrpc-errors';
+import { LegacySessions } from './legacy-sessions';
+import { negotiateSessionRevision, statelessRevisionOf } from './protocol-revision';
+
+const SESSION_HEADER = 'mcp-session-id';
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Errors raised before a method runs are transport-level: they get their HTTP status. */
+class EdgeRejection extends Error {
+  constructor(readonly error: unknown) {
+    super('edge rejection');
+  }
+}
+
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * The MCP endpoint: `/mcp` (aggregated) and `/mcp/<server slug>`, Streamable HTTP, for agents of
+ * every supported revision — 2025-06-18 / 2025-11-25 with sessions, 2026-07-28 stateless. warden
+ * parses each request once and answers JSON; no SDK server object is built per request.
+ */
+@Injectable()
+export class McpEdge {
+  private readonly logger = new Logger('McpEdge');
+  private readonly hostOrigin: HostOriginPolicy;
+  readonly sessions = new LegacySessions();
+
+  constructor(
+    @Inject(WARDEN_CONFIG) config: WardenConfig,
+    private readonly agents: AgentsReadModel,
+    private readonly servers: ServersReadModel,
+    private readonly methods: McpMethods,
+    private readonly recorder: CallRecorder,
+  ) {
+    this.hostOrigin = new HostOriginPolicy(config.allowedHosts, config.allowedOrigins);
+  }
+
+  async register(fastify: FastifyInstance): Promise<void> {
+    await fastify.register(async (scope) => {
+      // Keep bodies raw: JSON-RPC errors (parse error, batches) are ours to answer, not Fastify's.
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
+      for (const url of ['/mcp', '/mcp/:server']) {
+        scope.post(url, (req, reply) => this.post(req, reply));
+        scope.get(url, (req, reply) => this.notAllowed(req, reply));
+        scope.delete(url, (req, reply) => this.deleteSession(req, reply));
+      }
+    });
+  }
+
+  private async post(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    let id: JsonRpcId | null = null;
+    let agent: Agent | undefined;
+    let method: string | null = null;
+    try {
+      this.hostOrigin.check(header(req, 'host'), header(req, 'origin'));
+      agent = await this.authenticate(req);
+      const server = await this.resolveEndpoint(req, agent);
+      const contentType = header(req, 'content-type') ?? '';
+      if (!/^application\/json\b/i.test(contentType)) {
+        throw new WardenError('bad_request', 'EDGE.UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+      }
+      const parsed = parseJsonRpc(typeof req.body === 'string' ? req.body : '');
+      if (parsed.kind === 'response') return void reply.code(202).send();
+      const message = parsed.message;
+      method = message.method;
+      if (parsed.kind === 'request') id = parsed.message.id;
+      const ctx = this.requestContext(req, reply, agent, server, message, id);
+      if (parsed.kind === 'notification') return void reply.code(202).send();
+      // 2026-07-28: an unknown method is a transport-level 404; older revisions answer it in-band.
+      if (ctx.stateless) this.methods.assertAvailable(message.method, true);
+      else if (message.method === 'initialize') return this.sendResult(reply, id!, this.initializeResult(ctx));
+      let result: Record<string, unknown>;
+      try {
+        result = await this.methods.dispatch(message.method, ctx, message.params);
+      } catch (error) {
+        return this.sendError(reply, 200, id, error);
+      }
+      return this.sendResult(reply, id!, result);
+    } catch (error) {
+      const cause = error instanceof EdgeRejection ? error.error : error;
+      if (agent && cause instanceof WardenError) {
+        await this.recordRejection(req, agent, cause.code, method);
+      }
+      const status = cause instanceof WardenError ? HTTP_STATUS_OF[cause.kind] : 500;
+      if (!(cause instanceof WardenError)) this.logger.error(`unexpected edge error: ${String(cause)}`);
+      return this.sendError(reply, status, id, cause);
+    }
+  }
+
+  /**
+   * Works out the request's revision: `initialize` opens a session (2025 revisions); a request
+   * declaring 2026-07-28 in its `_meta` or header is stateless; anything else needs its session.
+   * Routing headers are checked here, required for 2026-07-28 requests.
+   */
+  private requestContext(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    agent: Agent,
+    server: RegisteredServer | undefined,
+    message: JsonRpcRequest | JsonRpcNotification,
+    id: JsonRpcId | null,
+  ): McpRequestContext {
+    const endpoint = server?.slug ?? 'aggregate';
+    const base = { agent, server, endpoint, requestId: id ?? '' };
+    const stateless = statelessRevisionOf(message.params, header(req, 'mcp-protocol-version'));
+    checkRoutingHeaders(message, header(req, 'mcp-method'), header(req, 'mcp-name'), stateless !== undefined);
+    if (stateless !== undefined) return { ...base, protocolVersion: stateless, stateless: true };
+    if (message.method === 'initialize') {
+      if (id === null) throw new WardenError('bad_request', 'EDGE.INVALID_REQUEST', 'initialize must be a request');
+      const protocolVersion = negotiateSessionRevision(message.params?.protocolVersion);
+      const session = this.sessions.open(agent.agentId, endpoint, protocolVersion, message.params?.clientInfo ?? null, Date.now());
+      reply.header(SESSION_HEADER, session.id);
+      return { ...base, protocolVersion, stateless: false };
+    }
+    const sessionId = header(req, SESSION_HEADER);
+    if (!sessionId) {
+      throw new WardenError('bad_request', 'EDGE.SESSION_REQUIRED', 'send initialize first, or declare protocol version 2026-07-28');
+    }
+    const session = this.sessions.find(sessionId, agent.agentId, endpoint, Date.now());
+    if (!session) throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown or expired session; initialize again');
+    return { ...base, protocolVersion: session.protocolVersion, stateless: false };
+  }
+
+  private initializeResult(ctx: McpRequestContext): Record<string, unknown> {
+    return {
+      protocolVersion: ctx.protocolVersion,
+      capabilities: WARDEN_CAPABILITIES,
+      serverInfo: WARDEN_SERVER_INFO,
+      instructions: ctx.server ? `Tools of ${ctx.server.name}, governed by warden.` : 'Tools of every server you may use, governed by warden, named <server>__<tool>.',
+    };
+  }
+
+  private async authenticate(req: FastifyRequest): Promise<Agent> {
+    const key = bearerToken(req.headers.authorization);
+    const agent = key ? this.agents.byKey(hashApiKey(key)) : undefined;
+    if (agent) return agent;
+    const code = key ? 'AUTH.INVALID_KEY' : 'AUTH.MISSING_KEY';
+    await this.recorder
+      .requestRejected(undefined, { kind: 'system', id: 'edge' }, {
+        reason: code,
+        path: req.url.split('?')[0],
+        method: null,
+        agentId: null,
+        keyHint: key ? key.slice(0, 12) : null,
+      })
+      .catch(() => this.logger.error('could not record a rejected request'));
+    throw new EdgeRejection(
+      new WardenError('unauthenticated', code, key ? 'the API key is not a valid agent key' : 'an agent API key is required (Authorization: Bearer <key>)'),
+    );
+  }
+
+  private async resolveEndpoint(req: FastifyRequest, agent: Agent): Promise<RegisteredServer | undefined> {
+    const slug = (req.params as { server?: string }).server;
+    if (slug === undefined) return undefined;
+    const server = this.servers.bySlugInOrg(agent.orgId, slug);
+    if (!server) throw new WardenError('not_found', 'GATE.UNKNOWN_SERVER', `no server ${slug} for this agent`);
+    if (agent.servers && !agent.servers.includes(server.serverId)) {
+      throw new WardenError('forbidden', 'GATE.SERVER_NOT_PERMITTED', `the agent may not use server ${slug}`);
+    }
+    return server;
+  }
+
+  private async recordRejection(req: FastifyRequest, agent: Agent, reason: string, method: string | null): Promise<void> {
+    await this.recorder
+      .requestRejected(agent.orgId, { kind: 'agent', id: agent.agentId }, { reason, path: req.url.split('?')[0], method, agentId: agent.agentId, keyHint: agent.hint })
+      .catch(() => this.logger.error('could not record a rejected request'));
+  }
+
+  private notAllowed(req: FastifyRequest, reply: FastifyReply): void {
+    try {
+      this.hostOrigin.check(header(req, 'host'), header(req, 'origin'));
+    } catch (error) {
+      return this.sendError(reply, 403, null, error);
+    }
+    // No server-initiated stream yet: the transport allows answering GET with 405.
+    reply.code(405).header('allow', 'POST, DELETE').send();
+  }
+
+  private async deleteSession(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    try {
+      this.hostOrigin.check(header(req, 'host'), header(req, 'origin'));
+      const agent = await this.authenticate(req);
+      const sessionId = header(req, SESSION_HEADER);
+      if (!sessionId || !this.sessions.close(sessionId, agent.agentId)) {
+        throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown session');
+      }
+      reply.code(204).send();
+    } catch (error) {
+      const cause = error instanceof EdgeRejection ? error.error : error;
+      this.sendError(reply, cause instanceof WardenError ? HTTP_STATUS_OF[cause.kind] : 500, null, cause);
+    }
+  }
+
+  private sendResult(reply: FastifyReply, id: JsonRpcId, result: Record<string, unknown>): void {
+    reply.code(200).header('content-type', 'application/json').send(JSON.stringify({ jsonrpc: '2.0', id, result }));
+  }
+
+  private sendError(reply: FastifyReply, status: number, id: JsonRpcId | null, error: unknown): void {
+    reply.code(status).header('content-type', 'application/json').send(JSON.stringify({ jsonrpc: '2.0', id, error: toJsonRpcError(error) }));
+  }
+}

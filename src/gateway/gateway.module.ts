@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AgentsModule } from '../agents/agents.module';
+import { RegistryModule } from '../registry/registry.module';
+import { UpstreamModule } from '../upstream/upstream.module';
+import { McpEdge } from './edge/mcp-edge';
+import { McpMethods } from './mcp-methods';
+import { CallRecorder } from './tool-call/call-recorder';
+import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
+
+@Module({
+  imports: [AgentsModule, RegistryModule, UpstreamModule],
+  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder],
+  exports: [McpEdge],
+})
+export class GatewayModule {}

@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { WardenError } from '../common/warden-error';
+import { ServersReadModel } from '../registry/servers.read-model';
+import type { McpRequestContext } from './mcp-request-context';
+import { aggregatedName, serversVisibleTo } from './tool-names';
+import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
+import { STATELESS_REVISION, META_SERVER_INFO } from './edge/protocol-revision';
+
+export const WARDEN_SERVER_INFO = { name: 'warden', version: '0.1.0' };
+export const WARDEN_CAPABILITIES = { tools: { listChanged: false } };
+
+type Result = Record<string, unknown>;
+type Era = 'session' | 'stateless' | 'both';
+
+interface MethodRow {
+  /** Which agent era may call it: `ping` is gone in 2026-07-28, `server/discover` is new there. */
+  era: Era;
+  /** Cacheable results carry ttlMs + cacheScope for 2026-07-28 agents; 0 = never cache (approvals change). */
+  cacheable?: boolean;
+  handle(ctx: McpRequestContext, params: Result | undefined): Promise<Result> | Result;
+}
+
+/**
+ * The MCP methods warden answers, one row each (DESIGN.md §4: shape the pipeline around an MCP
+ * request, so that adding a method is a table row). `initialize` is handled at the edge because
+ * it opens a session; everything here is stateless per request.
+ */
+@Injectable()
+export class McpMethods {
+  private readonly table: Record<string, MethodRow> = {
+    ping: { era: 'session', handle: () => ({}) },
+    'server/discover': {
+      era: 'stateless',
+      cacheable: true,
+      handle: () => ({ supportedVersions: [STATELESS_REVISION], capabilities: WARDEN_CAPABILITIES, _meta: { [META_SERVER_INFO]: WARDEN_SERVER_INFO } }),
+    },
+    'tools/list': { era: 'both', cacheable: true, handle: (ctx) => ({ tools: this.listTools(ctx) }) },
+    'tools/call': { era: 'both', handle: (ctx, params) => this.pipeline.call(ctx, params) },
+  };
+
+  constructor(
+    private readonly servers: ServersReadModel,
+    private readonly pipeline: ToolCallPipeline,
+  ) {}
+
+  /** Throws EDGE.METHOD_NOT_FOUND for a method this era of agent cannot call here. */
+  assertAvailable(method: string, stateless: boolean): void {
+    const row = this.row(method);
+    if (!row || (row.era !== 'both' && (row.era === 'stateless') !== stateless)) {
+      throw new WardenError(stateless ? 'not_found' : 'bad_request', 'EDGE.METHOD_NOT_FOUND', `method not found: ${method}`);
+    }
+  }
+
+  async dispatch(method: string, ctx: McpRequestContext, params: Result | undefined): Promise<Result> {
+    this.assertAvailable(method, ctx.stateless);
+    const row = this.row(method)!;
+    const result = await row.handle(ctx, params);
+    if (!ctx.stateless) return result;
+    return { ...result, resultType: result.resultType ?? 'complete', ...(row.cacheable ? { ttlMs: 0, cacheScope: 'private' } : {}) };
+  }
+
+  private row(method: string): MethodRow | undefined {
+    return Object.hasOwn(this.table, method) ? this.table[method] : undefined;
+  }
+
+  /** Only approved tools appear; on the aggregated endpoint, prefixed by their server's slug. */
+  private listTools(ctx: McpRequestContext): unknown[] {
+    if (ctx.server) {
+      return [...ctx.server.tools.values()].filter((t) => t.state === 'approved').map((t) => t.definition);
+    }
+    return serversVisibleTo(ctx.agent, this.servers).flatMap((server) =>
+      [...server.tools.values()]
+        .filter((t) => t.state === 'approved')
+        .map((t) => ({ ...t.definition, name: aggregatedName(server, t.name) })),
+    );
+  }
+}

@@ -1,0 +1,16 @@
+import type { Agent } from '../agents/agents.read-model';
+import type { RegisteredServer } from '../registry/servers.read-model';
+import type { JsonRpcId } from './edge/jsonrpc';
+
+/** One authenticated MCP request, whatever the agent's revision: identity from its key, never a session. */
+export interface McpRequestContext {
+  agent: Agent;
+  /** `/mcp/<slug>`: that server; `/mcp`: undefined (aggregated, tools prefixed by slug). */
+  server?: RegisteredServer;
+  /** 'aggregate' or the server's slug, as recorded. */
+  endpoint: string;
+  protocolVersion: string;
+  requestId: JsonRpcId;
+  /** true for 2026-07-28+ requests (no session, `_meta` envelope). */
+  stateless: boolean;
+}

@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Actor } from '@warden/ledger';
+import { PAYLOAD_STORE, type PayloadStore } from '@warden/payload-store';
+import { WardenError } from '../../common/warden-error';
+import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
+import { LedgerWriter } from '../../ledger/ledger-writer';
+import {
+  callsStream,
+  PLATFORM_ORG,
+  type RequestRejectedData,
+  type ToolCallCompletedData,
+  type ToolCallDecidedData,
+  type ToolCallFailedData,
+} from './tool-call.events';
+
+/**
+ * Writes the evidence of calls: the signed event on the node's calls stream and, beside it, the
+ * encrypted payload bound to the event id (stored first: the envelope carries its salted digest).
+ * Both stores group-commit concurrent calls; a failure of either is a failure to record.
+ */
+@Injectable()
+export class CallRecorder {
+  constructor(
+    private readonly writer: LedgerWriter,
+    @Inject(PAYLOAD_STORE) private readonly payloads: PayloadStore,
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
+  ) {}
+
+  newCallId(): string {
+    return this.writer.newEventId();
+  }
+
+  /** Throws LEDGER.UNAVAILABLE if the decision could not be made durable: the caller must deny. */
+  async decided(org: string, actor: Actor, data: ToolCallDecidedData, args: unknown): Promise<void> {
+    await this.record(org, actor, 'ToolCallDecided', data, data.callId, args);
+  }
+
+  async completed(org: string, actor: Actor, data: ToolCallCompletedData, result: unknown): Promise<void> {
+    await this.record(org, actor, 'ToolCallCompleted', data, undefined, result);
+  }
+
+  async failed(org: string, actor: Actor, data: ToolCallFailedData): Promise<void> {
+    await this.record(org, actor, 'ToolCallFailed', data);
+  }
+
+  /** Unauthenticated requests are recorded on the platform's calls stream (no organisation is known). */
+  async requestRejected(org: string | undefined, actor: Actor, data: RequestRejectedData): Promise<void> {
+    await this.record(org ?? PLATFORM_ORG, actor, 'RequestRejected', data);
+  }
+
+  private async record(org: string, actor: Actor, type: string, data: object, id?: string, content?: unknown): Promise<void> {
+    const eventId = id ?? this.writer.newEventId();
+    try {
+      const payload = content === undefined ? null : await this.payloads.put(org, eventId, content);
+      await this.writer.append(callsStream(org, this.config.nodeId), [{ id: eventId, type, org, actor, data: data as Record<string, unknown>, payload: payload && { digest: payload.digest } }]);
+    } catch {
+      throw new WardenError('unavailable', 'LEDGER.UNAVAILABLE', 'the ledger cannot record this call, so it is not made');
+    }
+  }
+}

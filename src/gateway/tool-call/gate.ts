@@ -1,0 +1,44 @@
+import type { Agent } from '../../agents/agents.read-model';
+import type { RegisteredServer, RegisteredTool } from '../../registry/servers.read-model';
+
+/** Decisions in order of restriction: the most restrictive verdict of all gates wins. */
+export type Decision = 'allow' | 'observe' | 'step_up' | 'deny';
+const RANK: Record<Decision, number> = { allow: 0, observe: 1, step_up: 2, deny: 3 };
+
+export interface GateVerdict {
+  decision: Decision;
+  gate: string;
+  /** Stable reason code, e.g. GATE.TOOL_IN_REVIEW; `GATE.OK` for a passing gate. */
+  code: string;
+  detail?: string;
+}
+
+/** What every gate sees about one call. Gates are pure functions of it: no I/O on the hot path. */
+export interface CallContext {
+  agent: Agent;
+  /** The tool name as the agent sent it (prefixed on the aggregated endpoint). */
+  requestedName: string;
+  server?: RegisteredServer;
+  tool?: RegisteredTool;
+  /** The upstream's tool name, once resolved. */
+  toolName?: string;
+}
+
+/**
+ * A gate evaluates one aspect of a call. Later capabilities (policy, trust, limits, guardrails)
+ * add gates; none of them short-circuits the others, so every reason is recorded.
+ */
+export interface Gate {
+  readonly name: string;
+  evaluate(context: CallContext): GateVerdict;
+}
+
+export function combine(verdicts: GateVerdict[]): { decision: Decision; reasons: GateVerdict[] } {
+  let decision: Decision = 'allow';
+  for (const v of verdicts) if (RANK[v.decision] > RANK[decision]) decision = v.decision;
+  return { decision, reasons: verdicts };
+}
+
+export function firstRestrictive(verdicts: GateVerdict[], decision: Decision): GateVerdict | undefined {
+  return verdicts.find((v) => v.decision === decision);
+}

@@ -1,0 +1,43 @@
+import type { Decision, GateVerdict } from './gate';
+
+/** Tool calls of an organisation go to the node's own stream: one writer, chain head in memory. */
+export const callsStream = (org: string, nodeId: string) => `calls-${org}-${nodeId}`;
+export const PLATFORM_ORG = 'platform';
+
+/** Appended durably BEFORE anything reaches the upstream. payload = the call's arguments. */
+export interface ToolCallDecidedData {
+  callId: string;
+  agentId: string;
+  serverId: string | null;
+  tool: string;
+  decision: Decision;
+  reasons: Array<Pick<GateVerdict, 'gate' | 'code' | 'decision'>>;
+  protocolVersion: string;
+  endpoint: string;
+  requestId: string;
+}
+
+/** payload = the result as the upstream returned it. */
+export interface ToolCallCompletedData {
+  callId: string;
+  latencyMs: number;
+  upstreamMs: number;
+  isError: boolean;
+}
+
+export interface ToolCallFailedData {
+  callId: string;
+  reason: string;
+  latencyMs: number;
+  upstreamMs: number;
+}
+
+/** A request refused before it became a call: bad key, unknown or forbidden endpoint, malformed body. */
+export interface RequestRejectedData {
+  reason: string;
+  path: string;
+  method: string | null;
+  agentId: string | null;
+  /** The first characters of a presented key (never the key). */
+  keyHint: string | null;
+}

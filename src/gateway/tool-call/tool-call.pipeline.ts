@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { WardenError } from '../../common/warden-error';
+import { ServersReadModel } from '../../registry/servers.read-model';
+import { UpstreamPool } from '../../upstream/upstream-pool';
+import type { McpRequestContext } from '../mcp-request-context';
+import { forwardableParams } from '../hop-meta';
+import { resolveTool } from '../tool-names';
+import { CallRecorder } from './call-recorder';
+import { combine, firstRestrictive, type CallContext, type Gate } from './gate';
+import { FOUNDATION_GATES } from './foundation-gates';
+
+/**
+ * The hot path of DESIGN.md §5: resolve → gate (every check, most restrictive wins) →
+ * ToolCallDecided durable BEFORE the upstream sees anything → forward on the pooled session →
+ * ToolCallCompleted / ToolCallFailed with latency. If the ledger cannot write, nothing is forwarded.
+ */
+@Injectable()
+export class ToolCallPipeline {
+  private readonly gates: Gate[] = FOUNDATION_GATES;
+
+  constructor(
+    private readonly recorder: CallRecorder,
+    private readonly upstreams: UpstreamPool,
+    private readonly servers: ServersReadModel,
+  ) {}
+
+  async call(ctx: McpRequestContext, params: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+    const started = performance.now();
+    const name = params?.name;
+    if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
+      throw new WardenError('bad_request', 'EDGE.INVALID_PARAMS', 'params.name must be a tool name', { field: 'name' });
+    }
+    const args = params?.arguments ?? {};
+    if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+      throw new WardenError('bad_request', 'EDGE.INVALID_PARAMS', 'params.arguments must be an object', { field: 'arguments' });
+    }
+
+    const resolved = resolveTool(this.servers, ctx, name);
+    const call: CallContext = { agent: ctx.agent, requestedName: name, ...resolved };
+    const { decision, reasons } = combine(this.gates.map((gate) => gate.evaluate(call)));
+    const callId = this.recorder.newCallId();
+    const actor = { kind: 'agent' as const, id: ctx.agent.agentId };
+    const org = ctx.agent.orgId;
+
+    await this.recorder.decided(
+      org,
+      actor,
+      {
+        callId,
+        agentId: ctx.agent.agentId,
+        serverId: resolved.server?.serverId ?? null,
+        tool: resolved.toolName ?? name,
+        decision,
+        reasons: reasons.map(({ gate, code, decision: d }) => ({ gate, code, decision: d })),
+        protocolVersion: ctx.protocolVersion,
+        endpoint: ctx.endpoint,
+        requestId: String(ctx.requestId),
+      },
+      args,
+    );
+
+    if (decision !== 'allow' && decision !== 'observe') {
+      const blocking = firstRestrictive(reasons, decision)!;
+      throw new WardenError('denied', blocking.code, blocking.detail ?? 'denied', { callId, gate: blocking.gate, decision });
+    }
+
+    const server = resolved.server!;
+    const upstreamStarted = performance.now();
+    try {
+      const result = await this.upstreams.request(
+        { serverId: server.serverId, url: server.url },
+        'tools/call',
+        forwardableParams({ ...params, name: resolved.toolName }),
+      );
+      const upstreamMs = performance.now() - upstreamStarted;
+      await this.recorder.completed(
+        org,
+        actor,
+        { callId, latencyMs: round(performance.now() - started), upstreamMs: round(upstreamMs), isError: result.isError === true },
+        result,
+      );
+      return result;
+    } catch (error) {
+      const failure = error instanceof WardenError ? error : new WardenError('upstream', 'UPSTREAM.UNAVAILABLE', 'the upstream is unavailable');
+      if (failure.code === 'LEDGER.UNAVAILABLE') throw failure;
+      await this.recorder
+        .failed(org, actor, {
+          callId,
+          reason: failure.code,
+          latencyMs: round(performance.now() - started),
+          upstreamMs: round(performance.now() - upstreamStarted),
+        })
+        .catch(() => undefined);
+      failure.details.callId = callId;
+      throw failure;
+    }
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;

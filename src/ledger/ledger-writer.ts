@@ -1,0 +1,117 @@
+import { GENESIS_PREV, sealEvent, type Actor, type EventEnvelope, type PayloadReference, type Signer } from '@warden/ledger';
+import { WrongExpectedRevisionError, type EventStore } from '@warden/event-store';
+import type { Clock, IdGenerator } from './clock';
+
+export interface NewLedgerEvent<D extends object = Record<string, unknown>> {
+  /** Pre-allocate with LedgerWriter.newEventId() when a payload must be bound to the id first. */
+  id?: string;
+  type: string;
+  org: string;
+  actor: Actor;
+  data: D;
+  payload?: PayloadReference | null;
+}
+
+export interface AppendedEvents {
+  envelopes: EventEnvelope[];
+  /** Global position of the last event written. */
+  position: number;
+}
+
+interface ChainHead {
+  /** seq of the next event. */
+  nextSeq: number;
+  prev: string;
+}
+
+/**
+ * Seals (chain + sign) and appends events to one stream. The node is the only writer of its
+ * streams, so the chain head stays in memory: seq/prev are reserved synchronously in call order
+ * and the store's expected-revision check (group-committed in the same order) guards the chain.
+ * Any failed append forgets the head, so the next append re-reads it from the store.
+ */
+export class LedgerWriter {
+  private readonly heads = new Map<string, ChainHead>();
+  private readonly loading = new Map<string, Promise<ChainHead>>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly signer: Signer,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  newEventId(): string {
+    return this.ids.next();
+  }
+
+  get keyId(): string {
+    return this.signer.kid;
+  }
+
+  /**
+   * @param expectedRevision when given (a decider's view of the stream), the append fails with
+   *   WrongExpectedRevisionError unless the stream is exactly there; nothing is written then.
+   */
+  async append(stream: string, events: NewLedgerEvent[], expectedRevision?: number): Promise<AppendedEvents> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const head = this.heads.get(stream) ?? (await this.loadHead(stream));
+    if (expectedRevision !== undefined && head.nextSeq - 1 !== expectedRevision) {
+      throw new WrongExpectedRevisionError(stream, expectedRevision, head.nextSeq - 1);
+    }
+    const storeExpected = head.nextSeq - 1;
+    const envelopes = events.map((event) => {
+      const envelope = sealEvent(
+        {
+          id: event.id ?? this.ids.next(),
+          type: event.type,
+          stream,
+          org: event.org,
+          at: this.clock.nowIso(),
+          actor: event.actor,
+          data: event.data as Record<string, unknown>,
+          payload: event.payload ?? null,
+        },
+        { seq: head.nextSeq, prev: head.prev },
+        this.signer,
+      );
+      head.nextSeq += 1;
+      head.prev = envelope.hash;
+      return envelope;
+    });
+    try {
+      const result = await this.store.appendToStream(
+        stream,
+        envelopes.map((e) => ({ id: e.id, type: e.type, data: e })),
+        { expectedRevision: storeExpected < 0 ? 'no_stream' : storeExpected },
+      );
+      return { envelopes, position: result.position };
+    } catch (error) {
+      this.heads.delete(stream);
+      throw error;
+    }
+  }
+
+  private loadHead(stream: string): Promise<ChainHead> {
+    let pending = this.loading.get(stream);
+    if (!pending) {
+      pending = this.readHead(stream).finally(() => this.loading.delete(stream));
+      this.loading.set(stream, pending);
+    }
+    return pending;
+  }
+
+  private async readHead(stream: string): Promise<ChainHead> {
+    const revision = await this.store.streamRevision(stream);
+    let head: ChainHead = { nextSeq: 0, prev: GENESIS_PREV };
+    if (revision >= 0) {
+      const [last] = await this.store.readStream(stream, { fromRevision: revision, maxCount: 1 });
+      head = { nextSeq: revision + 1, prev: (last.data as EventEnvelope).hash };
+    }
+    // A concurrent loader may have set it already; keep one object so reservations are shared.
+    const existing = this.heads.get(stream);
+    if (existing) return existing;
+    this.heads.set(stream, head);
+    return head;
+  }
+}

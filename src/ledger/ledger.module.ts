@@ -1,0 +1,80 @@
+import { Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { createEventStore, EVENT_STORE, type EventStore } from '@warden/event-store';
+import { PAYLOAD_STORE, SqlitePayloadStore, type PayloadStore } from '@warden/payload-store';
+import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
+import { CLOCK, ID_GENERATOR, systemClock, uuidV7Ids, type Clock, type IdGenerator } from './clock';
+import { loadNodeKeyring, loadOrCreateMasterKey, type NodeKeyring } from './key-files';
+import { ensureNodeKeyRegistered } from './key-registration';
+import { AggregateStore } from './aggregate-store';
+import { LedgerWriter } from './ledger-writer';
+import { ReadModelProjector } from './read-model-projector';
+
+export const NODE_KEYRING = Symbol('NODE_KEYRING');
+
+/**
+ * The ledger seam for every capability module: the event store and payload store ports (adapters
+ * picked by config), the node's signing writer, and the projector that feeds read models.
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: CLOCK, useValue: systemClock },
+    { provide: ID_GENERATOR, useValue: uuidV7Ids },
+    {
+      provide: NODE_KEYRING,
+      inject: [WARDEN_CONFIG],
+      useFactory: (config: WardenConfig) => loadNodeKeyring(config.dataDir, config.nodeId),
+    },
+    {
+      provide: EVENT_STORE,
+      inject: [WARDEN_CONFIG, NODE_KEYRING, CLOCK, ID_GENERATOR],
+      useFactory: async (config: WardenConfig, keys: NodeKeyring, clock: Clock, ids: IdGenerator) => {
+        const store = createEventStore(config.eventStoreUrl, { synchronous: config.sqliteSynchronous });
+        await ensureNodeKeyRegistered(store, keys.root, keys.node, config.nodeId, clock, ids);
+        return store;
+      },
+    },
+    {
+      provide: PAYLOAD_STORE,
+      inject: [WARDEN_CONFIG],
+      useFactory: (config: WardenConfig) =>
+        new SqlitePayloadStore({
+          file: config.payloadStoreFile,
+          masterKey: loadOrCreateMasterKey(config.dataDir, randomBytes),
+          synchronous: config.sqliteSynchronous,
+        }),
+    },
+    {
+      provide: LedgerWriter,
+      inject: [EVENT_STORE, NODE_KEYRING, CLOCK, ID_GENERATOR],
+      useFactory: (store: EventStore, keys: NodeKeyring, clock: Clock, ids: IdGenerator) =>
+        new LedgerWriter(store, keys.node, clock, ids),
+    },
+    {
+      provide: ReadModelProjector,
+      inject: [EVENT_STORE],
+      useFactory: (store: EventStore) => new ReadModelProjector(store),
+    },
+    AggregateStore,
+  ],
+  exports: [AggregateStore, CLOCK, ID_GENERATOR, NODE_KEYRING, EVENT_STORE, PAYLOAD_STORE, LedgerWriter, ReadModelProjector],
+})
+export class LedgerModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly projector: ReadModelProjector,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PAYLOAD_STORE) private readonly payloads: PayloadStore,
+  ) {}
+
+  /** Read models register in their constructors; replay the log once they all have. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.projector.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.projector.stop();
+    await this.store.close();
+    await this.payloads.close();
+  }
+}

@@ -1,0 +1,63 @@
+import type { EventEnvelope } from '@warden/ledger';
+import type { EventStore, Subscription } from '@warden/event-store';
+import type { Projection } from './projection';
+
+/**
+ * Rebuilds the in-memory read models from the log on start (catch-up from position 0) and keeps
+ * them current from live commits. Commands wait for their own position (read-your-writes).
+ * A failing projection is visible: `health()` reports it, and the failure is not swallowed.
+ */
+export class ReadModelProjector {
+  private position = 0;
+  private subscription?: Subscription;
+  private failure?: { projection: string; position: number; message: string };
+  private waiters: Array<{ position: number; resolve: () => void }> = [];
+
+  private readonly projections: Projection[] = [];
+
+  constructor(private readonly store: EventStore) {}
+
+  /** Called by each read model when it is constructed, before start(). */
+  register(projection: Projection): void {
+    if (this.subscription) throw new Error(`projection ${projection.name} registered after start`);
+    this.projections.push(projection);
+  }
+
+  async start(): Promise<void> {
+    this.subscription = this.store.subscribeToAll({ fromPosition: 0 }, (recorded) => {
+      const envelope = recorded.data as EventEnvelope;
+      for (const projection of this.projections) {
+        try {
+          projection.apply(envelope, recorded.position);
+        } catch (error) {
+          this.failure ??= { projection: projection.name, position: recorded.position, message: String(error) };
+        }
+      }
+      this.position = recorded.position;
+      this.releaseWaiters();
+    });
+    await this.subscription.caughtUp;
+  }
+
+  /** Resolves once every projection has seen the event at `position`. */
+  waitFor(position: number): Promise<void> {
+    if (this.position >= position) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ position, resolve }));
+  }
+
+  health(): { position: number; failure?: { projection: string; position: number; message: string } } {
+    return { position: this.position, failure: this.failure };
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.close();
+  }
+
+  private releaseWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const ready = this.waiters.filter((w) => w.position <= this.position);
+    if (ready.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.position > this.position);
+    for (const waiter of ready) waiter.resolve();
+  }
+}

@@ -1,0 +1,15 @@
+import { Command } from '@nestjs/cqrs';
+import type { Actor } from '@warden/ledger';
+import type { RegisteredServer } from '../servers.read-model';
+
+export class RegisterServerCommand extends Command<RegisteredServer> {
+  constructor(
+    readonly orgId: string,
+    readonly name: string,
+    readonly slug: string,
+    readonly url: string,
+    readonly actor: Actor,
+  ) {
+    super();
+  }
+}

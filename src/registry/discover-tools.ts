@@ -1,0 +1,34 @@
+import { WardenError } from '../common/warden-error';
+import type { UpstreamPool } from '../upstream/upstream-pool';
+import type { ToolDefinition } from './registry.events';
+
+const MAX_PAGES = 100;
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** tools/list over every page, on a fresh session; rejects answers that are not a tool list. */
+export async function discoverTools(upstreams: UpstreamPool, url: URL): Promise<{ protocolVersion?: string; tools: ToolDefinition[] }> {
+  const session = await upstreams.open(url);
+  try {
+    const tools: ToolDefinition[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const result = await upstreams.requestOn(session, 'tools/list', cursor ? { cursor } : undefined);
+      if (!Array.isArray(result.tools)) throw badList('tools/list result has no tools array');
+      for (const tool of result.tools as unknown[]) {
+        if (typeof tool !== 'object' || tool === null || typeof (tool as ToolDefinition).name !== 'string' || !TOOL_NAME.test((tool as ToolDefinition).name)) {
+          throw badList('tools/list returned a tool without a valid name');
+        }
+        tools.push(tool as ToolDefinition);
+      }
+      cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
+      if (!cursor) return { protocolVersion: session.protocolVersion, tools };
+    }
+    throw badList(`tools/list did not end after ${MAX_PAGES} pages`);
+  } finally {
+    await session.close().catch(() => undefined);
+  }
+}
+
+function badList(message: string): WardenError {
+  return new WardenError('upstream', 'UPSTREAM.BAD_RESPONSE', message);
+}

@@ -1,0 +1,23 @@
+import type { DomainEvent } from '../ledger/decider';
+
+export type RiskClass = 'read' | 'write' | 'destructive';
+export const RISK_CLASSES: readonly RiskClass[] = ['read', 'write', 'destructive'];
+
+/** A tool as the upstream describes it (public metadata, relayed to agents as-is). */
+export interface ToolDefinition {
+  name: string;
+  [key: string]: unknown;
+}
+
+export type ServerRegistered = DomainEvent<
+  'ServerRegistered',
+  { serverId: string; orgId: string; slug: string; name: string; url: string; protocolVersion: string | null }
+>;
+/** Every discovered tool starts in review: it is not callable until classified and approved. */
+export type ToolDiscovered = DomainEvent<'ToolDiscovered', { serverId: string; tool: string; definition: ToolDefinition; definitionDigest: string }>;
+export type ToolClassified = DomainEvent<'ToolClassified', { serverId: string; tool: string; riskClass: RiskClass }>;
+export type ToolApproved = DomainEvent<'ToolApproved', { serverId: string; tool: string; riskClass: RiskClass }>;
+
+export type RegistryEvent = ServerRegistered | ToolDiscovered | ToolClassified | ToolApproved;
+
+export const serverStream = (serverId: string) => `server-${serverId}`;

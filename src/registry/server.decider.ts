@@ -1,0 +1,88 @@
+import { WardenError } from '../common/warden-error';
+import type { Decider } from '../ledger/decider';
+import type { RegistryEvent, RiskClass, ToolDefinition } from './registry.events';
+
+export type ServerCommand =
+  | {
+      type: 'RegisterServer';
+      serverId: string;
+      orgId: string;
+      slug: string;
+      name: string;
+      url: string;
+      protocolVersion: string | null;
+      tools: Array<{ definition: ToolDefinition; definitionDigest: string }>;
+    }
+  | { type: 'ClassifyTool'; tool: string; riskClass: RiskClass }
+  | { type: 'ApproveTool'; tool: string; riskClass?: RiskClass };
+
+export interface ServerState {
+  serverId?: string;
+  tools: Map<string, { riskClass?: RiskClass; approved: boolean }>;
+}
+
+function known(state: ServerState, tool: string) {
+  const entry = state.tools.get(tool);
+  if (!entry) throw new WardenError('not_found', 'REGISTRY.TOOL_UNKNOWN', `no tool ${tool} on this server`);
+  return entry;
+}
+
+export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> = {
+  initialState: () => ({ tools: new Map() }),
+
+  evolve(state, event) {
+    const tools = new Map(state.tools);
+    switch (event.type) {
+      case 'ServerRegistered':
+        return { ...state, serverId: event.data.serverId };
+      case 'ToolDiscovered':
+        tools.set(event.data.tool, { approved: false });
+        return { ...state, tools };
+      case 'ToolClassified':
+        tools.set(event.data.tool, { ...known(state, event.data.tool), riskClass: event.data.riskClass });
+        return { ...state, tools };
+      case 'ToolApproved':
+        tools.set(event.data.tool, { riskClass: event.data.riskClass, approved: true });
+        return { ...state, tools };
+      default: {
+        const unknown: never = event;
+        return unknown;
+      }
+    }
+  },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'RegisterServer': {
+        if (state.serverId) throw new WardenError('conflict', 'REGISTRY.SERVER_EXISTS', 'server already registered');
+        const { serverId, orgId, slug, name, url, protocolVersion } = command;
+        return [
+          { type: 'ServerRegistered', data: { serverId, orgId, slug, name, url, protocolVersion } },
+          ...command.tools.map((t): RegistryEvent => ({
+            type: 'ToolDiscovered',
+            data: { serverId, tool: t.definition.name, definition: t.definition, definitionDigest: t.definitionDigest },
+          })),
+        ];
+      }
+      case 'ClassifyTool': {
+        known(state, command.tool);
+        return [{ type: 'ToolClassified', data: { serverId: state.serverId!, tool: command.tool, riskClass: command.riskClass } }];
+      }
+      case 'ApproveTool': {
+        const entry = known(state, command.tool);
+        const riskClass = command.riskClass ?? entry.riskClass;
+        if (!riskClass) {
+          throw new WardenError('conflict', 'REGISTRY.TOOL_UNCLASSIFIED', `classify ${command.tool} (read, write or destructive) before approving it`);
+        }
+        const events: RegistryEvent[] = [];
+        if (riskClass !== entry.riskClass) events.push({ type: 'ToolClassified', data: { serverId: state.serverId!, tool: command.tool, riskClass } });
+        if (!entry.approved || riskClass !== entry.riskClass) events.push({ type: 'ToolApproved', data: { serverId: state.serverId!, tool: command.tool, riskClass } });
+        return events;
+      }
+      default: {
+        const unknown: never = command;
+        return unknown;
+      }
+    }
+  },
+};

@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import type { EventEnvelope } from '@warden/ledger';
+import type { Projection } from '../ledger/projection';
+import { ReadModelProjector } from '../ledger/read-model-projector';
+import type { RegistryEvent, RiskClass, ToolDefinition } from './registry.events';
+
+export type ToolState = 'review' | 'approved';
+
+export interface RegisteredTool {
+  name: string;
+  state: ToolState;
+  riskClass: RiskClass | null;
+  definition: ToolDefinition;
+  definitionDigest: string;
+}
+
+export interface RegisteredServer {
+  serverId: string;
+  orgId: string;
+  slug: string;
+  name: string;
+  url: string;
+  protocolVersion: string | null;
+  registeredAt: string;
+  tools: Map<string, RegisteredTool>;
+}
+
+/** Servers and their tools per organisation; the gateway resolves (org, slug, tool) here per call. */
+@Injectable()
+export class ServersReadModel implements Projection {
+  readonly name = 'servers';
+  private readonly byId = new Map<string, RegisteredServer>();
+  private readonly bySlug = new Map<string, RegisteredServer>();
+
+  constructor(projector: ReadModelProjector) {
+    projector.register(this);
+  }
+
+  apply(envelope: EventEnvelope): void {
+    const event = { type: envelope.type, data: envelope.data } as RegistryEvent;
+    switch (event.type) {
+      case 'ServerRegistered': {
+        const server: RegisteredServer = { ...event.data, registeredAt: envelope.at, tools: new Map() };
+        this.byId.set(server.serverId, server);
+        this.bySlug.set(`${server.orgId}/${server.slug}`, server);
+        break;
+      }
+      case 'ToolDiscovered': {
+        const { tool, definition, definitionDigest } = event.data;
+        this.byId.get(event.data.serverId)?.tools.set(tool, { name: tool, state: 'review', riskClass: null, definition, definitionDigest });
+        break;
+      }
+      case 'ToolClassified': {
+        const tool = this.byId.get(event.data.serverId)?.tools.get(event.data.tool);
+        if (tool) tool.riskClass = event.data.riskClass;
+        break;
+      }
+      case 'ToolApproved': {
+        const tool = this.byId.get(event.data.serverId)?.tools.get(event.data.tool);
+        if (tool) {
+          tool.riskClass = event.data.riskClass;
+          tool.state = 'approved';
+        }
+        break;
+      }
+    }
+  }
+
+  /** Scoped: another organisation's server is indistinguishable from no server. */
+  get(orgId: string, serverId: string): RegisteredServer | undefined {
+    const server = this.byId.get(serverId);
+    return server?.orgId === orgId ? server : undefined;
+  }
+
+  bySlugInOrg(orgId: string, slug: string): RegisteredServer | undefined {
+    return this.bySlug.get(`${orgId}/${slug}`);
+  }
+
+  list(orgId: string): RegisteredServer[] {
+    return [...this.byId.values()].filter((s) => s.orgId === orgId);
+  }
+}

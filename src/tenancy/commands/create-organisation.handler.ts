@@ -1,0 +1,30 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { issueApiKey } from '../../common/api-keys';
+import { AggregateStore } from '../../ledger/aggregate-store';
+import { ID_GENERATOR, type IdGenerator } from '../../ledger/clock';
+import { organisationDecider } from '../organisation.decider';
+import { organisationStream } from '../tenancy.events';
+import { CreateOrganisationCommand, type OrganisationWithKey } from './create-organisation.command';
+
+@CommandHandler(CreateOrganisationCommand)
+export class CreateOrganisationHandler implements ICommandHandler<CreateOrganisationCommand, OrganisationWithKey> {
+  constructor(
+    private readonly aggregates: AggregateStore,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {}
+
+  async execute(command: CreateOrganisationCommand): Promise<OrganisationWithKey> {
+    const orgId = this.ids.next();
+    const stream = organisationStream(orgId);
+    const options = { stream, org: orgId, actor: command.actor };
+    await this.aggregates.handle(organisationDecider, { type: 'CreateOrganisation', orgId, name: command.name }, options);
+    const key = issueApiKey('admin');
+    await this.aggregates.handle(
+      organisationDecider,
+      { type: 'IssueAdminKey', orgId, keyId: this.ids.next(), keyHash: key.hash, hint: key.hint, label: 'bootstrap' },
+      options,
+    );
+    return { orgId, adminKey: key.key };
+  }
+}

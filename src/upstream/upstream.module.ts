@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { UpstreamPool } from './upstream-pool';
+
+@Module({ providers: [UpstreamPool], exports: [UpstreamPool] })
+export class UpstreamModule {}
