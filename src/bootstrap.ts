@@ -1,9 +1,10 @@
-import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { ValidationPipe, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { mkdirSync } from 'node:fs';
 import { AppModule } from './app.module';
+import { createLogger, PinoNestLogger } from './common/pino-logger';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import type { WardenConfig } from './config/warden-config';
 import { McpEdge } from './gateway/edge/mcp-edge';
@@ -18,10 +19,10 @@ export interface RunningGateway {
 }
 
 /** Builds, initialises and starts the gateway; used by main.ts, the e2e tests and the benchmark. */
-export async function startGateway(config: WardenConfig, options: { logger?: false | ('error' | 'warn' | 'log')[] } = {}): Promise<RunningGateway> {
+export async function startGateway(config: WardenConfig, options: { logger?: LoggerService | false | ('error' | 'warn' | 'log')[] } = {}): Promise<RunningGateway> {
   mkdirSync(config.dataDir, { recursive: true });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter({ bodyLimit: 1024 * 1024 }), {
-    logger: options.logger ?? ['error', 'warn', 'log'],
+    logger: options.logger ?? new PinoNestLogger(createLogger(config.logLevel)),
     abortOnError: false,
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
