@@ -1,3 +1,4 @@
+import { rfc3339Micros } from '@warden/ledger';
 import { v7 as uuidv7 } from 'uuid';
 
 /** The clock and id generator are injected (DESIGN.md §7) so deciders and tests stay deterministic. */
@@ -20,10 +21,7 @@ const epochOriginUs = BigInt(Date.now()) * 1000n;
 export const systemClock: Clock = {
   nowIso() {
     const us = epochOriginUs + (process.hrtime.bigint() - hrOrigin) / 1000n;
-    const ms = Number(us / 1000n);
-    const micros = Number(us % 1000n);
-    const base = new Date(ms).toISOString(); // 2026-11-25T04:10:57.123Z
-    return `${base.slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
+    return rfc3339Micros(new Date(Number(us / 1000n)), Number(us % 1000n));
   },
   nowMs() {
     return Date.now();

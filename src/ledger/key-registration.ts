@@ -1,10 +1,7 @@
-import { toBase64Url, type EventEnvelope, type Signer } from '@warden/ledger';
+import { KEY_REGISTERED_TYPE, KEY_STREAM, toBase64Url, type EventEnvelope, type Signer } from '@warden/ledger';
 import type { EventStore } from '@warden/event-store';
 import { LedgerWriter } from './ledger-writer';
 import type { Clock, IdGenerator } from './clock';
-
-export const KEY_STREAM = 'platform-keys';
-export const KEY_REGISTERED = 'KeyRegistered';
 
 export interface KeyRegisteredData {
   kid: string;
@@ -29,12 +26,12 @@ export async function ensureNodeKeyRegistered(
   const events = await store.readStream(KEY_STREAM);
   const known = events.some((e) => {
     const env = e.data as EventEnvelope<KeyRegisteredData>;
-    return env.type === KEY_REGISTERED && env.data.kid === node.kid;
+    return env.type === KEY_REGISTERED_TYPE && env.data.kid === node.kid;
   });
   if (known) return;
   const rootWriter = new LedgerWriter(store, root, clock, ids);
   const data: KeyRegisteredData = { kid: node.kid, publicKey: toBase64Url(node.publicKey), role: 'node', nodeId };
   await rootWriter.append(KEY_STREAM, [
-    { type: KEY_REGISTERED, org: 'platform', actor: { kind: 'system', id: 'root' }, data: data as unknown as Record<string, unknown> },
+    { type: KEY_REGISTERED_TYPE, org: 'platform', actor: { kind: 'system', id: 'root' }, data: data as unknown as Record<string, unknown> },
   ]);
 }

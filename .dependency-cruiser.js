@@ -1,0 +1,50 @@
+/**
+ * Layer rules of DESIGN.md §2/§7, checked in `npm run lint` (part of `npm test`):
+ *   libs never import src; libs/ledger is pure (no Nest, no I/O, no other lib);
+ *   adapters never import domain modules; deciders stay free of Nest and adapters.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'libs-never-import-src',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^src/' },
+    },
+    {
+      name: 'ledger-is-pure',
+      comment: 'libs/ledger: no Nest, no file system, no network, no other lib: it must run in a browser',
+      severity: 'error',
+      from: { path: '^libs/ledger/src', pathNot: '\\.spec\\.ts$' },
+      to: {
+        path: ['^node_modules/@nestjs', '^libs/(event-store|payload-store)', '^(node:)?(fs|net|http|https|child_process|worker_threads|dgram|tls)$'],
+      },
+    },
+    {
+      name: 'deciders-are-pure',
+      comment: 'decide/evolve functions import no Nest and no adapter',
+      severity: 'error',
+      from: { path: '\\.decider\\.ts$' },
+      to: { path: ['^node_modules/@nestjs', '^libs/(event-store|payload-store)', '^node_modules/better-sqlite3'] },
+    },
+    {
+      name: 'src-uses-ports-not-adapters',
+      comment: 'capability modules reach stores through the ports; only the ledger module wires adapters',
+      severity: 'error',
+      from: { path: '^src/(tenancy|agents|registry|gateway|upstream)/' },
+      to: { path: ['^libs/(event-store|payload-store)/src/sqlite', '^node_modules/better-sqlite3'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: { path: '^(src|libs)/' },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    exclude: { path: '^dist/' },
+  },
+};
