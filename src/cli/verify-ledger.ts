@@ -24,6 +24,7 @@ export interface VerifyOptions {
 }
 
 const WORKER_FILE = join(__dirname, 'verify-worker.js');
+const MAX_CATCH_UP_ROUNDS = 10;
 
 /**
  * Checks the whole ledger: every signature (by a key the root registered before it signed),
@@ -32,26 +33,55 @@ const WORKER_FILE = join(__dirname, 'verify-worker.js');
  */
 export async function verifyLedger(store: EventStore, options: VerifyOptions): Promise<VerifyReport> {
   const started = performance.now();
-  const registrations = (await store.readStream(KEY_STREAM)).map((e) => ({ position: e.position, envelope: e.data }));
+  const registrations = (await readKeyStream(store)).map((e) => ({ position: e.position, envelope: e.data }));
   const directory = buildKeyDirectory(options.rootPublicKey, registrations);
   const auditor = new LedgerAuditor(directory, { densePositions: options.densePositions ?? true });
   const checker = options.workers > 0 && existsSync(WORKER_FILE) ? new WorkerChecker(directory, options.workers) : new InlineChecker(directory);
   const pageSize = options.pageSize ?? 2000;
-  try {
+  let from = 0;
+  let blocked = false;
+  /** Reads and checks the log from `from` to its current end; false when there was nothing new. */
+  const walk = async (): Promise<boolean> => {
     const inFlight: Array<Promise<EventCheck[]>> = [];
     const drain = async () => {
       for (const check of await inFlight.shift()!) auditor.feed(check);
       options.onProgress?.(auditor.events);
     };
-    let from = 0;
-    for (;;) {
-      const page = await store.readAll({ fromPosition: from, maxCount: pageSize });
+    const start = from;
+    while (!blocked) {
+      const page = await readPage(store, from, pageSize);
+      if ('unreadable' in page) {
+        // A row the store cannot even decode (data that is not JSON, a damaged page): name it,
+        // and stop, since the port cannot read past it.
+        while (inFlight.length > 0) await drain();
+        auditor.feed(unreadableRow(page.unreadable, from));
+        blocked = true;
+        break;
+      }
       if (page.length === 0) break;
       from = page[page.length - 1].position;
       inFlight.push(checker.check(page));
       if (inFlight.length > checker.parallelism * 2) await drain();
     }
     while (inFlight.length > 0) await drain();
+    return from !== start;
+  };
+  try {
+    await walk();
+    // The store's stream heads must end where the walk did. On a live ledger a head can be ahead
+    // because of appends after the walk passed: read on until the heads match or the log stops
+    // growing; only then is a head ahead of the log a deletion.
+    for (let round = 1; ; round++) {
+      const heads = await storedHeads(store, auditor.streamRevisions);
+      const seen = auditor.streamRevisions;
+      const ahead = [...heads].filter(([stream, revision]) => revision > seen.get(stream)!);
+      if (ahead.length > 0 && round <= MAX_CATCH_UP_ROUNDS && (await walk())) continue;
+      // Still growing after every round: a head ahead may be a live append, so judge only the
+      // heads behind the log, which no append explains.
+      const judged = ahead.length > 0 && round > MAX_CATCH_UP_ROUNDS ? [...heads].filter(([stream, revision]) => revision < seen.get(stream)!) : heads;
+      for (const [stream, revision] of judged) auditor.checkStreamHead(stream, revision);
+      break;
+    }
   } finally {
     await checker.close();
   }
@@ -64,6 +94,67 @@ export async function verifyLedger(store: EventStore, options: VerifyOptions): P
     firstProblem: auditor.problems[0],
     problems: auditor.problems,
   };
+}
+
+/** The key stream's rows, leaving out any the store cannot decode (the walk names those). */
+async function readKeyStream(store: EventStore): Promise<RecordedEvent[]> {
+  try {
+    return await store.readStream(KEY_STREAM);
+  } catch {
+    const rows: RecordedEvent[] = [];
+    for (let revision = 0, failures = 0; failures < 100; revision++) {
+      try {
+        const [row] = await store.readStream(KEY_STREAM, { fromRevision: revision, maxCount: 1 });
+        if (!row) break;
+        rows.push(row);
+        revision = row.revision;
+        failures = 0;
+      } catch {
+        failures++; // an unreadable row: skip it
+      }
+    }
+    return rows;
+  }
+}
+
+/** A page of the log after `from`; when it cannot be read, the error of the first unreadable row. */
+async function readPage(store: EventStore, from: number, pageSize: number): Promise<RecordedEvent[] | { unreadable: unknown }> {
+  try {
+    return await store.readAll({ fromPosition: from, maxCount: pageSize });
+  } catch (error) {
+    if (pageSize === 1) return { unreadable: error };
+  }
+  // Read on one row at a time up to the row that fails, so the page's good rows are checked.
+  const rows: RecordedEvent[] = [];
+  for (let after = from; rows.length < pageSize; ) {
+    let row: RecordedEvent[];
+    try {
+      row = await store.readAll({ fromPosition: after, maxCount: 1 });
+    } catch (error) {
+      return rows.length > 0 ? rows : { unreadable: error };
+    }
+    if (row.length === 0) break;
+    rows.push(row[0]);
+    after = row[0].position;
+  }
+  return rows;
+}
+
+/** The check of a row that could not be read: it sits right after `after` in the (dense) log. */
+function unreadableRow(error: unknown, after: number): EventCheck {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    position: after + 1,
+    stream: '',
+    revision: -1,
+    result: { ok: false, reason: 'MALFORMED', detail: `the row after position ${after} cannot be read (${message}); the log after it was not checked` },
+  };
+}
+
+async function storedHeads(store: EventStore, streams: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+  const heads = new Map<string, number>();
+  for (const stream of streams.keys()) heads.set(stream, await store.streamRevision(stream));
+  return heads;
 }
 
 interface Checker {
@@ -84,25 +175,15 @@ class InlineChecker implements Checker {
   async close(): Promise<void> {}
 }
 
+/** Pages go round-robin to up to `parallelism` workers, started on first use: a small ledger starts one. */
 class WorkerChecker implements Checker {
-  private readonly workers: Worker[];
+  private readonly workers: Worker[] = [];
+  private readonly keys: Array<[string, string]>;
   private readonly pending = new Map<number, { resolve: (c: EventCheck[]) => void; reject: (e: unknown) => void }>();
   private next = 0;
 
   constructor(directory: KeyDirectory, readonly parallelism: number) {
-    const keys = [...directory.keys].map(([kid, k]) => [kid, toBase64Url(k.publicKey)]);
-    this.workers = Array.from({ length: parallelism }, () => {
-      const worker = new Worker(WORKER_FILE, { workerData: { keys } });
-      worker.on('message', (m: { seq: number; checks: EventCheck[] }) => {
-        this.pending.get(m.seq)?.resolve(m.checks);
-        this.pending.delete(m.seq);
-      });
-      worker.on('error', (error) => {
-        for (const p of this.pending.values()) p.reject(error);
-        this.pending.clear();
-      });
-      return worker;
-    });
+    this.keys = [...directory.keys].map(([kid, k]) => [kid, toBase64Url(k.publicKey)]);
   }
 
   check(page: RecordedEvent[]): Promise<EventCheck[]> {
@@ -110,11 +191,26 @@ class WorkerChecker implements Checker {
     const events = page.map(({ position, stream, revision, data }) => ({ position, stream, revision, data }));
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.workers[seq % this.workers.length].postMessage({ seq, events });
+      this.worker(seq % this.parallelism).postMessage({ seq, events });
     });
   }
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private worker(index: number): Worker {
+    if (this.workers[index]) return this.workers[index];
+    const worker = new Worker(WORKER_FILE, { workerData: { keys: this.keys } });
+    worker.on('message', (m: { seq: number; checks: EventCheck[] }) => {
+      this.pending.get(m.seq)?.resolve(m.checks);
+      this.pending.delete(m.seq);
+    });
+    worker.on('error', (error) => {
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+    });
+    this.workers[index] = worker;
+    return worker;
   }
 }

@@ -80,3 +80,32 @@ describe('LedgerAuditor', () => {
     expect(auditor.problems[0]).toMatchObject({ position: 4, reason: 'POSITION_GAP' });
   });
 });
+
+describe('LedgerAuditor.checkStreamHead', () => {
+  const root = newSigner();
+  const node = newSigner();
+  const reg = registration(root, node);
+  const calls = callEvents(node, 3);
+  const log = [{ stream: KEY_STREAM, data: reg }, ...calls.map((c) => ({ stream: c.stream, data: c }))];
+
+  it('accepts stored heads that end where the log does', () => {
+    const auditor = audit(root, log);
+    expect([...auditor.streamRevisions]).toEqual([[KEY_STREAM, 0], ['calls-o-n', 2]]);
+    expect(auditor.checkStreamHead(KEY_STREAM, 0)).toBeUndefined();
+    expect(auditor.checkStreamHead('calls-o-n', 2)).toBeUndefined();
+    expect(auditor.problems).toEqual([]);
+  });
+
+  it('names the newest event deleted: a stored head ahead of the log', () => {
+    const auditor = audit(root, log.slice(0, -1));
+    expect(auditor.problems).toEqual([]);
+    expect(auditor.checkStreamHead('calls-o-n', 2)).toMatchObject({ position: 4, stream: 'calls-o-n', seq: 2, reason: 'STREAM_HEAD_MISMATCH' });
+    expect(auditor.problems).toHaveLength(1);
+  });
+
+  it('names rows added behind the store: a stored head behind the log, or none', () => {
+    const auditor = audit(root, log);
+    expect(auditor.checkStreamHead('calls-o-n', 1)).toMatchObject({ position: 4, eventId: 'call-2', reason: 'STREAM_HEAD_MISMATCH' });
+    expect(auditor.checkStreamHead(KEY_STREAM, -1)).toMatchObject({ position: 1, reason: 'STREAM_HEAD_MISMATCH' });
+  });
+});

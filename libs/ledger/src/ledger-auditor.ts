@@ -13,7 +13,8 @@ export type AuditProblemReason =
   | 'POSITION_GAP'
   | 'POSITION_ORDER'
   | 'KEY_NOT_YET_REGISTERED'
-  | 'KEY_REGISTRATION_NOT_BY_ROOT';
+  | 'KEY_REGISTRATION_NOT_BY_ROOT'
+  | 'STREAM_HEAD_MISMATCH';
 
 export interface AuditProblem {
   position: number;
@@ -101,6 +102,8 @@ export function checkStoredEvent(
 export class LedgerAuditor {
   private readonly chains = new ChainVerifier();
   private lastPosition?: number;
+  /** Per stored stream: the highest stored revision fed, and where it was. */
+  private readonly tails = new Map<string, { revision: number; position: number; eventId?: string }>();
   readonly problems: AuditProblem[] = [];
   events = 0;
 
@@ -116,13 +119,59 @@ export class LedgerAuditor {
   feed(check: EventCheck): AuditProblem | undefined {
     this.events++;
     const problem = this.find(check);
-    if (problem && this.problems.length < (this.options.maxProblems ?? 100)) this.problems.push(problem);
+    this.record(problem);
     this.lastPosition = check.position;
+    const tail = this.tails.get(check.stream);
+    if (check.stream && (!tail || check.revision > tail.revision)) {
+      this.tails.set(check.stream, { revision: check.revision, position: check.position, eventId: check.id });
+    }
     return problem;
   }
 
+  /** The streams fed so far, each with the highest stored revision seen. */
+  get streamRevisions(): ReadonlyMap<string, number> {
+    return new Map([...this.tails].map(([stream, tail]) => [stream, tail.revision]));
+  }
+
+  /**
+   * After the walk: the store's own record of a stream's head (SQLite's stream table, written in
+   * the transaction that appends) must be the last revision the walk saw. A head further on means
+   * events at the end of the stream are gone, which leaves no gap in the log when they were the
+   * newest; a head behind means rows were added behind the store's back. This only catches a
+   * forger who leaves the stream table alone: one who edits both tables needs signed checkpoints.
+   */
+  checkStreamHead(stream: string, storedRevision: number): AuditProblem | undefined {
+    const tail = this.tails.get(stream);
+    const seen = tail?.revision ?? -1;
+    if (storedRevision === seen) return undefined;
+    const where = tail ? `revision ${seen} (position ${tail.position})` : 'no event';
+    const problem: AuditProblem =
+      storedRevision > seen
+        ? {
+            position: (this.lastPosition ?? 0) + 1,
+            stream,
+            seq: seen + 1,
+            reason: 'STREAM_HEAD_MISMATCH',
+            detail: `the log has ${stream} up to ${where}, but the store records its head at revision ${storedRevision}: ${storedRevision - seen} event(s) at its end are missing`,
+          }
+        : {
+            position: tail!.position,
+            eventId: tail!.eventId,
+            stream,
+            seq: seen,
+            reason: 'STREAM_HEAD_MISMATCH',
+            detail: `the log has ${stream} up to ${where}, but the store records its head at revision ${storedRevision}: rows were added behind the store's back`,
+          };
+    this.record(problem);
+    return problem;
+  }
+
+  private record(problem: AuditProblem | undefined): void {
+    if (problem && this.problems.length < (this.options.maxProblems ?? 100)) this.problems.push(problem);
+  }
+
   private find(check: EventCheck): AuditProblem | undefined {
-    const at = { position: check.position, eventId: check.id, stream: check.stream, seq: check.seq };
+    const at = { position: check.position, eventId: check.id, stream: check.stream || undefined, seq: check.seq };
     if (this.lastPosition !== undefined) {
       if (check.position <= this.lastPosition) {
         return { ...at, reason: 'POSITION_ORDER', detail: `position ${check.position} after ${this.lastPosition}` };
