@@ -16,9 +16,20 @@ export type PayloadLookup =
   | { status: 'erased'; erasedAt: string }
   | { status: 'missing' };
 
+/** A payload whose digest is known and whose commit is under way. */
+export interface PendingPayload extends StoredPayloadRef {
+  /** Resolves once the ciphertext is committed; rejects if it could not be. */
+  durable: Promise<void>;
+}
+
 export interface PayloadStore {
   /** Encrypts and stores content for one event of one organisation; returns the digest. */
   put(org: string, eventId: string, content: unknown): Promise<StoredPayloadRef>;
+  /**
+   * Like put, but returns the digest at once, so the event that references it can be sealed and
+   * committed in the same round as the payload (the hot path). Throws synchronously on bad input.
+   */
+  write(org: string, eventId: string, content: unknown): PendingPayload;
   /** Decrypts; verifies the digest against the stored salt. */
   get(org: string, eventId: string): Promise<PayloadLookup>;
   /** Deletes ciphertext and salt, keeps a tombstone. Idempotent. */

@@ -15,8 +15,9 @@ import {
 
 /**
  * Writes the evidence of calls: the signed event on the node's calls stream and, beside it, the
- * encrypted payload bound to the event id (stored first: the envelope carries its salted digest).
- * Both stores group-commit concurrent calls; a failure of either is a failure to record.
+ * encrypted payload bound to the event id. The payload's salted digest is known before its commit,
+ * so the event that carries it is sealed at once and both commit in the same group-commit round.
+ * A failure of either is a failure to record.
  */
 @Injectable()
 export class CallRecorder {
@@ -51,8 +52,11 @@ export class CallRecorder {
   private async record(org: string, actor: Actor, type: string, data: object, id?: string, content?: unknown): Promise<void> {
     const eventId = id ?? this.writer.newEventId();
     try {
-      const payload = content === undefined ? null : await this.payloads.put(org, eventId, content);
-      await this.writer.append(callsStream(org, this.config.nodeId), [{ id: eventId, type, org, actor, data: data as Record<string, unknown>, payload: payload && { digest: payload.digest } }]);
+      const payload = content === undefined ? undefined : this.payloads.write(org, eventId, content);
+      const event = this.writer.append(callsStream(org, this.config.nodeId), [
+        { id: eventId, type, org, actor, data: data as Record<string, unknown>, payload: payload ? { digest: payload.digest } : null },
+      ]);
+      await Promise.all([payload?.durable, event]);
     } catch {
       throw new WardenError('unavailable', 'LEDGER.UNAVAILABLE', 'the ledger cannot record this call, so it is not made');
     }

@@ -69,6 +69,17 @@ describe('SqlitePayloadStore on a real file', () => {
     expect(digest).toBe(payloadDigest(row.salt!, content));
   });
 
+  it('write() knows the digest before the commit, and the commit stores exactly it', async () => {
+    const store = openStore();
+    const content = { arguments: { q: 'x' } };
+    const pending = store.write('org-1', 'evt-w', content);
+    expect(rawRow('evt-w')).toBeUndefined();
+    await pending.durable;
+    expect(await store.get('org-1', 'evt-w')).toEqual({ status: 'present', content, digest: pending.digest });
+    const again = store.write('org-1', 'evt-w', content);
+    await expect(again.durable).rejects.toThrow();
+  });
+
   it('keeps no plaintext on disk', async () => {
     const secret = 'sk-live-CANARY-7f3a9c2e41d8b6';
     const store = openStore();

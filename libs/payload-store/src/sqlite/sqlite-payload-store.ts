@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type CommitOutcome, GroupCommitter, type GroupCommitStats, openSqlite, type SqliteSynchronous } from '@warden/event-store';
 import { canonicalJson, newPayloadSalt, payloadDigest } from '@warden/ledger';
-import type { PayloadLookup, PayloadStore, StoredPayloadRef } from '../payload-store.port';
+import type { PayloadLookup, PayloadStore, PendingPayload, StoredPayloadRef } from '../payload-store.port';
 import { PayloadAlreadyStoredError, PayloadIntegrityError, PayloadStoreUnavailableError } from '../payload-store.errors';
 import { open, seal } from './aes-gcm';
 import { OrgKeyRing } from './org-key-ring';
@@ -73,6 +73,12 @@ export class SqlitePayloadStore implements PayloadStore {
   }
 
   async put(org: string, eventId: string, content: unknown): Promise<StoredPayloadRef> {
+    const pending = this.write(org, eventId, content);
+    await pending.durable;
+    return { digest: pending.digest };
+  }
+
+  write(org: string, eventId: string, content: unknown): PendingPayload {
     this.assertOpen();
     assertId('org', org);
     assertId('eventId', eventId);
@@ -81,9 +87,10 @@ export class SqlitePayloadStore implements PayloadStore {
     const digest = payloadDigest(salt, content);
     const sealed = seal(this.keys.dataKeyFor(org), plaintext, Buffer.from(eventId, 'utf8'));
     plaintext.fill(0);
-    const stored = await this.committer.submit({ kind: 'put', eventId, org, salt: Buffer.from(salt), ...sealed, digest });
-    if (!stored) throw new Error('put committed without a payload reference');
-    return stored;
+    const durable = this.committer.submit({ kind: 'put', eventId, org, salt: Buffer.from(salt), ...sealed, digest }).then((stored) => {
+      if (!stored) throw new Error('put committed without a payload reference');
+    });
+    return { digest, durable };
   }
 
   async get(org: string, eventId: string): Promise<PayloadLookup> {
