@@ -1,5 +1,5 @@
+import { freeLoopbackPort } from '../test/fixtures/loopback-http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAgent, type AgentRevision } from '../test/fixtures/agent-clients';
@@ -276,7 +276,7 @@ function scalesFor(options: BenchOptions): Record<PathSpec['scale'], Scale> {
 
 async function startConfiguredGateway(mode: SyncMode, upstreams: Upstreams): Promise<GatewaySetup> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-bench-gw-'));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = await BenchChild.start<GatewayChildInfo>(join(__dirname, 'gateway-child.js'), {
     env: {
       ...process.env,
@@ -499,13 +499,3 @@ function present(direct: Map<string, PathFigures>, governed: Map<string, Map<Syn
 
 const signedMs = (ms: number) => `${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(2)} ms`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandBus } from '@nestjs/cqrs';
@@ -7,16 +6,8 @@ import { startGateway, type RunningGateway } from '../../../src/bootstrap';
 import { loadConfig, type WardenConfig } from '../../../src/config/warden-config';
 import { CreateOrganisationCommand } from '../../../src/tenancy/commands/create-organisation.command';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freeLoopbackPort as freePort } from '../../fixtures/loopback-http';
+import { freeLoopbackPort as freePort } from '../../fixtures/loopback-http';
 
 export interface Harness {
   gateway: RunningGateway;
