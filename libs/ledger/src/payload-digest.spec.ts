@@ -33,3 +33,14 @@ describe('payloadDigest', () => {
     expect(() => payloadDigest(new Uint8Array(0), {})).toThrow(LedgerError);
   });
 });
+
+describe('payloadDigestOfCanonical', () => {
+  it('equals payloadDigest over the canonical bytes of the same content', () => {
+    const { canonicalBytes } = require('./canonical-json');
+    const { payloadDigest, payloadDigestOfCanonical } = require('./payload-digest');
+    const salt = new Uint8Array(16).fill(7);
+    const content = { b: [1, 'two'], a: { z: null, y: 1.5 } };
+    expect(payloadDigestOfCanonical(salt, canonicalBytes(content))).toBe(payloadDigest(salt, content));
+    expect(() => payloadDigestOfCanonical(new Uint8Array(4), canonicalBytes(content))).toThrow();
+  });
+});

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type CommitOutcome, GroupCommitter, type GroupCommitStats, openSqlite, type SqliteSynchronous } from '@warden/event-store';
-import { canonicalJson, newPayloadSalt, payloadDigest } from '@warden/ledger';
+import { canonicalJson, newPayloadSalt, payloadDigest, payloadDigestOfCanonical } from '@warden/ledger';
 import type { PayloadLookup, PayloadStore, PendingPayload, StoredPayloadRef } from '../payload-store.port';
 import { PayloadAlreadyStoredError, PayloadIntegrityError, PayloadStoreUnavailableError } from '../payload-store.errors';
 import { open, seal } from './aes-gcm';
@@ -84,7 +84,7 @@ export class SqlitePayloadStore implements PayloadStore {
     assertId('eventId', eventId);
     const plaintext = Buffer.from(canonicalJson(content), 'utf8'); // throws for content with no JSON form
     const salt = newPayloadSalt();
-    const digest = payloadDigest(salt, content);
+    const digest = payloadDigestOfCanonical(salt, plaintext);
     const sealed = seal(this.keys.dataKeyFor(org), plaintext, Buffer.from(eventId, 'utf8'));
     plaintext.fill(0);
     const durable = this.committer.submit({ kind: 'put', eventId, org, salt: Buffer.from(salt), ...sealed, digest }).then((stored) => {
