@@ -1,17 +1,23 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { z } from 'zod';
+import { encodeMcpHeaderValue, mcpNameOf } from '../common/mcp-header-value';
+import { exchangeJsonRpc, type JsonRpcMessage } from './json-rpc-exchange';
+import { UpstreamExchangeError } from './upstream-errors';
 
 /**
- * Upstream HTTP goes through npm undici 7 on one keep-alive dispatcher. The SDK transport hands
- * every request the same long-lived AbortSignal, and fetch leaves a listener on it per request
- * until garbage collection: under load thousands piled up (MaxListenersExceededWarning, memory
- * growth). So each request gets its own signal, linked to the transport's only until the response
- * headers arrive (bodies are then read at once: JSON, or the one SSE answer of that request).
+ * Upstream HTTP goes through npm undici 7 on one keep-alive dispatcher, shared by the SDK's
+ * handshake (fetch) and warden's own request path (`request`).
  */
 const upstreamDispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 
-/** One listener per transport signal, fanning out to that transport's requests in flight. */
+export const STATELESS_REVISION = '2026-07-28';
+const CLIENT_INFO = { name: 'warden-gateway', version: '0.1.0' };
+
+/**
+ * The SDK transport hands every request the same long-lived AbortSignal, and fetch leaves a
+ * listener on it per request until garbage collection: under load thousands piled up. So each
+ * handshake request gets its own signal, linked to the transport's only until its headers arrive.
+ */
 const inFlight = new WeakMap<AbortSignal, Set<AbortController>>();
 
 function linkedController(outer: AbortSignal | null | undefined): { signal: AbortSignal; release(): void } {
@@ -41,9 +47,6 @@ async function upstreamFetch(url: string | URL, init: RequestInit = {}): Promise
   }
 }
 
-/** Any JSON-RPC result, relayed unchanged. */
-const AnyResult = z.looseObject({});
-
 export interface UpstreamSession {
   /** The revision negotiated with the upstream (2025-06-18, 2025-11-25, 2026-07-28, …). */
   readonly protocolVersion: string | undefined;
@@ -52,40 +55,85 @@ export interface UpstreamSession {
 }
 
 /**
- * One connected MCP client to one upstream, speaking the upstream's own revision: the 2.x SDK
- * client probes `server/discover` and falls back to `initialize` for 2025 servers. Concurrent
- * requests share it (JSON-RPC ids multiplex); its HTTP connections are kept alive by fetch.
+ * One MCP client to one upstream, speaking the upstream's own revision. The SDK does the
+ * handshake, where it earns its keep: the 2.x client probes `server/discover` and falls back to
+ * `initialize` (+ `notifications/initialized`, session id) for 2025 servers. Requests then take
+ * warden's lean path (one undici request, body parsed once; DESIGN.md §5): the session id and
+ * version headers for 2025 upstreams, the `_meta` envelope and routing headers for 2026-07-28.
+ * Concurrent requests share it; ids multiplex.
  */
 export async function openUpstreamSession(url: URL, options: { timeoutMs: number; headers?: Record<string, string> }): Promise<UpstreamSession> {
-  const client = new Client(
-    { name: 'warden-gateway', version: '0.1.0' },
-    { versionNegotiation: { mode: 'auto', probe: { timeoutMs: options.timeoutMs } } },
-  );
+  const client = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: options.timeoutMs } } });
   const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: upstreamFetch });
   await client.connect(transport, { timeout: options.timeoutMs });
+  const protocolVersion = client.getNegotiatedProtocolVersion();
+  const stateless = protocolVersion === STATELESS_REVISION;
+  const sessionId = transport.sessionId;
+  const baseHeaders: Record<string, string> = {
+    ...(options.headers ?? {}),
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    ...(protocolVersion ? { 'mcp-protocol-version': protocolVersion } : {}),
+    ...(sessionId && !stateless ? { 'mcp-session-id': sessionId } : {}),
+  };
   let closed = false;
+  let nextId = 1;
   client.onclose = () => {
     closed = true;
   };
+
+  /** warden does not yet relay server→client requests: answer them as the SDK client did (-32601). */
+  const refuseServerRequest = (message: JsonRpcMessage) => {
+    const reply = JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } });
+    void exchangeJsonRpc(upstreamDispatcher, { url, headers: baseHeaders, id: -1, body: reply, timeoutMs: options.timeoutMs, sessionful: true }).catch(() => undefined);
+  };
+
   return {
-    get protocolVersion() {
-      return client.getNegotiatedProtocolVersion();
-    },
+    protocolVersion,
     async request(method, params, requestOptions) {
-      if (closed) throw new UpstreamClosedError();
-      const result = await client.request({ method, params } as never, AnyResult, {
-        timeout: requestOptions.timeoutMs,
-        signal: requestOptions.signal,
-      });
-      return result as Record<string, unknown>;
+      if (closed) throw new UpstreamExchangeError('session_lost', 'upstream session closed');
+      const id = nextId++;
+      const headers = stateless ? { ...baseHeaders, ...routingHeaders(method, params) } : baseHeaders;
+      const sent = stateless ? withEnvelope(params) : params;
+      const body = JSON.stringify(sent === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: sent });
+      try {
+        return await exchangeJsonRpc(upstreamDispatcher, {
+          url,
+          headers,
+          id,
+          body,
+          timeoutMs: requestOptions.timeoutMs,
+          signal: requestOptions.signal,
+          sessionful: !stateless,
+          onServerRequest: refuseServerRequest,
+        });
+      } catch (error) {
+        if (error instanceof UpstreamExchangeError && error.failure === 'session_lost') closed = true;
+        throw error;
+      }
     },
-    close: () => client.close(),
+    close: async () => {
+      closed = true;
+      await client.close();
+    },
   };
 }
 
-export class UpstreamClosedError extends Error {
-  constructor() {
-    super('upstream session closed');
-    this.name = 'UpstreamClosedError';
-  }
+function routingHeaders(method: string, params: Record<string, unknown> | undefined): Record<string, string> {
+  const name = mcpNameOf(method, params)?.value;
+  return typeof name === 'string' ? { 'mcp-method': method, 'mcp-name': encodeMcpHeaderValue(name) } : { 'mcp-method': method };
+}
+
+/** The 2026-07-28 per-request envelope for warden's own hop; other `_meta` keys ride along. */
+function withEnvelope(params: Record<string, unknown> | undefined): Record<string, unknown> {
+  const meta = (params?._meta as Record<string, unknown> | undefined) ?? {};
+  return {
+    ...(params ?? {}),
+    _meta: {
+      ...meta,
+      'io.modelcontextprotocol/protocolVersion': STATELESS_REVISION,
+      'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
+  };
 }

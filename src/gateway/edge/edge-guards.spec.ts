@@ -36,6 +36,15 @@ describe('checkRoutingHeaders', () => {
     expect(() => checkRoutingHeaders(list, 'tools/list', 'echo', false)).toThrow(expect.objectContaining({ code: 'EDGE.HEADER_MISMATCH' }));
   });
 
+  it('decodes a base64-sentinel Mcp-Name before comparing (the SDK client sends one for non-ASCII names)', () => {
+    const read = { jsonrpc: '2.0' as const, id: 4, method: 'resources/read', params: { uri: 'file:///tmp/naïve.txt' } };
+    const encoded = `=?base64?${Buffer.from('file:///tmp/naïve.txt').toString('base64')}?=`;
+    expect(() => checkRoutingHeaders(read, 'resources/read', encoded, true)).not.toThrow();
+    const other = `=?base64?${Buffer.from('file:///etc/passwd').toString('base64')}?=`;
+    expect(() => checkRoutingHeaders(read, 'resources/read', other, true)).toThrow(expect.objectContaining({ code: 'EDGE.HEADER_MISMATCH' }));
+    expect(() => checkRoutingHeaders(read, 'resources/read', '=?base64?%%%?=', true)).toThrow(expect.objectContaining({ code: 'EDGE.HEADER_MISMATCH' }));
+  });
+
   it('requires the headers on 2026-07-28 requests', () => {
     expect(() => checkRoutingHeaders(call, undefined, 'echo', true)).toThrow(expect.objectContaining({ code: 'EDGE.HEADER_MISMATCH' }));
     expect(() => checkRoutingHeaders(call, 'tools/call', undefined, true)).toThrow(expect.objectContaining({ code: 'EDGE.HEADER_MISMATCH' }));

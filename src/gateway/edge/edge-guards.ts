@@ -1,4 +1,5 @@
 import { WardenError } from '../../common/warden-error';
+import { decodeMcpHeaderValue, mcpNameOf } from '../../common/mcp-header-value';
 import type { JsonRpcNotification, JsonRpcRequest } from './jsonrpc';
 
 /**
@@ -24,16 +25,6 @@ export class HostOriginPolicy {
   }
 }
 
-/** The parameter a method's `Mcp-Name` header mirrors (2026-07-28). */
-const NAME_PARAM: Record<string, string> = {
-  'tools/call': 'name',
-  'prompts/get': 'name',
-  'resources/read': 'uri',
-  'tasks/get': 'taskId',
-  'tasks/update': 'taskId',
-  'tasks/cancel': 'taskId',
-};
-
 const mismatch = (header: string, sent: string | undefined, body: unknown) =>
   new WardenError('bad_request', 'EDGE.HEADER_MISMATCH', `the ${header} header does not match the body`, {
     header,
@@ -52,8 +43,9 @@ export function checkRoutingHeaders(
   required: boolean,
 ): void {
   if ((required || mcpMethod !== undefined) && mcpMethod !== message.method) throw mismatch('Mcp-Method', mcpMethod, message.method);
-  const param = NAME_PARAM[message.method];
-  const value = param ? message.params?.[param] : undefined;
-  if (required && param && mcpName !== value) throw mismatch('Mcp-Name', mcpName, value);
-  if (mcpName !== undefined && mcpName !== value) throw mismatch('Mcp-Name', mcpName, value);
+  const named = mcpNameOf(message.method, message.params);
+  const value = named?.value;
+  const decoded = mcpName === undefined ? undefined : decodeMcpHeaderValue(mcpName);
+  if (required && named && (decoded === undefined || decoded !== value)) throw mismatch('Mcp-Name', mcpName, value);
+  if (mcpName !== undefined && decoded !== value) throw mismatch('Mcp-Name', mcpName, value);
 }

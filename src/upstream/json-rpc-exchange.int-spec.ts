@@ -1,0 +1,112 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Agent } from 'undici';
+import { listenOnLoopback, type LoopbackHttpServer } from '../../test/fixtures/loopback-http';
+import { exchangeJsonRpc, MAX_RESPONSE_BYTES, type JsonRpcExchange } from './json-rpc-exchange';
+import { toUpstreamError, UpstreamExchangeError, UpstreamRpcError } from './upstream-errors';
+
+type Answer = (body: { id: number; method: string }, res: ServerResponse, req: IncomingMessage) => void;
+
+/** A real HTTP server on 127.0.0.1 whose answer each test sets. */
+describe('exchangeJsonRpc against a real loopback HTTP server', () => {
+  let server: LoopbackHttpServer;
+  let answer: Answer;
+  const seen: Array<{ headers: IncomingMessage['headers']; body: string }> = [];
+  const dispatcher = new Agent({ keepAliveTimeout: 1000 });
+
+  beforeAll(async () => {
+    server = await listenOnLoopback(async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      seen.push({ headers: req.headers, body });
+      answer(JSON.parse(body), res, req);
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await dispatcher.close();
+  });
+  beforeEach(() => (seen.length = 0));
+
+  const send = (overrides: Partial<JsonRpcExchange> = {}) =>
+    exchangeJsonRpc(dispatcher, {
+      url: new URL(server.url),
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      id: 7,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo' } }),
+      timeoutMs: 2000,
+      sessionful: true,
+      ...overrides,
+    });
+  const json = (res: ServerResponse, status: number, value: unknown) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+  const sse = (res: ServerResponse, frames: string) => res.writeHead(200, { 'content-type': 'text/event-stream' }).end(frames);
+  const reason = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: unknown) => toUpstreamError(error).code);
+
+  it('returns the result of a plain JSON answer, sending the request body and headers as given', async () => {
+    answer = ({ id }, res) => json(res, 200, { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'hi' }] } });
+    await expect(send({ headers: { 'content-type': 'application/json', 'mcp-session-id': 's-1' } })).resolves.toEqual({ content: [{ type: 'text', text: 'hi' }] });
+    expect(seen[0].headers['mcp-session-id']).toBe('s-1');
+    expect(JSON.parse(seen[0].body)).toMatchObject({ id: 7, method: 'tools/call' });
+  });
+
+  it('reads an SSE answer past a resumption primer, notifications and other ids', async () => {
+    answer = ({ id }, res) =>
+      sse(
+        res,
+        'id: p\ndata: \n\n' +
+          'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progress":1}}\n\n' +
+          'event: message\ndata: {"jsonrpc":"2.0","id":999,"result":{}}\n\n' +
+          `event: message\ndata: {"jsonrpc":"2.0","id":${id},"result":{"ok":true}}\n\n`,
+      );
+    await expect(send()).resolves.toEqual({ ok: true });
+  });
+
+  it('tells the caller of a request the server makes on the response stream, then takes the answer', async () => {
+    const asked: unknown[] = [];
+    answer = ({ id }, res) =>
+      sse(res, `data: {"jsonrpc":"2.0","id":"s1","method":"sampling/createMessage","params":{}}\n\ndata: {"jsonrpc":"2.0","id":${id},"result":{}}\n\n`);
+    await expect(send({ onServerRequest: (m) => asked.push(m) })).resolves.toEqual({});
+    expect(asked).toEqual([{ jsonrpc: '2.0', id: 's1', method: 'sampling/createMessage', params: {} }]);
+  });
+
+  it('relays a JSON-RPC error answer as UPSTREAM.ERROR with its code, in-band or on a 4xx', async () => {
+    answer = ({ id }, res) => json(res, 200, { jsonrpc: '2.0', id, error: { code: -32602, message: 'Tool nope not found', data: { x: 1 } } });
+    const inBand = await send().catch((e: unknown) => e);
+    expect(inBand).toBeInstanceOf(UpstreamRpcError);
+    expect(toUpstreamError(inBand).details).toEqual({ upstreamCode: -32602, upstreamData: { x: 1 } });
+    answer = ({ id }, res) => json(res, 404, { jsonrpc: '2.0', id, error: { code: -32601, message: 'Method not found' } });
+    await expect(reason(send({ sessionful: false }))).resolves.toBe('UPSTREAM.ERROR');
+  });
+
+  it.each<[string, Answer, string]>([
+    ['an HTML page', (_b, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>no</html>'), 'UPSTREAM.BAD_RESPONSE'],
+    ['JSON that answers another id', (_b, res) => json(res, 200, { jsonrpc: '2.0', id: 8, result: {} }), 'UPSTREAM.BAD_RESPONSE'],
+    ['a result that is not an object', ({ id }, res) => json(res, 200, { jsonrpc: '2.0', id, result: 'x' }), 'UPSTREAM.BAD_RESPONSE'],
+    ['a malformed error', ({ id }, res) => json(res, 200, { jsonrpc: '2.0', id, error: { message: 'no code' } }), 'UPSTREAM.BAD_RESPONSE'],
+    ['SSE data that is not JSON', (_b, res) => sse(res, 'data: <html>\n\n'), 'UPSTREAM.BAD_RESPONSE'],
+    ['an SSE stream that ends without the answer', (_b, res) => sse(res, 'data: {"jsonrpc":"2.0","method":"x"}\n\n'), 'UPSTREAM.UNAVAILABLE'],
+    ['HTTP 500 with text', (_b, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end('boom'), 'UPSTREAM.UNAVAILABLE'],
+    ['a dropped connection', (_b, _res, req) => req.socket.destroy(), 'UPSTREAM.UNAVAILABLE'],
+  ])('classifies %s', async (_name, handler, code) => {
+    answer = handler;
+    await expect(reason(send())).resolves.toBe(code);
+  });
+
+  it('reports a 404 on a session as a lost session, to be reopened', async () => {
+    answer = (_b, res) => json(res, 404, { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } });
+    const error = await send().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamExchangeError);
+    expect((error as UpstreamExchangeError).failure).toBe('session_lost');
+  });
+
+  it('times out a silent upstream', async () => {
+    answer = () => undefined; // never answers
+    await expect(reason(send({ timeoutMs: 150 }))).resolves.toBe('UPSTREAM.TIMEOUT');
+  });
+
+  it('refuses an answer larger than the bound instead of buffering it', async () => {
+    const big = 'x'.repeat(MAX_RESPONSE_BYTES + 1);
+    answer = ({ id }, res) => json(res, 200, { jsonrpc: '2.0', id, result: { big } });
+    await expect(reason(send())).resolves.toBe('UPSTREAM.BAD_RESPONSE');
+  });
+});

@@ -1,0 +1,147 @@
+import { request, type Dispatcher } from 'undici';
+import { sseEvents } from './sse-events';
+import { UpstreamExchangeError, UpstreamRpcError } from './upstream-errors';
+
+/** A response bigger than this is refused (bad response), not buffered without end. */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** The body of an HTTP error answer is read only this far (to find a JSON-RPC error in it). */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+export type JsonRpcMessage = Record<string, unknown>;
+
+export interface JsonRpcExchange {
+  url: URL;
+  headers: Record<string, string>;
+  /** The id of the request in `body`; its response is the one waited for. */
+  id: number;
+  /** The serialised JSON-RPC request. */
+  body: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** A 2025 server may ask something of the client on the response stream; told of each such request. */
+  onServerRequest?: (message: JsonRpcMessage) => void;
+  /** A 404 means the upstream forgot the session (2025 revisions), not a missing method. */
+  sessionful: boolean;
+}
+
+/**
+ * One JSON-RPC request POSTed to an MCP Streamable HTTP endpoint and its answer read, as plain
+ * JSON or as the response's SSE stream (stopping at the event that answers it): one undici
+ * request on the shared keep-alive dispatcher, the body parsed once. Failures are typed:
+ * UpstreamRpcError for a JSON-RPC error answer, UpstreamExchangeError for everything else.
+ */
+export async function exchangeJsonRpc(dispatcher: Dispatcher, exchange: JsonRpcExchange): Promise<JsonRpcMessage> {
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, exchange.timeoutMs);
+  const cancel = () => abort.abort();
+  exchange.signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    return await send(dispatcher, exchange, abort.signal);
+  } catch (error) {
+    if (error instanceof UpstreamRpcError || error instanceof UpstreamExchangeError) throw error;
+    if (timedOut) throw new UpstreamExchangeError('timeout', 'no answer in time');
+    throw new UpstreamExchangeError('unavailable', abort.signal.aborted ? 'cancelled' : 'connection failed');
+  } finally {
+    clearTimeout(timer);
+    exchange.signal?.removeEventListener('abort', cancel);
+  }
+}
+
+async function send(dispatcher: Dispatcher, exchange: JsonRpcExchange, signal: AbortSignal): Promise<JsonRpcMessage> {
+  const response = await request(exchange.url, {
+    method: 'POST',
+    headers: exchange.headers,
+    body: exchange.body,
+    dispatcher,
+    signal,
+  });
+  const { statusCode, body } = response;
+  const contentType = String(response.headers['content-type'] ?? '').toLowerCase();
+  if (statusCode < 200 || statusCode >= 300) {
+    const text = await readText(body, MAX_ERROR_BODY_BYTES, true).catch(() => '');
+    if (exchange.sessionful && statusCode === 404) throw new UpstreamExchangeError('session_lost', 'the upstream forgot the session', statusCode);
+    const answer = parseJson(text);
+    // A JSON-RPC error for this very request (2026 servers answer protocol errors with 4xx).
+    if (answer && answer.id === exchange.id && 'error' in answer) return answerOf(answer, exchange.id);
+    throw new UpstreamExchangeError('unavailable', `HTTP ${statusCode}`, statusCode);
+  }
+  if (contentType.startsWith('application/json')) {
+    const answer = parseJson(await readText(body, MAX_RESPONSE_BYTES, false));
+    if (!answer || answer.id !== exchange.id) throw new UpstreamExchangeError('bad_response', 'not a JSON-RPC response to the request');
+    return answerOf(answer, exchange.id);
+  }
+  if (contentType.startsWith('text/event-stream')) return readEventStream(body, exchange);
+  void body.dump().catch(() => undefined);
+  throw new UpstreamExchangeError('bad_response', `unexpected content type ${contentType || '(none)'}`);
+}
+
+async function readEventStream(body: Dispatcher.ResponseData['body'], exchange: JsonRpcExchange): Promise<JsonRpcMessage> {
+  body.setEncoding('utf8');
+  let received = 0;
+  async function* chunks(): AsyncGenerator<string> {
+    for await (const chunk of body as AsyncIterable<string>) {
+      received += chunk.length;
+      if (received > MAX_RESPONSE_BYTES) throw new UpstreamExchangeError('bad_response', 'response too large');
+      yield chunk;
+    }
+  }
+  for await (const event of sseEvents(chunks())) {
+    // An event with empty data is a resumption primer (2025-11-25 servers send one first).
+    if (event.event !== 'message' || event.data === '') continue;
+    const message = parseJson(event.data);
+    if (!message) throw new UpstreamExchangeError('bad_response', 'an SSE event that is not JSON-RPC');
+    if (message.id === exchange.id && ('result' in message || 'error' in message)) {
+      // The server ends the stream after the answer; drain it so the connection is reused.
+      void body.dump().catch(() => undefined);
+      return answerOf(message, exchange.id);
+    }
+    if (typeof message.method === 'string' && 'id' in message) exchange.onServerRequest?.(message);
+    // Notifications (progress, logging) on the request's stream are not relayed yet.
+  }
+  throw new UpstreamExchangeError('unavailable', 'the stream ended without an answer');
+}
+
+function answerOf(message: JsonRpcMessage, id: number): JsonRpcMessage {
+  if (message.jsonrpc !== '2.0' || message.id !== id) throw new UpstreamExchangeError('bad_response', 'not a JSON-RPC 2.0 response');
+  if ('error' in message) {
+    const error = message.error as { code?: unknown; message?: unknown; data?: unknown } | null;
+    if (!error || typeof error.code !== 'number' || !Number.isInteger(error.code) || typeof error.message !== 'string') {
+      throw new UpstreamExchangeError('bad_response', 'a malformed JSON-RPC error');
+    }
+    throw new UpstreamRpcError(error.code, error.message, error.data);
+  }
+  const result = message.result;
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+    throw new UpstreamExchangeError('bad_response', 'a JSON-RPC result that is not an object');
+  }
+  return result as JsonRpcMessage;
+}
+
+function parseJson(text: string): JsonRpcMessage | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonRpcMessage) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The body as UTF-8, at most `limit` bytes: beyond it, truncate (error bodies) or refuse. */
+async function readText(body: Dispatcher.ResponseData['body'], limit: number, truncate: boolean): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      if (truncate) break;
+      throw new UpstreamExchangeError('bad_response', 'response too large');
+    }
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
