@@ -1,17 +1,34 @@
-import { Controller, Get, HttpException } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { WardenError } from './common/warden-error';
+import { CallRecorder } from './gateway/tool-call/call-recorder';
 import { ReadModelProjector } from './ledger/read-model-projector';
 
-/** Liveness and the projector's state: a failing projection makes the gateway unhealthy. */
+/**
+ * Liveness, the projector's state and the recorder's: a failing projection, or a call outcome
+ * that could not be recorded, makes the gateway unhealthy (503 problem details with a code).
+ */
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly projector: ReadModelProjector) {}
+  constructor(
+    private readonly projector: ReadModelProjector,
+    private readonly recorder: CallRecorder,
+  ) {}
 
   @Get()
   health() {
     const state = this.projector.health();
-    if (state.failure) throw new HttpException({ status: 'failing', projection: state.failure.projection, position: state.failure.position }, 503);
-    return { status: 'ok', position: state.position };
+    if (state.failure) {
+      throw new WardenError('unavailable', 'HEALTH.PROJECTION_FAILING', 'a read-model projection stopped', {
+        projection: state.failure.projection,
+        position: state.failure.position,
+      });
+    }
+    const calls = this.recorder.health();
+    if (calls.outcomesNotRecorded > 0) {
+      throw new WardenError('unavailable', 'HEALTH.OUTCOMES_NOT_RECORDED', 'call outcomes could not be recorded in the ledger', calls);
+    }
+    return { status: 'ok', position: state.position, ...calls };
   }
 }

@@ -10,6 +10,6 @@ import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 @Module({
   imports: [AgentsModule, RegistryModule, UpstreamModule],
   providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder],
-  exports: [McpEdge],
+  exports: [McpEdge, CallRecorder],
 })
 export class GatewayModule {}

@@ -219,6 +219,7 @@ describe('bad input and failures at the gateway', () => {
       faulty.mode = mode;
       const before = eventsOfType(h.dataDir, 'ToolCallFailed').length;
       await expect(a.callTool('echo', { text: 'x' })).rejects.toMatchObject({ code: -32002, data: { reason } });
+      await h.settled();
       const failed = eventsOfType(h.dataDir, 'ToolCallFailed');
       expect(failed).toHaveLength(before + 1);
       expect(failed[failed.length - 1].data.reason).toBe(reason);
@@ -288,6 +289,33 @@ describe('bad input and failures at the gateway', () => {
       const ok = await a.callTool('echo', { text: 'recorded again' });
       expect(ok.isError).toBeFalsy();
       expect(toolCalls()).toBe(before + 1);
+    }, 30_000);
+
+    it('still answers a call whose outcome cannot be recorded, logs it, and turns health 503', async () => {
+      await h.api.approve(serverId, 'slow', 'read');
+      const a = await connect();
+      expect((await fetch(`${h.url}/health`)).status).toBe(200);
+      const before = toolCalls();
+      const call = a.callTool('slow', { ms: 300 });
+      // Once the upstream has the call, its decision is durable; then the ledger stops writing.
+      while (toolCalls() === before) await new Promise((r) => setTimeout(r, 10));
+      const blocker = new Database(join(h.dataDir, 'ledger.db'));
+      blocker.pragma('busy_timeout = 0');
+      blocker.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await call;
+        expect(result.isError).toBeFalsy();
+        await h.settled();
+      } finally {
+        blocker.exec('ROLLBACK');
+        blocker.close();
+      }
+      const health = await fetch(`${h.url}/health`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ code: 'HEALTH.OUTCOMES_NOT_RECORDED', outcomesNotRecorded: 1 });
+      const decided = eventsOfType(h.dataDir, 'ToolCallDecided').filter((e) => e.data.tool === 'slow');
+      expect(decided).toHaveLength(1);
+      expect(eventsOfType(h.dataDir, 'ToolCallCompleted').filter((e) => e.data.callId === decided[0].data.callId)).toHaveLength(0);
     }, 30_000);
   });
 });

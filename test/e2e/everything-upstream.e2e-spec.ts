@@ -47,7 +47,8 @@ describe('gateway in front of @modelcontextprotocol/server-everything', () => {
     }
   });
 
-  it('recorded every decision and completion', () => {
+  it('recorded every decision and completion', async () => {
+    await h.settled();
     const decided = eventsOfType(h.dataDir, 'ToolCallDecided');
     expect(decided.filter((e) => e.data.decision === 'allow')).toHaveLength(6);
     expect(decided.filter((e) => e.data.decision === 'deny').map((e) => e.data.tool)).toEqual(['get-env', 'get-env', 'get-env']);

@@ -53,6 +53,7 @@ describe('one governed MCP call, end to end', () => {
   });
 
   it('records ToolCallDecided before ToolCallCompleted, both signed on the node’s calls stream', async () => {
+    await h.settled();
     const decided = eventsOfType(h.dataDir, 'ToolCallDecided').filter((e) => e.data.decision === 'allow');
     const completed = eventsOfType(h.dataDir, 'ToolCallCompleted');
     expect(decided).toHaveLength(1);

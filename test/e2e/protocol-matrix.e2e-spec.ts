@@ -58,7 +58,8 @@ describe('protocol matrix: agent revision × upstream era', () => {
     });
   });
 
-  it('records a tool result with isError as completed with isError', () => {
+  it('records a tool result with isError as completed with isError', async () => {
+    await h.settled();
     const completed = eventsOfType(h.dataDir, 'ToolCallCompleted');
     expect(completed.filter((e) => e.data.isError)).toHaveLength(AGENTS.length * 2);
   });

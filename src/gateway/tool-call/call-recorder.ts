@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Actor } from '@warden/ledger';
 import { PAYLOAD_STORE, type PayloadStore } from '@warden/payload-store';
 import { WardenError } from '../../common/warden-error';
@@ -18,9 +18,18 @@ import {
  * encrypted payload bound to the event id. The payload's salted digest is known before its commit,
  * so the event that carries it is sealed at once and both commit in the same group-commit round.
  * A failure of either is a failure to record.
+ *
+ * A decision is durable before anything is forwarded. An outcome (completed / failed) is sealed
+ * and queued before the agent gets its answer, and commits in the next group-commit round behind
+ * that answer: the agent does not wait for a second commit. If that commit fails, the outcome is
+ * counted and logged, and health turns 503; the ledger then shows the decision without an outcome.
  */
 @Injectable()
-export class CallRecorder {
+export class CallRecorder implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('CallRecorder');
+  private readonly outcomesInFlight = new Set<Promise<void>>();
+  private outcomesNotRecorded = 0;
+
   constructor(
     private readonly writer: LedgerWriter,
     @Inject(PAYLOAD_STORE) private readonly payloads: PayloadStore,
@@ -36,17 +45,43 @@ export class CallRecorder {
     await this.record(org, actor, 'ToolCallDecided', data, data.callId, args);
   }
 
-  async completed(org: string, actor: Actor, data: ToolCallCompletedData, result: unknown): Promise<void> {
-    await this.record(org, actor, 'ToolCallCompleted', data, undefined, result);
+  /** Queued behind the answer (see above); never throws at the caller. */
+  completed(org: string, actor: Actor, data: ToolCallCompletedData, result: unknown): void {
+    this.behindTheAnswer(data.callId, this.record(org, actor, 'ToolCallCompleted', data, undefined, result));
   }
 
-  async failed(org: string, actor: Actor, data: ToolCallFailedData): Promise<void> {
-    await this.record(org, actor, 'ToolCallFailed', data);
+  /** Queued behind the answer (see above); never throws at the caller. */
+  failed(org: string, actor: Actor, data: ToolCallFailedData): void {
+    this.behindTheAnswer(data.callId, this.record(org, actor, 'ToolCallFailed', data));
+  }
+
+  /** Resolves once every outcome queued so far has committed or failed. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.outcomesInFlight]);
+  }
+
+  /** Outcomes queued behind answers commit before the stores close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.settled();
+  }
+
+  /** Outcomes whose commit failed since start: anything but 0 makes the gateway unhealthy. */
+  health(): { outcomesNotRecorded: number; outcomesInFlight: number } {
+    return { outcomesNotRecorded: this.outcomesNotRecorded, outcomesInFlight: this.outcomesInFlight.size };
   }
 
   /** Unauthenticated requests are recorded on the platform's calls stream (no organisation is known). */
   async requestRejected(org: string | undefined, actor: Actor, data: RequestRejectedData): Promise<void> {
     await this.record(org ?? PLATFORM_ORG, actor, 'RequestRejected', data);
+  }
+
+  private behindTheAnswer(callId: string, recording: Promise<void>): void {
+    const tracked = recording.catch(() => {
+      this.outcomesNotRecorded += 1;
+      this.logger.error(`the outcome of call ${callId} could not be recorded`);
+    });
+    this.outcomesInFlight.add(tracked);
+    void tracked.finally(() => this.outcomesInFlight.delete(tracked));
   }
 
   private async record(org: string, actor: Actor, type: string, data: object, id?: string, content?: unknown): Promise<void> {

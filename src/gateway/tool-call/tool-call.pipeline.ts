@@ -12,7 +12,8 @@ import { FOUNDATION_GATES } from './foundation-gates';
 /**
  * The hot path of DESIGN.md §5: resolve → gate (every check, most restrictive wins) →
  * ToolCallDecided durable BEFORE the upstream sees anything → forward on the pooled session →
- * ToolCallCompleted / ToolCallFailed with latency. If the ledger cannot write, nothing is forwarded.
+ * ToolCallCompleted / ToolCallFailed with latency, queued before the answer and committed behind it.
+ * If the ledger cannot write the decision, nothing is forwarded.
  */
 @Injectable()
 export class ToolCallPipeline {
@@ -73,7 +74,7 @@ export class ToolCallPipeline {
         forwardableParams({ ...params, name: resolved.toolName }),
       );
       const upstreamMs = performance.now() - upstreamStarted;
-      await this.recorder.completed(
+      this.recorder.completed(
         org,
         actor,
         { callId, latencyMs: round(performance.now() - started), upstreamMs: round(upstreamMs), isError: result.isError === true },
@@ -82,15 +83,12 @@ export class ToolCallPipeline {
       return result;
     } catch (error) {
       const failure = error instanceof WardenError ? error : new WardenError('upstream', 'UPSTREAM.UNAVAILABLE', 'the upstream is unavailable');
-      if (failure.code === 'LEDGER.UNAVAILABLE') throw failure;
-      await this.recorder
-        .failed(org, actor, {
-          callId,
-          reason: failure.code,
-          latencyMs: round(performance.now() - started),
-          upstreamMs: round(performance.now() - upstreamStarted),
-        })
-        .catch(() => undefined);
+      this.recorder.failed(org, actor, {
+        callId,
+        reason: failure.code,
+        latencyMs: round(performance.now() - started),
+        upstreamMs: round(performance.now() - upstreamStarted),
+      });
       failure.details.callId = callId;
       throw failure;
     }

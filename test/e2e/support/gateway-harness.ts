@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CommandBus } from '@nestjs/cqrs';
 import { startGateway, type RunningGateway } from '../../../src/bootstrap';
 import { loadConfig, type WardenConfig } from '../../../src/config/warden-config';
+import { CallRecorder } from '../../../src/gateway/tool-call/call-recorder';
 import { CreateOrganisationCommand } from '../../../src/tenancy/commands/create-organisation.command';
 
 export { freeLoopbackPort as freePort } from '../../fixtures/loopback-http';
@@ -19,6 +20,8 @@ export interface Harness {
   api: AdminApi;
   /** Creates another organisation (as the bootstrap does) and returns its admin API. */
   newOrganisation(name: string): Promise<{ orgId: string; api: AdminApi }>;
+  /** Waits until call outcomes queued behind answers have committed (they may trail the answer). */
+  settled(): Promise<void>;
   stop(): Promise<void>;
   cleanup(): Promise<void>;
 }
@@ -48,6 +51,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       const created = await gateway.app.get(CommandBus).execute(new CreateOrganisationCommand(name, { kind: 'system', id: 'test' }));
       return { orgId: created.orgId, api: new AdminApi(gateway.url, created.adminKey) };
     },
+    settled: () => gateway.app.get(CallRecorder).settled(),
     stop,
     async cleanup() {
       await stop();
