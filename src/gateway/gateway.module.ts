@@ -4,12 +4,13 @@ import { RegistryModule } from '../registry/registry.module';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { McpEdge } from './edge/mcp-edge';
 import { McpMethods } from './mcp-methods';
+import { McpRelay } from './relay/mcp-relay';
 import { CallRecorder } from './tool-call/call-recorder';
 import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 
 @Module({
   imports: [AgentsModule, RegistryModule, UpstreamModule],
-  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder],
+  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay],
   exports: [McpEdge, CallRecorder],
 })
 export class GatewayModule {}

@@ -3,11 +3,12 @@ import { WardenError } from '../common/warden-error';
 import { ServersReadModel } from '../registry/servers.read-model';
 import type { McpRequestContext } from './mcp-request-context';
 import { aggregatedName, serversVisibleTo } from './tool-names';
+import { McpRelay, type RelayedCapability } from './relay/mcp-relay';
 import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 import { STATELESS_REVISION, META_SERVER_INFO } from './edge/protocol-revision';
 
 export const WARDEN_SERVER_INFO = { name: 'warden', version: '0.1.0' };
-export const WARDEN_CAPABILITIES = { tools: { listChanged: false } };
+const TOOLS_CAPABILITY = { listChanged: false };
 
 type Result = Record<string, unknown>;
 type Era = 'session' | 'stateless' | 'both';
@@ -32,16 +33,29 @@ export class McpMethods {
     'server/discover': {
       era: 'stateless',
       cacheable: true,
-      handle: () => ({ supportedVersions: [STATELESS_REVISION], capabilities: WARDEN_CAPABILITIES, _meta: { [META_SERVER_INFO]: WARDEN_SERVER_INFO } }),
+      handle: async (ctx) => ({ supportedVersions: [STATELESS_REVISION], capabilities: await this.capabilities(ctx), _meta: { [META_SERVER_INFO]: WARDEN_SERVER_INFO } }),
     },
     'tools/list': { era: 'both', cacheable: true, handle: (ctx) => ({ tools: this.listTools(ctx) }) },
     'tools/call': { era: 'both', handle: (ctx, params) => this.pipeline.call(ctx, params) },
+    // Relayed to the endpoint's upstream; the ones that hand content to the agent are recorded.
+    'resources/list': this.relayed('resources/list', 'resources', { cacheable: true }),
+    'resources/templates/list': this.relayed('resources/templates/list', 'resources', { cacheable: true }),
+    'resources/read': this.relayed('resources/read', 'resources', { cacheable: true, recorded: true }),
+    'prompts/list': this.relayed('prompts/list', 'prompts', { cacheable: true }),
+    'prompts/get': this.relayed('prompts/get', 'prompts', { recorded: true }),
+    'completion/complete': this.relayed('completion/complete', 'completions', { recorded: true }),
   };
 
   constructor(
     private readonly servers: ServersReadModel,
     private readonly pipeline: ToolCallPipeline,
+    private readonly relay: McpRelay,
   ) {}
+
+  /** What this endpoint offers the agent: tools, and on `/mcp/<server>` what its upstream offers of the relayed methods. */
+  capabilities(ctx: McpRequestContext): Promise<Result> {
+    return this.relay.capabilitiesOf(ctx.server, TOOLS_CAPABILITY);
+  }
 
   /** Throws EDGE.METHOD_NOT_FOUND for a method this era of agent cannot call here. */
   assertAvailable(method: string, stateless: boolean): void {
@@ -57,6 +71,14 @@ export class McpMethods {
     const result = await row.handle(ctx, params);
     if (!ctx.stateless) return result;
     return { ...result, resultType: result.resultType ?? 'complete', ...(row.cacheable ? { ttlMs: 0, cacheScope: 'private' } : {}) };
+  }
+
+  private relayed(method: string, needs: RelayedCapability, options: { cacheable?: boolean; recorded?: boolean }): MethodRow {
+    return {
+      era: 'both',
+      cacheable: options.cacheable,
+      handle: (ctx, params) => this.relay.forward(ctx, method, params, needs, options.recorded ?? false),
+    };
   }
 
   private row(method: string): MethodRow | undefined {

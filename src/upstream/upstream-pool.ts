@@ -39,6 +39,15 @@ export class UpstreamPool implements OnApplicationShutdown {
     }
   }
 
+  /** What the upstream offers, from its pooled session (opened if need be). */
+  async capabilities(target: UpstreamTarget): Promise<Readonly<Record<string, unknown>>> {
+    try {
+      return (await this.session(target)).capabilities;
+    } catch (error) {
+      throw toUpstreamError(error);
+    }
+  }
+
   /** A request on a session the caller owns (discovery); errors classified as for pooled calls. */
   async requestOn(session: UpstreamSession, method: string, params: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
     try {

@@ -50,6 +50,8 @@ async function upstreamFetch(url: string | URL, init: RequestInit = {}): Promise
 export interface UpstreamSession {
   /** The revision negotiated with the upstream (2025-06-18, 2025-11-25, 2026-07-28, …). */
   readonly protocolVersion: string | undefined;
+  /** What the upstream said it offers (initialize result or server/discover). */
+  readonly capabilities: Readonly<Record<string, unknown>>;
   request(method: string, params: Record<string, unknown> | undefined, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
@@ -88,8 +90,11 @@ export async function openUpstreamSession(url: URL, options: { timeoutMs: number
     void exchangeJsonRpc(upstreamDispatcher, { url, headers: baseHeaders, id: -1, body: reply, timeoutMs: options.timeoutMs, sessionful: true }).catch(() => undefined);
   };
 
+  const capabilities = Object.freeze({ ...(client.getServerCapabilities() ?? {}) }) as Readonly<Record<string, unknown>>;
+
   return {
     protocolVersion,
+    capabilities,
     async request(method, params, requestOptions) {
       if (closed) throw new UpstreamExchangeError('session_lost', 'upstream session closed');
       const id = nextId++;

@@ -1,4 +1,4 @@
-import { connectAgent, textOf, type AgentRevision } from '../fixtures/agent-clients';
+import { connectAgent, surfacingRpcErrors, textOf, type AgentRevision } from '../fixtures/agent-clients';
 import { startEverythingServer, type EverythingServer } from '../fixtures/everything-server';
 import { eventsOfType } from './support/ledger-reader';
 import { startHarness, type Harness } from './support/gateway-harness';
@@ -42,6 +42,32 @@ describe('gateway in front of @modelcontextprotocol/server-everything', () => {
       expect(textOf(await agent.callTool('get-sum', { a: 2, b: 40 }))).toContain('42');
       // get-env would hand the server's environment to any caller: it stays in review.
       await expect(agent.callTool('get-env', {})).rejects.toMatchObject({ data: { reason: 'GATE.TOOL_IN_REVIEW' } });
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it.each<AgentRevision>(['2025-11-25', '2026-07-28'])('relays its resources, templates, prompts and completions to a %s agent', async (revision) => {
+    const agent = await connectAgent(`${h.url}/mcp/everything`, { revision, headers: { authorization: `Bearer ${agentKey}` } });
+    const client = agent.raw as unknown as {
+      listResources(): Promise<{ resources: Array<{ uri: string }> }>;
+      listResourceTemplates(): Promise<{ resourceTemplates: Array<{ uriTemplate: string }> }>;
+      readResource(p: { uri: string }): Promise<{ contents: Array<{ uri: string; text?: string }> }>;
+      getPrompt(p: { name: string; arguments?: Record<string, string> }): Promise<{ messages: Array<{ content: { text?: string } }> }>;
+      complete(p: object): Promise<{ completion: { values: string[] } }>;
+    };
+    try {
+      const { resources } = await surfacingRpcErrors(() => client.listResources());
+      expect(resources.length).toBeGreaterThan(0);
+      const read = await surfacingRpcErrors(() => client.readResource({ uri: resources[0].uri }));
+      expect(read.contents[0].uri).toBe(resources[0].uri);
+      expect((await surfacingRpcErrors(() => client.listResourceTemplates())).resourceTemplates.length).toBeGreaterThan(0);
+      const prompt = await surfacingRpcErrors(() => client.getPrompt({ name: 'args-prompt', arguments: { city: 'Lyon' } }));
+      expect(JSON.stringify(prompt.messages)).toContain('Lyon');
+      const completion = await surfacingRpcErrors(() =>
+        client.complete({ ref: { type: 'ref/prompt', name: 'completable-prompt' }, argument: { name: 'department', value: 'E' } }),
+      );
+      expect(completion.completion.values).toContain('Engineering');
     } finally {
       await agent.close();
     }

@@ -5,7 +5,7 @@ import { bearerToken, hashApiKey } from '../../common/api-keys';
 import { HTTP_STATUS_OF, WardenError } from '../../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
 import { ServersReadModel, type RegisteredServer } from '../../registry/servers.read-model';
-import { WARDEN_CAPABILITIES, WARDEN_SERVER_INFO, McpMethods } from '../mcp-methods';
+import { WARDEN_SERVER_INFO, McpMethods } from '../mcp-methods';
 import type { McpRequestContext } from '../mcp-request-context';
 import { CallRecorder } from '../tool-call/call-recorder';
 import { checkRoutingHeaders, HostOriginPolicy } from './edge-guards';
@@ -84,12 +84,14 @@ export class McpEdge {
       if (parsed.kind === 'notification') return void reply.code(202).send();
       // 2026-07-28: an unknown method is a transport-level 404; older revisions answer it in-band.
       if (ctx.stateless) this.methods.assertAvailable(message.method, true);
-      else if (message.method === 'initialize') return this.sendResult(reply, id!, this.initializeResult(ctx));
+      else if (message.method === 'initialize') return this.sendResult(reply, id!, await this.initializeResult(ctx));
       let result: Record<string, unknown>;
       try {
         result = await this.methods.dispatch(message.method, ctx, message.params);
       } catch (error) {
-        return this.sendError(reply, 200, id, error);
+        // A method this endpoint does not serve is a transport-level 404 in 2026-07-28, as above.
+        const unserved = ctx.stateless && error instanceof WardenError && error.code === 'EDGE.METHOD_NOT_FOUND';
+        return this.sendError(reply, unserved ? 404 : 200, id, error);
       }
       return this.sendResult(reply, id!, result);
     } catch (error) {
@@ -137,10 +139,10 @@ export class McpEdge {
     return { ...base, protocolVersion: session.protocolVersion, stateless: false };
   }
 
-  private initializeResult(ctx: McpRequestContext): Record<string, unknown> {
+  private async initializeResult(ctx: McpRequestContext): Promise<Record<string, unknown>> {
     return {
       protocolVersion: ctx.protocolVersion,
-      capabilities: WARDEN_CAPABILITIES,
+      capabilities: await this.methods.capabilities(ctx),
       serverInfo: WARDEN_SERVER_INFO,
       instructions: ctx.server ? `Tools of ${ctx.server.name}, governed by warden.` : 'Tools of every server you may use, governed by warden, named <server>__<tool>.',
     };

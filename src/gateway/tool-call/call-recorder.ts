@@ -7,6 +7,7 @@ import { LedgerWriter } from '../../ledger/ledger-writer';
 import {
   callsStream,
   PLATFORM_ORG,
+  type McpRequestRelayedData,
   type RequestRejectedData,
   type ToolCallCompletedData,
   type ToolCallDecidedData,
@@ -55,6 +56,11 @@ export class CallRecorder implements BeforeApplicationShutdown {
     this.behindTheAnswer(data.callId, this.record(org, actor, 'ToolCallFailed', data));
   }
 
+  /** Queued behind the answer, like an outcome; payload = the upstream's result when there is one. */
+  relayed(org: string, actor: Actor, data: McpRequestRelayedData, result?: unknown): void {
+    this.behindTheAnswer(data.requestId, this.record(org, actor, 'McpRequestRelayed', data, undefined, result));
+  }
+
   /** Resolves once every outcome queued so far has committed or failed. */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.outcomesInFlight]);
@@ -78,7 +84,7 @@ export class CallRecorder implements BeforeApplicationShutdown {
   private behindTheAnswer(callId: string, recording: Promise<void>): void {
     const tracked = recording.catch(() => {
       this.outcomesNotRecorded += 1;
-      this.logger.error(`the outcome of call ${callId} could not be recorded`);
+      this.logger.error(`the outcome of request ${callId} could not be recorded`);
     });
     this.outcomesInFlight.add(tracked);
     void tracked.finally(() => this.outcomesInFlight.delete(tracked));

@@ -32,6 +32,24 @@ export interface ToolCallFailedData {
   upstreamMs: number;
 }
 
+/**
+ * A request other than a tool call relayed to an upstream (a resource read, a prompt, a
+ * completion), recorded behind its answer. payload = the upstream's result.
+ */
+export interface McpRequestRelayedData {
+  agentId: string;
+  serverId: string;
+  method: string;
+  /** The resource URI, prompt name or completion reference the request names. */
+  target: string | null;
+  /** 'ok', or the machine-readable reason it failed. */
+  outcome: string;
+  latencyMs: number;
+  protocolVersion: string;
+  endpoint: string;
+  requestId: string;
+}
+
 /** A request refused before it became a call: bad key, unknown or forbidden endpoint, malformed body. */
 export interface RequestRejectedData {
   reason: string;
