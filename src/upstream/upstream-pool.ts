@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
-import { openUpstreamSession, type UpstreamSession } from './upstream-session';
+import { openUpstreamSession } from './open-upstream-session';
+import type { UpstreamSession } from './upstream-session';
 import { toUpstreamError } from './upstream-errors';
 
 export interface UpstreamTarget {

@@ -2,6 +2,7 @@ import { connectAgent, textOf, type AgentRevision } from '../fixtures/agent-clie
 import type { FixtureMcpServer } from '../fixtures/fixture-mcp-server';
 import { startLegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import { startModernMcpServer } from '../fixtures/modern-mcp-server';
+import { startSseMcpServer } from '../fixtures/sse-mcp-server';
 import { eventsOfType } from './support/ledger-reader';
 import { startHarness, type Harness } from './support/gateway-harness';
 
@@ -62,5 +63,46 @@ describe('protocol matrix: agent revision × upstream era', () => {
     await h.settled();
     const completed = eventsOfType(h.dataDir, 'ToolCallCompleted');
     expect(completed.filter((e) => e.data.isError)).toHaveLength(AGENTS.length * 2);
+  });
+});
+
+describe('an upstream on the deprecated HTTP+SSE transport (2024-11-05)', () => {
+  let h: Harness;
+  let agentKey: string;
+  let sse: FixtureMcpServer;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    sse = await startSseMcpServer();
+    const server = await h.api.registerServer('Old', 'old', sse.url);
+    expect(server.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['echo', 'read_note']));
+    await h.api.approve(server.serverId, 'echo', 'read');
+    agentKey = (await h.api.registerAgent('sse')).apiKey;
+  });
+
+  afterAll(async () => {
+    await h.cleanup();
+    await sse.close();
+  });
+
+  it('is reached after the Streamable HTTP attempt gets 4xx: GET opens the stream, messages are POSTed to its endpoint', () => {
+    const all = sse.requests.all();
+    const firstGet = all.findIndex((r) => r.method === 'GET' && r.path === '/sse');
+    expect(firstGet).toBeGreaterThan(0);
+    // Before it: the Streamable HTTP attempt (server/discover probe, then initialize), answered 405.
+    expect(all.slice(0, firstGet).map((r) => `${r.method} ${r.path}`)).toEqual(['POST /sse', 'POST /sse']);
+    const later = all.slice(firstGet + 1).filter((r) => r.method === 'POST');
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.every((r) => r.path.startsWith('/messages?sessionId='))).toBe(true);
+  });
+
+  it.each(AGENTS)('serves a %s agent through it', async (revision) => {
+    const agent = await connectAgent(`${h.url}/mcp/old`, { revision, headers: { authorization: `Bearer ${agentKey}` } });
+    try {
+      expect((await agent.listTools()).map((t) => t.name)).toEqual(['echo']);
+      expect(JSON.parse(textOf(await agent.callTool('echo', { via: 'sse' })))).toEqual({ via: 'sse' });
+    } finally {
+      await agent.close();
+    }
   });
 });

@@ -1,0 +1,93 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { encodeMcpHeaderValue, mcpNameOf } from '../common/mcp-header-value';
+import { exchangeJsonRpc, type JsonRpcMessage } from './json-rpc-exchange';
+import { UpstreamExchangeError } from './upstream-errors';
+import { upstreamDispatcher, upstreamFetch } from './upstream-fetch';
+import { CLIENT_INFO, STATELESS_REVISION, type UpstreamSession, type UpstreamSessionOptions } from './upstream-session';
+
+/**
+ * One MCP client to one upstream, speaking the upstream's own revision. The SDK does the
+ * handshake, where it earns its keep: the 2.x client probes `server/discover` and falls back to
+ * `initialize` (+ `notifications/initialized`, session id) for 2025 servers. Requests then take
+ * warden's lean path (one undici request, body parsed once; DESIGN.md §5): the session id and
+ * version headers for 2025 upstreams, the `_meta` envelope and routing headers for 2026-07-28.
+ * Concurrent requests share it; ids multiplex.
+ */
+export async function openStreamableSession(url: URL, options: UpstreamSessionOptions): Promise<UpstreamSession> {
+  const client = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: options.timeoutMs } } });
+  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: upstreamFetch });
+  await client.connect(transport, { timeout: options.timeoutMs });
+  const protocolVersion = client.getNegotiatedProtocolVersion();
+  const stateless = protocolVersion === STATELESS_REVISION;
+  const sessionId = transport.sessionId;
+  const baseHeaders: Record<string, string> = {
+    ...(options.headers ?? {}),
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    ...(protocolVersion ? { 'mcp-protocol-version': protocolVersion } : {}),
+    ...(sessionId && !stateless ? { 'mcp-session-id': sessionId } : {}),
+  };
+  let closed = false;
+  let nextId = 1;
+  client.onclose = () => {
+    closed = true;
+  };
+
+  /** warden does not yet relay server→client requests: answer them as the SDK client did (-32601). */
+  const refuseServerRequest = (message: JsonRpcMessage) => {
+    const reply = JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } });
+    void exchangeJsonRpc(upstreamDispatcher, { url, headers: baseHeaders, id: -1, body: reply, timeoutMs: options.timeoutMs, sessionful: true }).catch(() => undefined);
+  };
+
+  const capabilities = Object.freeze({ ...(client.getServerCapabilities() ?? {}) }) as Readonly<Record<string, unknown>>;
+
+  return {
+    protocolVersion,
+    capabilities,
+    async request(method, params, requestOptions) {
+      if (closed) throw new UpstreamExchangeError('session_lost', 'upstream session closed');
+      const id = nextId++;
+      const headers = stateless ? { ...baseHeaders, ...routingHeaders(method, params) } : baseHeaders;
+      const sent = stateless ? withEnvelope(params) : params;
+      const body = JSON.stringify(sent === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: sent });
+      try {
+        return await exchangeJsonRpc(upstreamDispatcher, {
+          url,
+          headers,
+          id,
+          body,
+          timeoutMs: requestOptions.timeoutMs,
+          signal: requestOptions.signal,
+          sessionful: !stateless,
+          onServerRequest: refuseServerRequest,
+        });
+      } catch (error) {
+        if (error instanceof UpstreamExchangeError && error.failure === 'session_lost') closed = true;
+        throw error;
+      }
+    },
+    close: async () => {
+      closed = true;
+      await client.close();
+    },
+  };
+}
+
+function routingHeaders(method: string, params: Record<string, unknown> | undefined): Record<string, string> {
+  const name = mcpNameOf(method, params)?.value;
+  return typeof name === 'string' ? { 'mcp-method': method, 'mcp-name': encodeMcpHeaderValue(name) } : { 'mcp-method': method };
+}
+
+/** The 2026-07-28 per-request envelope for warden's own hop; other `_meta` keys ride along. */
+function withEnvelope(params: Record<string, unknown> | undefined): Record<string, unknown> {
+  const meta = (params?._meta as Record<string, unknown> | undefined) ?? {};
+  return {
+    ...(params ?? {}),
+    _meta: {
+      ...meta,
+      'io.modelcontextprotocol/protocolVersion': STATELESS_REVISION,
+      'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
+  };
+}
