@@ -13,4 +13,8 @@ export interface McpRequestContext {
   requestId: JsonRpcId;
   /** true for 2026-07-28+ requests (no session, `_meta` envelope). */
   stateless: boolean;
+  /** The 2025 session the request belongs to. */
+  sessionId?: string;
+  /** Aborted when the agent cancels the request or goes away before its answer. */
+  signal?: AbortSignal;
 }

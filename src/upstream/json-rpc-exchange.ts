@@ -44,10 +44,25 @@ export async function exchangeJsonRpc(dispatcher: Dispatcher, exchange: JsonRpcE
   } catch (error) {
     if (error instanceof UpstreamRpcError || error instanceof UpstreamExchangeError) throw error;
     if (timedOut) throw new UpstreamExchangeError('timeout', 'no answer in time');
-    throw new UpstreamExchangeError('unavailable', abort.signal.aborted ? 'cancelled' : 'connection failed');
+    if (exchange.signal?.aborted) throw new UpstreamExchangeError('cancelled', 'cancelled by the caller');
+    throw new UpstreamExchangeError('unavailable', 'connection failed');
   } finally {
     clearTimeout(timer);
     exchange.signal?.removeEventListener('abort', cancel);
+  }
+}
+
+/**
+ * POSTs a JSON-RPC notification or response (a message that gets no JSON-RPC answer, HTTP 202)
+ * and discards the answer. Best effort: failures resolve to false.
+ */
+export async function postJsonRpcMessage(dispatcher: Dispatcher, url: URL, headers: Record<string, string>, message: JsonRpcMessage, timeoutMs: number): Promise<boolean> {
+  try {
+    const response = await request(url, { method: 'POST', headers, body: JSON.stringify(message), dispatcher, signal: AbortSignal.timeout(timeoutMs) });
+    await response.body.dump();
+    return response.statusCode >= 200 && response.statusCode < 300;
+  } catch {
+    return false;
   }
 }
 

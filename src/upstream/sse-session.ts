@@ -25,8 +25,14 @@ export async function openSseSession(url: URL, options: UpstreamSessionOptions):
     capabilities: Object.freeze({ ...(client.getServerCapabilities() ?? {}) }),
     async request(method, params, requestOptions) {
       if (closed) throw new UpstreamExchangeError('session_lost', 'upstream session closed');
-      const result = await client.request({ method, params } as never, AnyResult, { timeout: requestOptions.timeoutMs, signal: requestOptions.signal });
-      return result as Record<string, unknown>;
+      try {
+        const result = await client.request({ method, params } as never, AnyResult, { timeout: requestOptions.timeoutMs, signal: requestOptions.signal });
+        return result as Record<string, unknown>;
+      } catch (error) {
+        // The SDK client has told the upstream (notifications/cancelled).
+        if (requestOptions.signal?.aborted) throw new UpstreamExchangeError('cancelled', 'cancelled by the caller');
+        throw error;
+      }
     },
     close: async () => {
       closed = true;

@@ -1,6 +1,6 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { encodeMcpHeaderValue, mcpNameOf } from '../common/mcp-header-value';
-import { exchangeJsonRpc, type JsonRpcMessage } from './json-rpc-exchange';
+import { exchangeJsonRpc, postJsonRpcMessage, type JsonRpcMessage } from './json-rpc-exchange';
 import { UpstreamExchangeError } from './upstream-errors';
 import { upstreamDispatcher, upstreamFetch } from './upstream-fetch';
 import { CLIENT_INFO, STATELESS_REVISION, type UpstreamSession, type UpstreamSessionOptions } from './upstream-session';
@@ -34,10 +34,9 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
   };
 
   /** warden does not yet relay server→client requests: answer them as the SDK client did (-32601). */
-  const refuseServerRequest = (message: JsonRpcMessage) => {
-    const reply = JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } });
-    void exchangeJsonRpc(upstreamDispatcher, { url, headers: baseHeaders, id: -1, body: reply, timeoutMs: options.timeoutMs, sessionful: true }).catch(() => undefined);
-  };
+  const post = (message: JsonRpcMessage) => void postJsonRpcMessage(upstreamDispatcher, url, baseHeaders, message, options.timeoutMs);
+  const refuseServerRequest = (message: JsonRpcMessage) =>
+    post({ jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } });
 
   const capabilities = Object.freeze({ ...(client.getServerCapabilities() ?? {}) }) as Readonly<Record<string, unknown>>;
 
@@ -50,6 +49,10 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
       const headers = stateless ? { ...baseHeaders, ...routingHeaders(method, params) } : baseHeaders;
       const sent = stateless ? withEnvelope(params) : params;
       const body = JSON.stringify(sent === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: sent });
+      // 2026-07-28: closing the request's stream is the cancellation. 2025: a disconnect is not
+      // one, so the upstream is told (notifications/cancelled) that this id's work is unwanted.
+      const cancelUpstream = () => post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'cancelled by the agent' } });
+      if (!stateless) requestOptions.signal?.addEventListener('abort', cancelUpstream, { once: true });
       try {
         return await exchangeJsonRpc(upstreamDispatcher, {
           url,
@@ -64,6 +67,8 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
       } catch (error) {
         if (error instanceof UpstreamExchangeError && error.failure === 'session_lost') closed = true;
         throw error;
+      } finally {
+        requestOptions.signal?.removeEventListener('abort', cancelUpstream);
       }
     },
     close: async () => {

@@ -21,7 +21,8 @@ export class UpstreamPool implements OnApplicationShutdown {
 
   constructor(@Inject(WARDEN_CONFIG) private readonly config: WardenConfig) {}
 
-  async request(target: UpstreamTarget, method: string, params: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+  /** `signal`: the agent's cancellation; aborting it abandons (and, where the revision allows, cancels) the upstream request. */
+  async request(target: UpstreamTarget, method: string, params: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<Record<string, unknown>> {
     let session: UpstreamSession;
     try {
       session = await this.session(target);
@@ -29,10 +30,10 @@ export class UpstreamPool implements OnApplicationShutdown {
       throw toUpstreamError(error);
     }
     try {
-      return await session.request(method, params, { timeoutMs: this.config.upstreamTimeoutMs });
+      return await session.request(method, params, { timeoutMs: this.config.upstreamTimeoutMs, signal });
     } catch (error) {
       const mapped = toUpstreamError(error);
-      if (mapped.code !== 'UPSTREAM.ERROR') {
+      if (mapped.code !== 'UPSTREAM.ERROR' && mapped.code !== 'CALL.CANCELLED') {
         this.logger.warn(`upstream ${target.serverId}: ${mapped.code} (${error instanceof Error ? error.name : 'error'}); session dropped`);
         this.evict(target.serverId, session);
       }

@@ -11,6 +11,7 @@ import { CallRecorder } from '../tool-call/call-recorder';
 import { checkRoutingHeaders, HostOriginPolicy } from './edge-guards';
 import { parseJsonRpc, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc';
 import { toJsonRpcError } from './jsonrpc-errors';
+import { InFlightRequests } from './in-flight-requests';
 import { LegacySessions } from './legacy-sessions';
 import { negotiateSessionRevision, statelessRevisionOf } from './protocol-revision';
 
@@ -39,6 +40,7 @@ export class McpEdge {
   private readonly logger = new Logger('McpEdge');
   private readonly hostOrigin: HostOriginPolicy;
   readonly sessions = new LegacySessions();
+  private readonly inFlight = new InFlightRequests();
 
   constructor(
     @Inject(WARDEN_CONFIG) config: WardenConfig,
@@ -81,17 +83,33 @@ export class McpEdge {
       method = message.method;
       if (parsed.kind === 'request') id = parsed.message.id;
       const ctx = this.requestContext(req, reply, agent, server, message, id);
-      if (parsed.kind === 'notification') return void reply.code(202).send();
+      if (parsed.kind === 'notification') {
+        if (message.method === 'notifications/cancelled' && ctx.sessionId) {
+          this.inFlight.cancel(ctx.sessionId, message.params?.requestId, 'cancelled by the agent');
+        }
+        return void reply.code(202).send();
+      }
       // 2026-07-28: an unknown method is a transport-level 404; older revisions answer it in-band.
       if (ctx.stateless) this.methods.assertAvailable(message.method, true);
       else if (message.method === 'initialize') return this.sendResult(reply, id!, await this.initializeResult(ctx));
       let result: Record<string, unknown>;
+      const controller = new AbortController();
+      ctx.signal = controller.signal;
+      // A 2026-07-28 agent cancels by closing the stream; any agent that goes away is done waiting.
+      const onClose = () => {
+        if (!reply.raw.writableFinished) controller.abort(new Error('the agent went away'));
+      };
+      reply.raw.once('close', onClose);
+      const untrack = ctx.sessionId ? this.inFlight.begin(ctx.sessionId, id!, controller) : undefined;
       try {
         result = await this.methods.dispatch(message.method, ctx, message.params);
       } catch (error) {
         // A method this endpoint does not serve is a transport-level 404 in 2026-07-28, as above.
         const unserved = ctx.stateless && error instanceof WardenError && error.code === 'EDGE.METHOD_NOT_FOUND';
         return this.sendError(reply, unserved ? 404 : 200, id, error);
+      } finally {
+        untrack?.();
+        reply.raw.off('close', onClose);
       }
       return this.sendResult(reply, id!, result);
     } catch (error) {
@@ -128,7 +146,7 @@ export class McpEdge {
       const protocolVersion = negotiateSessionRevision(message.params?.protocolVersion);
       const session = this.sessions.open(agent.agentId, endpoint, protocolVersion, message.params?.clientInfo ?? null, Date.now());
       reply.header(SESSION_HEADER, session.id);
-      return { ...base, protocolVersion, stateless: false };
+      return { ...base, protocolVersion, stateless: false, sessionId: session.id };
     }
     const sessionId = header(req, SESSION_HEADER);
     if (!sessionId) {
@@ -136,7 +154,7 @@ export class McpEdge {
     }
     const session = this.sessions.find(sessionId, agent.agentId, endpoint, Date.now());
     if (!session) throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown or expired session; initialize again');
-    return { ...base, protocolVersion: session.protocolVersion, stateless: false };
+    return { ...base, protocolVersion: session.protocolVersion, stateless: false, sessionId: session.id };
   }
 
   private async initializeResult(ctx: McpRequestContext): Promise<Record<string, unknown>> {

@@ -70,7 +70,7 @@ export class McpRelay {
       );
     };
     try {
-      const result = await this.upstreams.request(target(server), method, forwardableParams(params ?? {}));
+      const result = await this.upstreams.request(target(server), method, forwardableParams(params ?? {}), ctx.signal);
       record('ok', result);
       return result;
     } catch (error) {

@@ -72,6 +72,7 @@ export class ToolCallPipeline {
         { serverId: server.serverId, url: server.url },
         'tools/call',
         forwardableParams({ ...params, name: resolved.toolName }),
+        ctx.signal,
       );
       const upstreamMs = performance.now() - upstreamStarted;
       this.recorder.completed(
