@@ -17,4 +17,6 @@ export interface McpRequestContext {
   sessionId?: string;
   /** Aborted when the agent cancels the request or goes away before its answer. */
   signal?: AbortSignal;
+  /** Sends the agent a notification about this request ahead of its answer (the answer becomes an SSE stream). */
+  notify?: (message: Record<string, unknown>) => void;
 }

@@ -20,6 +20,8 @@ export interface JsonRpcExchange {
   signal?: AbortSignal;
   /** A 2025 server may ask something of the client on the response stream; told of each such request. */
   onServerRequest?: (message: JsonRpcMessage) => void;
+  /** Told of each notification (progress, logging) that arrives on the response stream before the answer. */
+  onNotification?: (message: JsonRpcMessage) => void;
   /** A 404 means the upstream forgot the session (2025 revisions), not a missing method. */
   sessionful: boolean;
 }
@@ -114,8 +116,9 @@ async function readEventStream(body: Dispatcher.ResponseData['body'], exchange: 
       void body.dump().catch(() => undefined);
       return answerOf(message, exchange.id);
     }
-    if (typeof message.method === 'string' && 'id' in message) exchange.onServerRequest?.(message);
-    // Notifications (progress, logging) on the request's stream are not relayed yet.
+    if (typeof message.method !== 'string') continue; // an answer to another id
+    if ('id' in message) exchange.onServerRequest?.(message);
+    else exchange.onNotification?.(message);
   }
   throw new UpstreamExchangeError('unavailable', 'the stream ended without an answer');
 }

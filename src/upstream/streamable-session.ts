@@ -63,6 +63,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
           signal: requestOptions.signal,
           sessionful: !stateless,
           onServerRequest: refuseServerRequest,
+          onNotification: requestOptions.onNotification,
         });
       } catch (error) {
         if (error instanceof UpstreamExchangeError && error.failure === 'session_lost') closed = true;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
 import { openUpstreamSession } from './open-upstream-session';
-import type { UpstreamSession } from './upstream-session';
+import type { UpstreamRequestOptions, UpstreamSession } from './upstream-session';
 import { toUpstreamError } from './upstream-errors';
 
 export interface UpstreamTarget {
@@ -21,8 +21,7 @@ export class UpstreamPool implements OnApplicationShutdown {
 
   constructor(@Inject(WARDEN_CONFIG) private readonly config: WardenConfig) {}
 
-  /** `signal`: the agent's cancellation; aborting it abandons (and, where the revision allows, cancels) the upstream request. */
-  async request(target: UpstreamTarget, method: string, params: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  async request(target: UpstreamTarget, method: string, params: Record<string, unknown> | undefined, options: UpstreamRequestOptions = {}): Promise<Record<string, unknown>> {
     let session: UpstreamSession;
     try {
       session = await this.session(target);
@@ -30,7 +29,7 @@ export class UpstreamPool implements OnApplicationShutdown {
       throw toUpstreamError(error);
     }
     try {
-      return await session.request(method, params, { timeoutMs: this.config.upstreamTimeoutMs, signal });
+      return await session.request(method, params, { ...options, timeoutMs: this.config.upstreamTimeoutMs });
     } catch (error) {
       const mapped = toUpstreamError(error);
       if (mapped.code !== 'UPSTREAM.ERROR' && mapped.code !== 'CALL.CANCELLED') {

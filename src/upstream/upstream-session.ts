@@ -6,8 +6,15 @@ export interface UpstreamSession {
   readonly protocolVersion: string | undefined;
   /** What the upstream said it offers (initialize result or server/discover). */
   readonly capabilities: Readonly<Record<string, unknown>>;
-  request(method: string, params: Record<string, unknown> | undefined, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Record<string, unknown>>;
+  request(method: string, params: Record<string, unknown> | undefined, options: UpstreamRequestOptions & { timeoutMs: number }): Promise<Record<string, unknown>>;
   close(): Promise<void>;
+}
+
+export interface UpstreamRequestOptions {
+  /** The agent's cancellation: aborting abandons (and, where the revision allows, cancels) the request. */
+  signal?: AbortSignal;
+  /** Notifications the upstream sends about this request before answering it (progress, logging). */
+  onNotification?: (message: Record<string, unknown>) => void;
 }
 
 export interface UpstreamSessionOptions {

@@ -9,6 +9,7 @@ import { WARDEN_SERVER_INFO, McpMethods } from '../mcp-methods';
 import type { McpRequestContext } from '../mcp-request-context';
 import { CallRecorder } from '../tool-call/call-recorder';
 import { checkRoutingHeaders, HostOriginPolicy } from './edge-guards';
+import { EdgeReply } from './edge-reply';
 import { parseJsonRpc, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc';
 import { toJsonRpcError } from './jsonrpc-errors';
 import { InFlightRequests } from './in-flight-requests';
@@ -66,6 +67,7 @@ export class McpEdge {
   }
 
   private async post(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const out = new EdgeReply(reply);
     let id: JsonRpcId | null = null;
     let agent: Agent | undefined;
     let method: string | null = null;
@@ -91,10 +93,11 @@ export class McpEdge {
       }
       // 2026-07-28: an unknown method is a transport-level 404; older revisions answer it in-band.
       if (ctx.stateless) this.methods.assertAvailable(message.method, true);
-      else if (message.method === 'initialize') return this.sendResult(reply, id!, await this.initializeResult(ctx));
+      else if (message.method === 'initialize') return this.sendResult(out, id!, await this.initializeResult(ctx));
       let result: Record<string, unknown>;
       const controller = new AbortController();
       ctx.signal = controller.signal;
+      ctx.notify = (notification) => out.notify(notification);
       // A 2026-07-28 agent cancels by closing the stream; any agent that goes away is done waiting.
       const onClose = () => {
         if (!reply.raw.writableFinished) controller.abort(new Error('the agent went away'));
@@ -106,12 +109,12 @@ export class McpEdge {
       } catch (error) {
         // A method this endpoint does not serve is a transport-level 404 in 2026-07-28, as above.
         const unserved = ctx.stateless && error instanceof WardenError && error.code === 'EDGE.METHOD_NOT_FOUND';
-        return this.sendError(reply, unserved ? 404 : 200, id, error);
+        return this.sendError(out, unserved ? 404 : 200, id, error);
       } finally {
         untrack?.();
         reply.raw.off('close', onClose);
       }
-      return this.sendResult(reply, id!, result);
+      return this.sendResult(out, id!, result);
     } catch (error) {
       const cause = error instanceof EdgeRejection ? error.error : error;
       if (agent && cause instanceof WardenError) {
@@ -119,7 +122,7 @@ export class McpEdge {
       }
       const status = cause instanceof WardenError ? HTTP_STATUS_OF[cause.kind] : 500;
       if (!(cause instanceof WardenError)) this.logger.error(`unexpected edge error: ${String(cause)}`);
-      return this.sendError(reply, status, id, cause);
+      return this.sendError(out, status, id, cause);
     }
   }
 
@@ -206,7 +209,7 @@ export class McpEdge {
     try {
       this.hostOrigin.check(header(req, 'host'), header(req, 'origin'));
     } catch (error) {
-      return this.sendError(reply, 403, null, error);
+      return this.sendError(new EdgeReply(reply), 403, null, error);
     }
     // No server-initiated stream yet: the transport allows answering GET with 405.
     reply.code(405).header('allow', 'POST, DELETE').send();
@@ -223,15 +226,15 @@ export class McpEdge {
       reply.code(204).send();
     } catch (error) {
       const cause = error instanceof EdgeRejection ? error.error : error;
-      this.sendError(reply, cause instanceof WardenError ? HTTP_STATUS_OF[cause.kind] : 500, null, cause);
+      this.sendError(new EdgeReply(reply), cause instanceof WardenError ? HTTP_STATUS_OF[cause.kind] : 500, null, cause);
     }
   }
 
-  private sendResult(reply: FastifyReply, id: JsonRpcId, result: Record<string, unknown>): void {
-    reply.code(200).header('content-type', 'application/json').send(JSON.stringify({ jsonrpc: '2.0', id, result }));
+  private sendResult(out: EdgeReply, id: JsonRpcId, result: Record<string, unknown>): void {
+    out.send(200, { jsonrpc: '2.0', id, result });
   }
 
-  private sendError(reply: FastifyReply, status: number, id: JsonRpcId | null, error: unknown): void {
-    reply.code(status).header('content-type', 'application/json').send(JSON.stringify({ jsonrpc: '2.0', id, error: toJsonRpcError(error) }));
+  private sendError(out: EdgeReply, status: number, id: JsonRpcId | null, error: unknown): void {
+    out.send(status, { jsonrpc: '2.0', id, error: toJsonRpcError(error) });
   }
 }

@@ -5,6 +5,7 @@ import { UpstreamPool } from '../../upstream/upstream-pool';
 import { forwardableParams } from '../hop-meta';
 import type { McpRequestContext } from '../mcp-request-context';
 import { CallRecorder } from '../tool-call/call-recorder';
+import { upstreamOptionsFor } from '../upstream-request-options';
 
 type Result = Record<string, unknown>;
 
@@ -70,7 +71,7 @@ export class McpRelay {
       );
     };
     try {
-      const result = await this.upstreams.request(target(server), method, forwardableParams(params ?? {}), ctx.signal);
+      const result = await this.upstreams.request(target(server), method, forwardableParams(params ?? {}), upstreamOptionsFor(ctx, params));
       record('ok', result);
       return result;
     } catch (error) {

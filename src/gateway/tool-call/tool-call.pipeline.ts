@@ -4,6 +4,7 @@ import { ServersReadModel } from '../../registry/servers.read-model';
 import { UpstreamPool } from '../../upstream/upstream-pool';
 import type { McpRequestContext } from '../mcp-request-context';
 import { forwardableParams } from '../hop-meta';
+import { upstreamOptionsFor } from '../upstream-request-options';
 import { resolveTool } from '../tool-names';
 import { CallRecorder } from './call-recorder';
 import { combine, firstRestrictive, type CallContext, type Gate } from './gate';
@@ -72,7 +73,7 @@ export class ToolCallPipeline {
         { serverId: server.serverId, url: server.url },
         'tools/call',
         forwardableParams({ ...params, name: resolved.toolName }),
-        ctx.signal,
+        upstreamOptionsFor(ctx, params),
       );
       const upstreamMs = performance.now() - upstreamStarted;
       this.recorder.completed(
