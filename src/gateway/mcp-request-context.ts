@@ -1,5 +1,6 @@
 import type { Agent } from '../agents/agents.read-model';
 import type { RegisteredServer } from '../registry/servers.read-model';
+import type { UpstreamAnswer } from '../upstream/upstream-session';
 import type { JsonRpcId } from './edge/jsonrpc';
 
 /** One authenticated MCP request, whatever the agent's revision: identity from its key, never a session. */
@@ -19,4 +20,8 @@ export interface McpRequestContext {
   signal?: AbortSignal;
   /** Sends the agent a notification about this request ahead of its answer (the answer becomes an SSE stream). */
   notify?: (message: Record<string, unknown>) => void;
+  /** What the agent said it can do (2025: its initialize capabilities; 2026-07-28: the request's envelope). */
+  clientCapabilities?: Record<string, unknown>;
+  /** Relays a request of the upstream's to the agent on this request's stream and waits for its answer (2025 sessions). */
+  ask?: (request: { method: string; params?: Record<string, unknown> }) => Promise<UpstreamAnswer>;
 }

@@ -1,20 +1,37 @@
-import type { UpstreamRequestOptions } from '../upstream/upstream-session';
+import type { UpstreamAnswer, UpstreamRequestOptions } from '../upstream/upstream-session';
 import type { McpRequestContext } from './mcp-request-context';
 
+/** The requests a server may make of the client, and the client capability each needs. */
+const SERVER_REQUEST_CAPABILITY: Readonly<Record<string, string>> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
 /**
- * How a request the agent made travels upstream: with the agent's cancellation, and relaying
- * back only the progress notifications that carry the agent's own progress token (the upstream
- * sees the token as the agent sent it; `_meta` is forwarded intact).
+ * How a request the agent made travels upstream: with the agent's cancellation; relaying back
+ * only the progress notifications that carry the agent's own progress token (the upstream sees
+ * the token as the agent sent it; `_meta` is forwarded intact); and relaying to the agent the
+ * requests the upstream makes of it (sampling, elicitation, roots) when the agent said it can
+ * answer them. Anything else the upstream asks is answered "method not found".
  */
 export function upstreamOptionsFor(ctx: McpRequestContext, params: Record<string, unknown> | undefined): UpstreamRequestOptions {
+  const options: UpstreamRequestOptions = { signal: ctx.signal, onServerRequest: (request) => askAgent(ctx, request) };
   const token = (params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
   const notify = ctx.notify;
-  if (notify === undefined || (typeof token !== 'string' && typeof token !== 'number')) return { signal: ctx.signal };
-  return {
-    signal: ctx.signal,
-    onNotification: (message) => {
+  if (notify !== undefined && (typeof token === 'string' || typeof token === 'number')) {
+    options.onNotification = (message) => {
       const progress = message.params as { progressToken?: unknown } | undefined;
       if (message.method === 'notifications/progress' && progress?.progressToken === token) notify(message);
-    },
-  };
+    };
+  }
+  return options;
+}
+
+function askAgent(ctx: McpRequestContext, request: { method: string; params?: Record<string, unknown> }): Promise<UpstreamAnswer> {
+  const capability = Object.hasOwn(SERVER_REQUEST_CAPABILITY, request.method) ? SERVER_REQUEST_CAPABILITY[request.method] : undefined;
+  if (capability === undefined || ctx.ask === undefined || ctx.clientCapabilities?.[capability] === undefined) {
+    return Promise.resolve({ error: { code: -32601, message: `the calling agent cannot answer ${request.method}` } });
+  }
+  return ctx.ask(request);
 }

@@ -3,7 +3,7 @@ import { encodeMcpHeaderValue, mcpNameOf } from '../common/mcp-header-value';
 import { exchangeJsonRpc, postJsonRpcMessage, type JsonRpcMessage } from './json-rpc-exchange';
 import { UpstreamExchangeError } from './upstream-errors';
 import { upstreamDispatcher, upstreamFetch } from './upstream-fetch';
-import { CLIENT_INFO, STATELESS_REVISION, type UpstreamSession, type UpstreamSessionOptions } from './upstream-session';
+import { CLIENT_INFO, STATELESS_REVISION, type UpstreamRequestOptions, type UpstreamSession, type UpstreamSessionOptions } from './upstream-session';
 
 /**
  * One MCP client to one upstream, speaking the upstream's own revision. The SDK does the
@@ -33,10 +33,14 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
     closed = true;
   };
 
-  /** warden does not yet relay server→client requests: answer them as the SDK client did (-32601). */
   const post = (message: JsonRpcMessage) => void postJsonRpcMessage(upstreamDispatcher, url, baseHeaders, message, options.timeoutMs);
-  const refuseServerRequest = (message: JsonRpcMessage) =>
-    post({ jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } });
+  const METHOD_NOT_FOUND = { error: { code: -32601, message: 'Method not found' } };
+  /** Answers a request the upstream made on a response stream: through the caller, or "method not found". */
+  const answerServerRequest = (message: JsonRpcMessage, relay: UpstreamRequestOptions['onServerRequest']) => {
+    const asked = { method: message.method as string, ...(isObject(message.params) ? { params: message.params } : {}) };
+    const answer = relay ? relay(asked).catch(() => METHOD_NOT_FOUND) : Promise.resolve(METHOD_NOT_FOUND);
+    void answer.then((a) => post({ jsonrpc: '2.0', id: message.id, ...a }));
+  };
 
   const capabilities = Object.freeze({ ...(client.getServerCapabilities() ?? {}) }) as Readonly<Record<string, unknown>>;
 
@@ -62,7 +66,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
           timeoutMs: requestOptions.timeoutMs,
           signal: requestOptions.signal,
           sessionful: !stateless,
-          onServerRequest: refuseServerRequest,
+          onServerRequest: (message) => answerServerRequest(message, requestOptions.onServerRequest),
           onNotification: requestOptions.onNotification,
         });
       } catch (error) {
@@ -97,3 +101,5 @@ function withEnvelope(params: Record<string, unknown> | undefined): Record<strin
     },
   };
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

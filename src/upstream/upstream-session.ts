@@ -15,7 +15,15 @@ export interface UpstreamRequestOptions {
   signal?: AbortSignal;
   /** Notifications the upstream sends about this request before answering it (progress, logging). */
   onNotification?: (message: Record<string, unknown>) => void;
+  /**
+   * A request the upstream makes of the client while working on this one (2025: sampling,
+   * elicitation, roots). Resolves with the JSON-RPC answer to send back. Without it, warden
+   * answers "method not found".
+   */
+  onServerRequest?: (request: { method: string; params?: Record<string, unknown> }) => Promise<UpstreamAnswer>;
 }
+
+export type UpstreamAnswer = { result: Record<string, unknown> } | { error: { code: number; message: string; data?: unknown } };
 
 export interface UpstreamSessionOptions {
   timeoutMs: number;

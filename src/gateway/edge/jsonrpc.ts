@@ -18,7 +18,7 @@ export interface JsonRpcNotification {
 export type IncomingMessage =
   | { kind: 'request'; message: JsonRpcRequest }
   | { kind: 'notification'; message: JsonRpcNotification }
-  | { kind: 'response'; id: JsonRpcId };
+  | { kind: 'response'; id: JsonRpcId; message: Record<string, unknown> };
 
 const invalid = (message: string, details: Record<string, unknown> = {}) =>
   new WardenError('bad_request', 'EDGE.INVALID_REQUEST', message, details);
@@ -43,7 +43,7 @@ export function parseJsonRpc(body: string): IncomingMessage {
     throw invalid('id must be a string or a number');
   }
   if (typeof msg.method !== 'string') {
-    if (hasId && ('result' in msg || 'error' in msg)) return { kind: 'response', id: msg.id as JsonRpcId };
+    if (hasId && ('result' in msg || 'error' in msg)) return { kind: 'response', id: msg.id as JsonRpcId, message: msg };
     throw invalid('method must be a string');
   }
   if (msg.method.length === 0 || msg.method.length > 128) throw invalid('method must be 1-128 characters');

@@ -11,6 +11,8 @@ export interface LegacySession {
   endpoint: string;
   protocolVersion: string;
   clientInfo: unknown;
+  /** What the agent said it can do (sampling, elicitation, roots): server requests are relayed only for these. */
+  clientCapabilities: Record<string, unknown>;
   lastSeenMs: number;
 }
 
@@ -22,14 +24,14 @@ export class LegacySessions {
     private readonly idleMs = 60 * 60 * 1000,
   ) {}
 
-  open(agentId: string, endpoint: string, protocolVersion: string, clientInfo: unknown, nowMs: number): LegacySession {
+  open(agentId: string, endpoint: string, protocolVersion: string, clientInfo: unknown, clientCapabilities: Record<string, unknown>, nowMs: number): LegacySession {
     if (this.sessions.size >= this.maxSessions) this.evictIdle(nowMs);
     if (this.sessions.size >= this.maxSessions) {
       // Oldest first: Map keeps insertion order.
       const oldest = this.sessions.keys().next().value;
       if (oldest !== undefined) this.sessions.delete(oldest);
     }
-    const session = { id: randomUUID(), agentId, endpoint, protocolVersion, clientInfo, lastSeenMs: nowMs };
+    const session = { id: randomUUID(), agentId, endpoint, protocolVersion, clientInfo, clientCapabilities, lastSeenMs: nowMs };
     this.sessions.set(session.id, session);
     return session;
   }

@@ -12,6 +12,7 @@ import { checkRoutingHeaders, HostOriginPolicy } from './edge-guards';
 import { EdgeReply } from './edge-reply';
 import { parseJsonRpc, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc';
 import { toJsonRpcError } from './jsonrpc-errors';
+import { AgentRequests, type AgentAnswer } from './agent-requests';
 import { InFlightRequests } from './in-flight-requests';
 import { LegacySessions } from './legacy-sessions';
 import { negotiateSessionRevision, statelessRevisionOf } from './protocol-revision';
@@ -42,6 +43,8 @@ export class McpEdge {
   private readonly hostOrigin: HostOriginPolicy;
   readonly sessions = new LegacySessions();
   private readonly inFlight = new InFlightRequests();
+  private readonly agentRequests = new AgentRequests();
+  private readonly askTimeoutMs: number;
 
   constructor(
     @Inject(WARDEN_CONFIG) config: WardenConfig,
@@ -51,6 +54,7 @@ export class McpEdge {
     private readonly recorder: CallRecorder,
   ) {
     this.hostOrigin = new HostOriginPolicy(config.allowedHosts, config.allowedOrigins);
+    this.askTimeoutMs = config.upstreamTimeoutMs;
   }
 
   async register(fastify: FastifyInstance): Promise<void> {
@@ -80,7 +84,12 @@ export class McpEdge {
         throw new WardenError('bad_request', 'EDGE.UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
       }
       const parsed = parseJsonRpc(typeof req.body === 'string' ? req.body : '');
-      if (parsed.kind === 'response') return void reply.code(202).send();
+      if (parsed.kind === 'response') {
+        // An agent's answer to a request warden relayed to it (sampling, elicitation, roots).
+        const session = this.sessionOf(req, agent, server);
+        if (session) this.agentRequests.answer(session.id, parsed.id, parsed.message);
+        return void reply.code(202).send();
+      }
       const message = parsed.message;
       method = message.method;
       if (parsed.kind === 'request') id = parsed.message.id;
@@ -98,6 +107,7 @@ export class McpEdge {
       const controller = new AbortController();
       ctx.signal = controller.signal;
       ctx.notify = (notification) => out.notify(notification);
+      if (ctx.sessionId) ctx.ask = (request) => this.askAgent(ctx, out, request);
       // A 2026-07-28 agent cancels by closing the stream; any agent that goes away is done waiting.
       const onClose = () => {
         if (!reply.raw.writableFinished) controller.abort(new Error('the agent went away'));
@@ -147,9 +157,11 @@ export class McpEdge {
     if (message.method === 'initialize') {
       if (id === null) throw new WardenError('bad_request', 'EDGE.INVALID_REQUEST', 'initialize must be a request');
       const protocolVersion = negotiateSessionRevision(message.params?.protocolVersion);
-      const session = this.sessions.open(agent.agentId, endpoint, protocolVersion, message.params?.clientInfo ?? null, Date.now());
+      const capabilities = message.params?.capabilities;
+      const clientCapabilities = typeof capabilities === 'object' && capabilities !== null && !Array.isArray(capabilities) ? (capabilities as Record<string, unknown>) : {};
+      const session = this.sessions.open(agent.agentId, endpoint, protocolVersion, message.params?.clientInfo ?? null, clientCapabilities, Date.now());
       reply.header(SESSION_HEADER, session.id);
-      return { ...base, protocolVersion, stateless: false, sessionId: session.id };
+      return { ...base, protocolVersion, stateless: false, sessionId: session.id, clientCapabilities };
     }
     const sessionId = header(req, SESSION_HEADER);
     if (!sessionId) {
@@ -157,7 +169,33 @@ export class McpEdge {
     }
     const session = this.sessions.find(sessionId, agent.agentId, endpoint, Date.now());
     if (!session) throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown or expired session; initialize again');
-    return { ...base, protocolVersion: session.protocolVersion, stateless: false, sessionId: session.id };
+    return { ...base, protocolVersion: session.protocolVersion, stateless: false, sessionId: session.id, clientCapabilities: session.clientCapabilities };
+  }
+
+  private sessionOf(req: FastifyRequest, agent: Agent, server: RegisteredServer | undefined) {
+    const sessionId = header(req, SESSION_HEADER);
+    return sessionId ? this.sessions.find(sessionId, agent.agentId, server?.slug ?? 'aggregate', Date.now()) : undefined;
+  }
+
+  /** Relays an upstream's request to the agent on its response stream; the exchange is recorded behind the answer. */
+  private async askAgent(ctx: McpRequestContext, out: EdgeReply, request: { method: string; params?: Record<string, unknown> }): Promise<AgentAnswer> {
+    const started = performance.now();
+    const answer = await this.agentRequests.ask(ctx.sessionId!, request, (message) => out.notify(message), this.askTimeoutMs);
+    this.recorder.serverRequestRelayed(
+      ctx.agent.orgId,
+      { kind: 'agent', id: ctx.agent.agentId },
+      {
+        agentId: ctx.agent.agentId,
+        serverId: ctx.server?.serverId ?? null,
+        method: request.method,
+        outcome: 'result' in answer ? 'ok' : `error ${answer.error.code}`,
+        latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+        endpoint: ctx.endpoint,
+        requestId: String(ctx.requestId),
+      },
+      { request: request.params ?? null, answer },
+    );
+    return answer;
   }
 
   private async initializeResult(ctx: McpRequestContext): Promise<Record<string, unknown>> {

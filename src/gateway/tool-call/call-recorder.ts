@@ -9,6 +9,7 @@ import {
   PLATFORM_ORG,
   type McpRequestRelayedData,
   type RequestRejectedData,
+  type ServerRequestRelayedData,
   type ToolCallCompletedData,
   type ToolCallDecidedData,
   type ToolCallFailedData,
@@ -59,6 +60,11 @@ export class CallRecorder implements BeforeApplicationShutdown {
   /** Queued behind the answer, like an outcome; payload = the upstream's result when there is one. */
   relayed(org: string, actor: Actor, data: McpRequestRelayedData, result?: unknown): void {
     this.behindTheAnswer(data.requestId, this.record(org, actor, 'McpRequestRelayed', data, undefined, result));
+  }
+
+  /** Queued behind the answer; payload = the upstream's request and the agent's answer. */
+  serverRequestRelayed(org: string, actor: Actor, data: ServerRequestRelayedData, exchange: unknown): void {
+    this.behindTheAnswer(data.requestId, this.record(org, actor, 'ServerRequestRelayed', data, undefined, exchange));
   }
 
   /** Resolves once every outcome queued so far has committed or failed. */

@@ -50,6 +50,22 @@ export interface McpRequestRelayedData {
   requestId: string;
 }
 
+/**
+ * A request an upstream made of the calling agent (sampling, elicitation, roots) while serving
+ * one of its requests, relayed to the agent. payload = { request params, the agent's answer }.
+ */
+export interface ServerRequestRelayedData {
+  agentId: string;
+  serverId: string | null;
+  method: string;
+  /** 'ok', or 'error <code>' as the agent (or warden, on timeout) answered. */
+  outcome: string;
+  latencyMs: number;
+  endpoint: string;
+  /** The id of the agent's request during which the upstream asked. */
+  requestId: string;
+}
+
 /** A request refused before it became a call: bad key, unknown or forbidden endpoint, malformed body. */
 export interface RequestRejectedData {
   reason: string;

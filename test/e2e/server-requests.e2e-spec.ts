@@ -1,0 +1,93 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { connectAgent, textOf } from '../fixtures/agent-clients';
+import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server';
+import { eventsOfType, readLedger } from './support/ledger-reader';
+import { startHarness, type Harness } from './support/gateway-harness';
+
+/**
+ * A 2025 upstream that asks the calling client for a sampling completion in the middle of a
+ * tool call: warden relays the request to the agent on the call's response stream (with an id of
+ * its own), routes the agent's POSTed answer back to the upstream, and records the exchange.
+ * Agents that did not declare the capability, and 2026-07-28 agents (no server→client requests
+ * in that revision), get the upstream's request answered "method not found" for them.
+ */
+describe('server-to-client requests through the gateway', () => {
+  let h: Harness;
+  let agentKey: string;
+  let upstream: LegacyMcpServer;
+  const questions: string[] = [];
+
+  const samplingAgent = async (declareSampling: boolean) => {
+    const client = new Client({ name: 'sampling-agent', version: '1.0.0' }, { capabilities: declareSampling ? { sampling: {} } : {} });
+    if (declareSampling) {
+      client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+        questions.push(JSON.stringify(request.params.messages[0].content));
+        return { role: 'assistant', content: { type: 'text', text: 'forty-two' }, model: 'test-model' };
+      });
+    }
+    const transport = new StreamableHTTPClientTransport(new URL(`${h.url}/mcp/thinker`), { requestInit: { headers: { authorization: `Bearer ${agentKey}` } } });
+    await client.connect(transport);
+    return { client, close: async () => void (await transport.terminateSession().catch(() => undefined), await client.close()) };
+  };
+
+  beforeAll(async () => {
+    h = await startHarness();
+    upstream = await startLegacyMcpServer({ withSampling: true });
+    const server = await h.api.registerServer('Thinker', 'thinker', upstream.url);
+    await h.api.approve(server.serverId, 'ask_model', 'read');
+    agentKey = (await h.api.registerAgent('sampler')).apiKey;
+  });
+
+  afterAll(async () => {
+    await h.cleanup();
+    await upstream.close();
+  });
+
+  it('relays the upstream’s sampling request to an agent that can sample, and its answer back', async () => {
+    const agent = await samplingAgent(true);
+    try {
+      const result = await agent.client.callTool({ name: 'ask_model', arguments: { question: 'the meaning of life?' } });
+      expect(result.content).toEqual([{ type: 'text', text: 'the model (test-model) says: forty-two' }]);
+      expect(questions).toEqual([JSON.stringify({ type: 'text', text: 'the meaning of life?' })]);
+    } finally {
+      await agent.close();
+    }
+    // The agent's answer reached the upstream as a JSON-RPC response to the upstream's own id.
+    const answers = upstream.requests.all().filter((r) => (r.body as { result?: unknown })?.result !== undefined);
+    expect(answers).toHaveLength(1);
+    expect((answers[0].body as { result: { model: string } }).result.model).toBe('test-model');
+  });
+
+  it('records the relayed exchange, its content encrypted apart from the envelope', async () => {
+    await h.settled();
+    const relayed = eventsOfType(h.dataDir, 'ServerRequestRelayed');
+    expect(relayed).toHaveLength(1);
+    expect(relayed[0].data).toMatchObject({ method: 'sampling/createMessage', outcome: 'ok', endpoint: 'thinker' });
+    expect(relayed[0].payload?.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(readLedger(h.dataDir))).not.toContain('meaning of life');
+  });
+
+  it('answers "method not found" for an agent that did not declare sampling', async () => {
+    const agent = await samplingAgent(false);
+    try {
+      const result = await agent.client.callTool({ name: 'ask_model', arguments: { question: 'anyone?' } });
+      expect(result.isError).toBe(true);
+      expect(JSON.stringify(result.content)).toContain('cannot answer sampling/createMessage');
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('answers "method not found" for a 2026-07-28 agent, which has no server-to-client requests', async () => {
+    const agent = await connectAgent(`${h.url}/mcp/thinker`, { revision: '2026-07-28', headers: { authorization: `Bearer ${agentKey}` } });
+    try {
+      const result = await agent.callTool('ask_model', { question: 'anyone?' });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain('cannot answer sampling/createMessage');
+    } finally {
+      await agent.close();
+    }
+  });
+});
