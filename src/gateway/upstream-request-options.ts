@@ -16,7 +16,11 @@ const SERVER_REQUEST_CAPABILITY: Readonly<Record<string, string>> = {
  * answer them. Anything else the upstream asks is answered "method not found".
  */
 export function upstreamOptionsFor(ctx: McpRequestContext, params: Record<string, unknown> | undefined): UpstreamRequestOptions {
-  const options: UpstreamRequestOptions = { signal: ctx.signal, onServerRequest: (request) => askAgent(ctx, request) };
+  const options: UpstreamRequestOptions = {
+    signal: ctx.signal,
+    onServerRequest: (request) => askAgent(ctx, request),
+    clientCapabilities: relayableCapabilities(ctx),
+  };
   const token = (params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
   const notify = ctx.notify;
   if (notify !== undefined && (typeof token === 'string' || typeof token === 'number')) {
@@ -26,6 +30,16 @@ export function upstreamOptionsFor(ctx: McpRequestContext, params: Record<string
     };
   }
   return options;
+}
+
+/**
+ * The agent's capabilities warden can honour upstream: those of the server-to-client kinds, when
+ * the agent can be asked (a 2025 session, through warden) or answers input_required itself (2026).
+ */
+function relayableCapabilities(ctx: McpRequestContext): Record<string, unknown> {
+  if (!ctx.clientCapabilities || (!ctx.stateless && ctx.ask === undefined)) return {};
+  const relayable = new Set(Object.values(SERVER_REQUEST_CAPABILITY));
+  return Object.fromEntries(Object.entries(ctx.clientCapabilities).filter(([name]) => relayable.has(name)));
 }
 
 function askAgent(ctx: McpRequestContext, request: { method: string; params?: Record<string, unknown> }): Promise<UpstreamAnswer> {

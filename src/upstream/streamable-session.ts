@@ -51,7 +51,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
       if (closed) throw new UpstreamExchangeError('session_lost', 'upstream session closed');
       const id = nextId++;
       const headers = stateless ? { ...baseHeaders, ...routingHeaders(method, params) } : baseHeaders;
-      const sent = stateless ? withEnvelope(params) : params;
+      const sent = stateless ? withEnvelope(params, requestOptions.clientCapabilities ?? {}) : params;
       const body = JSON.stringify(sent === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: sent });
       // 2026-07-28: closing the request's stream is the cancellation. 2025: a disconnect is not
       // one, so the upstream is told (notifications/cancelled) that this id's work is unwanted.
@@ -89,7 +89,7 @@ function routingHeaders(method: string, params: Record<string, unknown> | undefi
 }
 
 /** The 2026-07-28 per-request envelope for warden's own hop; other `_meta` keys ride along. */
-function withEnvelope(params: Record<string, unknown> | undefined): Record<string, unknown> {
+function withEnvelope(params: Record<string, unknown> | undefined, clientCapabilities: Record<string, unknown>): Record<string, unknown> {
   const meta = (params?._meta as Record<string, unknown> | undefined) ?? {};
   return {
     ...(params ?? {}),
@@ -97,7 +97,7 @@ function withEnvelope(params: Record<string, unknown> | undefined): Record<strin
       ...meta,
       'io.modelcontextprotocol/protocolVersion': STATELESS_REVISION,
       'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
-      'io.modelcontextprotocol/clientCapabilities': {},
+      'io.modelcontextprotocol/clientCapabilities': clientCapabilities,
     },
   };
 }

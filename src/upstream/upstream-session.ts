@@ -11,6 +11,11 @@ export interface UpstreamSession {
 }
 
 export interface UpstreamRequestOptions {
+  /**
+   * What warden may claim, on this request's behalf, that the client can do (2026-07-28
+   * envelope; sampling / elicitation / roots are only claimed when the agent itself can answer).
+   */
+  clientCapabilities?: Record<string, unknown>;
   /** The agent's cancellation: aborting abandons (and, where the revision allows, cancels) the request. */
   signal?: AbortSignal;
   /** Notifications the upstream sends about this request before answering it (progress, logging). */

@@ -1,8 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { connectAgent, textOf } from '../fixtures/agent-clients';
+import type { FixtureMcpServer } from '../fixtures/fixture-mcp-server';
 import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server';
+import { startModernMcpServer } from '../fixtures/modern-mcp-server';
 import { eventsOfType, readLedger } from './support/ledger-reader';
 import { startHarness, type Harness } from './support/gateway-harness';
 
@@ -17,9 +20,10 @@ describe('server-to-client requests through the gateway', () => {
   let h: Harness;
   let agentKey: string;
   let upstream: LegacyMcpServer;
+  let modern: FixtureMcpServer;
   const questions: string[] = [];
 
-  const samplingAgent = async (declareSampling: boolean) => {
+  const samplingAgent = async (declareSampling: boolean, slug = 'thinker') => {
     const client = new Client({ name: 'sampling-agent', version: '1.0.0' }, { capabilities: declareSampling ? { sampling: {} } : {} });
     if (declareSampling) {
       client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
@@ -27,7 +31,7 @@ describe('server-to-client requests through the gateway', () => {
         return { role: 'assistant', content: { type: 'text', text: 'forty-two' }, model: 'test-model' };
       });
     }
-    const transport = new StreamableHTTPClientTransport(new URL(`${h.url}/mcp/thinker`), { requestInit: { headers: { authorization: `Bearer ${agentKey}` } } });
+    const transport = new StreamableHTTPClientTransport(new URL(`${h.url}/mcp/${slug}`), { requestInit: { headers: { authorization: `Bearer ${agentKey}` } } });
     await client.connect(transport);
     return { client, close: async () => void (await transport.terminateSession().catch(() => undefined), await client.close()) };
   };
@@ -37,12 +41,16 @@ describe('server-to-client requests through the gateway', () => {
     upstream = await startLegacyMcpServer({ withSampling: true });
     const server = await h.api.registerServer('Thinker', 'thinker', upstream.url);
     await h.api.approve(server.serverId, 'ask_model', 'read');
+    modern = await startModernMcpServer({ legacy: 'reject', withSampling: true });
+    const modernServer = await h.api.registerServer('Modern thinker', 'modern-thinker', modern.url);
+    await h.api.approve(modernServer.serverId, 'ask_model', 'read');
     agentKey = (await h.api.registerAgent('sampler')).apiKey;
   });
 
   afterAll(async () => {
     await h.cleanup();
     await upstream.close();
+    await modern.close();
   });
 
   it('relays the upstream’s sampling request to an agent that can sample, and its answer back', async () => {
@@ -89,5 +97,36 @@ describe('server-to-client requests through the gateway', () => {
     } finally {
       await agent.close();
     }
+  });
+
+  describe('a 2026-07-28 upstream that answers input_required (multi round trip)', () => {
+    it('is bridged for a 2025 agent: warden asks the agent on its stream and retries the upstream with the answers', async () => {
+      const before = modern.requests.withRpcMethod('tools/call').length;
+      const agent = await samplingAgent(true, 'modern-thinker');
+      try {
+        const result = await agent.client.callTool({ name: 'ask_model', arguments: { question: 'why?' } });
+        expect(result.content).toEqual([{ type: 'text', text: 'the model (test-model) says: forty-two' }]);
+      } finally {
+        await agent.close();
+      }
+      const calls = modern.requests.withRpcMethod('tools/call').slice(before).map((r) => (r.body as { params: Record<string, unknown> }).params);
+      expect(calls).toHaveLength(2);
+      expect(calls[0].inputResponses).toBeUndefined();
+      expect(calls[1].inputResponses).toEqual({ q: { role: 'assistant', content: { type: 'text', text: 'forty-two' }, model: 'test-model' } });
+    });
+
+    it('is passed through to a 2026-07-28 agent, whose client fulfils it and retries (each round governed)', async () => {
+      const client = new ModernClient({ name: 'modern-sampler', version: '2.0.0' }, { capabilities: { sampling: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      client.setRequestHandler('sampling/createMessage', async () => ({ role: 'assistant' as const, content: { type: 'text' as const, text: 'forty-two' }, model: 'modern-model' }));
+      await client.connect(new ModernTransport(new URL(`${h.url}/mcp/modern-thinker`), { requestInit: { headers: { authorization: `Bearer ${agentKey}` } } }));
+      const decidedBefore = eventsOfType(h.dataDir, 'ToolCallDecided').filter((e) => e.data.endpoint === 'modern-thinker').length;
+      try {
+        const result = await client.callTool({ name: 'ask_model', arguments: { question: 'why?' } });
+        expect(result.content).toEqual([{ type: 'text', text: 'the model (modern-model) says: forty-two' }]);
+      } finally {
+        await client.close();
+      }
+      expect(eventsOfType(h.dataDir, 'ToolCallDecided').filter((e) => e.data.endpoint === 'modern-thinker').length - decidedBefore).toBe(2);
+    });
   });
 });

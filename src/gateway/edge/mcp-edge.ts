@@ -15,7 +15,7 @@ import { toJsonRpcError } from './jsonrpc-errors';
 import { AgentRequests, type AgentAnswer } from './agent-requests';
 import { InFlightRequests } from './in-flight-requests';
 import { LegacySessions } from './legacy-sessions';
-import { negotiateSessionRevision, statelessRevisionOf } from './protocol-revision';
+import { META_CLIENT_CAPABILITIES, negotiateSessionRevision, statelessRevisionOf } from './protocol-revision';
 
 const SESSION_HEADER = 'mcp-session-id';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -153,7 +153,11 @@ export class McpEdge {
     const base = { agent, server, endpoint, requestId: id ?? '' };
     const stateless = statelessRevisionOf(message.params, header(req, 'mcp-protocol-version'));
     checkRoutingHeaders(message, header(req, 'mcp-method'), header(req, 'mcp-name'), stateless !== undefined);
-    if (stateless !== undefined) return { ...base, protocolVersion: stateless, stateless: true };
+    if (stateless !== undefined) {
+      const declared = (message.params?._meta as Record<string, unknown> | undefined)?.[META_CLIENT_CAPABILITIES];
+      const clientCapabilities = typeof declared === 'object' && declared !== null && !Array.isArray(declared) ? (declared as Record<string, unknown>) : {};
+      return { ...base, protocolVersion: stateless, stateless: true, clientCapabilities };
+    }
     if (message.method === 'initialize') {
       if (id === null) throw new WardenError('bad_request', 'EDGE.INVALID_REQUEST', 'initialize must be a request');
       const protocolVersion = negotiateSessionRevision(message.params?.protocolVersion);

@@ -5,7 +5,7 @@ import { UpstreamPool } from '../../upstream/upstream-pool';
 import { forwardableParams } from '../hop-meta';
 import type { McpRequestContext } from '../mcp-request-context';
 import { CallRecorder } from '../tool-call/call-recorder';
-import { upstreamOptionsFor } from '../upstream-request-options';
+import { callUpstream } from '../upstream-call';
 
 type Result = Record<string, unknown>;
 
@@ -71,7 +71,7 @@ export class McpRelay {
       );
     };
     try {
-      const result = await this.upstreams.request(target(server), method, forwardableParams(params ?? {}), upstreamOptionsFor(ctx, params));
+      const result = await callUpstream(this.upstreams, ctx, target(server), method, forwardableParams(params ?? {}));
       record('ok', result);
       return result;
     } catch (error) {

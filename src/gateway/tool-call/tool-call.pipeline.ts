@@ -4,7 +4,7 @@ import { ServersReadModel } from '../../registry/servers.read-model';
 import { UpstreamPool } from '../../upstream/upstream-pool';
 import type { McpRequestContext } from '../mcp-request-context';
 import { forwardableParams } from '../hop-meta';
-import { upstreamOptionsFor } from '../upstream-request-options';
+import { callUpstream } from '../upstream-call';
 import { resolveTool } from '../tool-names';
 import { CallRecorder } from './call-recorder';
 import { combine, firstRestrictive, type CallContext, type Gate } from './gate';
@@ -69,11 +69,12 @@ export class ToolCallPipeline {
     const server = resolved.server!;
     const upstreamStarted = performance.now();
     try {
-      const result = await this.upstreams.request(
+      const result = await callUpstream(
+        this.upstreams,
+        ctx,
         { serverId: server.serverId, url: server.url },
         'tools/call',
         forwardableParams({ ...params, name: resolved.toolName }),
-        upstreamOptionsFor(ctx, params),
       );
       const upstreamMs = performance.now() - upstreamStarted;
       this.recorder.completed(
