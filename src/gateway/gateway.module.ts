@@ -5,12 +5,13 @@ import { UpstreamModule } from '../upstream/upstream.module';
 import { McpEdge } from './edge/mcp-edge';
 import { McpMethods } from './mcp-methods';
 import { McpRelay } from './relay/mcp-relay';
+import { UpstreamCaller } from './upstream-call';
 import { CallRecorder } from './tool-call/call-recorder';
 import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 
 @Module({
   imports: [AgentsModule, RegistryModule, UpstreamModule],
-  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay],
+  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller],
   exports: [McpEdge, CallRecorder],
 })
 export class GatewayModule {}

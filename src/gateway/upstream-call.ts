@@ -1,7 +1,12 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { mcpNameOf } from '../common/mcp-header-value';
 import { WardenError } from '../common/warden-error';
-import type { UpstreamPool, UpstreamTarget } from '../upstream/upstream-pool';
+import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
+import { UpstreamPool, type UpstreamTarget } from '../upstream/upstream-pool';
+import type { UpstreamAnswer } from '../upstream/upstream-session';
+import { ParkedCall, ParkedCalls } from './bridge/parked-calls';
 import type { McpRequestContext } from './mcp-request-context';
-import { upstreamOptionsFor } from './upstream-request-options';
+import { agentCanAnswer, refusal, upstreamOptionsFor } from './upstream-request-options';
 
 type Result = Record<string, unknown>;
 
@@ -10,32 +15,77 @@ export const MAX_INPUT_ROUNDS = 8;
 
 /**
  * Sends an agent's request upstream (with its cancellation, progress and server-request relays)
- * and returns the result to answer it with. A 2026-07-28 upstream that needs input from the
- * client answers `input_required` (SEP-2322 multi-round-trip). A 2026-07-28 agent gets that
- * result as it is and retries by itself (each retry a new, governed request). A 2025 agent
- * cannot retry that way: warden asks it each embedded request on its stream, as the
- * server-to-client requests of its revision, and retries the upstream with the answers.
+ * and returns the result to answer it with, bridging how the two revisions ask the client for
+ * input in the middle of a request:
+ * - a 2026-07-28 upstream answers `input_required` (SEP-2322). A 2026 agent gets it unchanged
+ *   and retries by itself. A 2025 agent cannot: warden asks it each embedded request on its
+ *   stream, as its revision's server-to-client requests, and retries the upstream with the answers.
+ * - a 2025 upstream sends server-to-client requests while it works. A 2025 agent is asked on its
+ *   stream. A 2026 agent is answered `input_required` with warden's own `requestState`, the
+ *   upstream's request is parked, and the agent's retry (a new, governed request) resumes it.
  */
-export async function callUpstream(upstreams: UpstreamPool, ctx: McpRequestContext, target: UpstreamTarget, method: string, params: Result): Promise<Result> {
-  const options = upstreamOptionsFor(ctx, params);
-  let result = await upstreams.request(target, method, params, options);
-  for (let round = 1; result.resultType === 'input_required' && !ctx.stateless; round++) {
-    if (round > MAX_INPUT_ROUNDS) {
-      throw new WardenError('upstream', 'UPSTREAM.INPUT_ROUNDS_EXCEEDED', `the upstream still wanted input after ${MAX_INPUT_ROUNDS} rounds`);
-    }
-    const inputResponses: Result = {};
-    for (const [key, request] of Object.entries(inputRequestsOf(result))) {
-      const answer = await options.onServerRequest!(request);
-      if ('error' in answer) {
-        throw new WardenError('upstream', 'UPSTREAM.INPUT_NOT_PROVIDED', `the agent did not answer ${request.method}`, { agentError: answer.error });
-      }
-      inputResponses[key] = answer.result;
-    }
-    const requestState = typeof result.requestState === 'string' ? { requestState: result.requestState } : {};
-    result = await upstreams.request(target, method, { ...params, inputResponses, ...requestState }, options);
+@Injectable()
+export class UpstreamCaller {
+  private readonly parked = new ParkedCalls();
+  private readonly parkTtlMs: number;
+
+  constructor(
+    private readonly upstreams: UpstreamPool,
+    @Inject(WARDEN_CONFIG) config: WardenConfig,
+  ) {
+    this.parkTtlMs = config.upstreamTimeoutMs;
   }
-  return result;
+
+  async call(ctx: McpRequestContext, target: UpstreamTarget, method: string, params: Result): Promise<Result> {
+    if (ParkedCalls.isToken(params.requestState)) return this.resume(ctx, method, params);
+    const options = upstreamOptionsFor(ctx, params);
+    if (ctx.stateless) {
+      const parked = new ParkedCall(ctx.agent.agentId, method, targetOf(method, params));
+      options.onServerRequest = (request) => (agentCanAnswer(ctx, request.method) ? parked.ask(request) : Promise.resolve(refusal(request.method)));
+      parked.attach(this.upstreams.request(target, method, params, options));
+      return this.drive(parked);
+    }
+    let result = await this.upstreams.request(target, method, params, options);
+    for (let round = 1; result.resultType === 'input_required'; round++) {
+      if (round > MAX_INPUT_ROUNDS) {
+        throw new WardenError('upstream', 'UPSTREAM.INPUT_ROUNDS_EXCEEDED', `the upstream still wanted input after ${MAX_INPUT_ROUNDS} rounds`);
+      }
+      const inputResponses: Result = {};
+      for (const [key, request] of Object.entries(inputRequestsOf(result))) {
+        const answer: UpstreamAnswer = await options.onServerRequest!(request);
+        if ('error' in answer) {
+          throw new WardenError('upstream', 'UPSTREAM.INPUT_NOT_PROVIDED', `the agent did not answer ${request.method}`, { agentError: answer.error });
+        }
+        inputResponses[key] = answer.result;
+      }
+      const requestState = typeof result.requestState === 'string' ? { requestState: result.requestState } : {};
+      result = await this.upstreams.request(target, method, { ...params, inputResponses, ...requestState }, options);
+    }
+    return result;
+  }
+
+  /** A 2026 agent's retry of a parked request: its inputResponses answer the upstream's asks. */
+  private async resume(ctx: McpRequestContext, method: string, params: Result): Promise<Result> {
+    const parked = this.parked.take(params.requestState as string, ctx.agent.agentId, method, targetOf(method, params));
+    if (!parked) {
+      throw new WardenError('bad_request', 'EDGE.UNKNOWN_REQUEST_STATE', 'requestState is unknown, expired, or belongs to another request');
+    }
+    parked.answer(params.inputResponses);
+    return this.drive(parked);
+  }
+
+  private async drive(parked: ParkedCall): Promise<Result> {
+    const step = await parked.next();
+    if (step.kind === 'result') return step.result;
+    this.parked.keep(parked, this.parkTtlMs);
+    return { resultType: 'input_required', inputRequests: step.inputRequests, requestState: parked.token };
+  }
 }
+
+const targetOf = (method: string, params: Result): string | null => {
+  const value = mcpNameOf(method, params)?.value;
+  return typeof value === 'string' ? value : null;
+};
 
 function inputRequestsOf(result: Result): Record<string, { method: string; params?: Result }> {
   const requests = result.inputRequests;

@@ -42,10 +42,18 @@ function relayableCapabilities(ctx: McpRequestContext): Record<string, unknown> 
   return Object.fromEntries(Object.entries(ctx.clientCapabilities).filter(([name]) => relayable.has(name)));
 }
 
+/** Whether the agent said it can answer this kind of server request. */
+export function agentCanAnswer(ctx: McpRequestContext, method: string): boolean {
+  const capability = Object.hasOwn(SERVER_REQUEST_CAPABILITY, method) ? SERVER_REQUEST_CAPABILITY[method] : undefined;
+  return capability !== undefined && ctx.clientCapabilities?.[capability] !== undefined;
+}
+
+/** The answer warden gives an upstream's request the agent cannot answer. */
+export function refusal(method: string): UpstreamAnswer {
+  return { error: { code: -32601, message: `the calling agent cannot answer ${method}` } };
+}
+
 function askAgent(ctx: McpRequestContext, request: { method: string; params?: Record<string, unknown> }): Promise<UpstreamAnswer> {
-  const capability = Object.hasOwn(SERVER_REQUEST_CAPABILITY, request.method) ? SERVER_REQUEST_CAPABILITY[request.method] : undefined;
-  if (capability === undefined || ctx.ask === undefined || ctx.clientCapabilities?.[capability] === undefined) {
-    return Promise.resolve({ error: { code: -32601, message: `the calling agent cannot answer ${request.method}` } });
-  }
+  if (ctx.ask === undefined || !agentCanAnswer(ctx, request.method)) return Promise.resolve(refusal(request.method));
   return ctx.ask(request);
 }

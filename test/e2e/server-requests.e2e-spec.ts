@@ -7,14 +7,16 @@ import type { FixtureMcpServer } from '../fixtures/fixture-mcp-server';
 import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import { startModernMcpServer } from '../fixtures/modern-mcp-server';
 import { eventsOfType, readLedger } from './support/ledger-reader';
+import { modernHeaders, modernMeta, rawPost } from './support/raw-mcp';
 import { startHarness, type Harness } from './support/gateway-harness';
 
 /**
  * A 2025 upstream that asks the calling client for a sampling completion in the middle of a
  * tool call: warden relays the request to the agent on the call's response stream (with an id of
  * its own), routes the agent's POSTed answer back to the upstream, and records the exchange.
- * Agents that did not declare the capability, and 2026-07-28 agents (no server→client requests
- * in that revision), get the upstream's request answered "method not found" for them.
+ * A 2026-07-28 agent (no server-to-client requests in its revision) is answered input_required
+ * while warden keeps the upstream's request open, and its retry resumes it. Agents that did not
+ * declare the capability get the upstream's request answered "method not found" for them.
  */
 describe('server-to-client requests through the gateway', () => {
   let h: Harness;
@@ -88,7 +90,7 @@ describe('server-to-client requests through the gateway', () => {
     }
   });
 
-  it('answers "method not found" for a 2026-07-28 agent, which has no server-to-client requests', async () => {
+  it('answers "method not found" for a 2026-07-28 agent that did not declare sampling', async () => {
     const agent = await connectAgent(`${h.url}/mcp/thinker`, { revision: '2026-07-28', headers: { authorization: `Bearer ${agentKey}` } });
     try {
       const result = await agent.callTool('ask_model', { question: 'anyone?' });
@@ -127,6 +129,50 @@ describe('server-to-client requests through the gateway', () => {
         await client.close();
       }
       expect(eventsOfType(h.dataDir, 'ToolCallDecided').filter((e) => e.data.endpoint === 'modern-thinker').length - decidedBefore).toBe(2);
+    });
+  });
+
+  describe('a 2025 upstream asking a 2026-07-28 agent (parked until the agent retries)', () => {
+    const modernSampler = async () => {
+      const client = new ModernClient({ name: 'modern-sampler', version: '2.0.0' }, { capabilities: { sampling: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      client.setRequestHandler('sampling/createMessage', async (request) => {
+        questions.push(JSON.stringify(request.params.messages[0].content));
+        return { role: 'assistant' as const, content: { type: 'text' as const, text: 'forty-two' }, model: 'modern-model' };
+      });
+      await client.connect(new ModernTransport(new URL(`${h.url}/mcp/thinker`), { requestInit: { headers: { authorization: `Bearer ${agentKey}` } } }));
+      return client;
+    };
+
+    it('answers input_required with warden’s requestState, and the retry resumes the upstream’s request', async () => {
+      const client = await modernSampler();
+      const decidedBefore = eventsOfType(h.dataDir, 'ToolCallDecided').filter((e) => e.data.endpoint === 'thinker').length;
+      const callsBefore = upstream.requests.withRpcMethod('tools/call').length;
+      try {
+        const result = await client.callTool({ name: 'ask_model', arguments: { question: 'parked?' } });
+        expect(result.content).toEqual([{ type: 'text', text: 'the model (modern-model) says: forty-two' }]);
+      } finally {
+        await client.close();
+      }
+      // One upstream request served both rounds of the agent; each round was a governed call.
+      expect(upstream.requests.withRpcMethod('tools/call').length - callsBefore).toBe(1);
+      expect(eventsOfType(h.dataDir, 'ToolCallDecided').filter((e) => e.data.endpoint === 'thinker').length - decidedBefore).toBe(2);
+    });
+
+    it('refuses a requestState it did not mint, or minted for another agent', async () => {
+      const raw = (key: string, requestState: string) =>
+        rawPost(`${h.url}/mcp/thinker`, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'ask_model', arguments: { question: 'x' }, requestState, inputResponses: {}, _meta: { ...modernMeta, 'io.modelcontextprotocol/clientCapabilities': { sampling: {} } } } }, {
+          ...modernHeaders('tools/call', 'ask_model'),
+          authorization: `Bearer ${key}`,
+        });
+      const forged = await raw(agentKey, 'warden-park:not-a-real-one');
+      expect(forged.body.error).toMatchObject({ data: { reason: 'EDGE.UNKNOWN_REQUEST_STATE' } });
+
+      // A real token, presented by another agent of the same organisation.
+      const first = await raw(agentKey, '');
+      expect(first.body.result).toMatchObject({ resultType: 'input_required', requestState: expect.stringMatching(/^warden-park:/) });
+      const otherKey = (await h.api.registerAgent('other')).apiKey;
+      const stolen = await raw(otherKey, first.body.result.requestState);
+      expect(stolen.body.error).toMatchObject({ data: { reason: 'EDGE.UNKNOWN_REQUEST_STATE' } });
     });
   });
 });

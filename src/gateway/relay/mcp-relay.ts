@@ -5,7 +5,7 @@ import { UpstreamPool } from '../../upstream/upstream-pool';
 import { forwardableParams } from '../hop-meta';
 import type { McpRequestContext } from '../mcp-request-context';
 import { CallRecorder } from '../tool-call/call-recorder';
-import { callUpstream } from '../upstream-call';
+import { UpstreamCaller } from '../upstream-call';
 
 type Result = Record<string, unknown>;
 
@@ -28,6 +28,7 @@ export class McpRelay {
 
   constructor(
     private readonly upstreams: UpstreamPool,
+    private readonly upstreamCaller: UpstreamCaller,
     private readonly recorder: CallRecorder,
   ) {}
 
@@ -71,7 +72,7 @@ export class McpRelay {
       );
     };
     try {
-      const result = await callUpstream(this.upstreams, ctx, target(server), method, forwardableParams(params ?? {}));
+      const result = await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(params ?? {}));
       record('ok', result);
       return result;
     } catch (error) {

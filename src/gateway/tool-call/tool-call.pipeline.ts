@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { WardenError } from '../../common/warden-error';
 import { ServersReadModel } from '../../registry/servers.read-model';
-import { UpstreamPool } from '../../upstream/upstream-pool';
 import type { McpRequestContext } from '../mcp-request-context';
 import { forwardableParams } from '../hop-meta';
-import { callUpstream } from '../upstream-call';
+import { UpstreamCaller } from '../upstream-call';
 import { resolveTool } from '../tool-names';
 import { CallRecorder } from './call-recorder';
 import { combine, firstRestrictive, type CallContext, type Gate } from './gate';
@@ -22,7 +21,7 @@ export class ToolCallPipeline {
 
   constructor(
     private readonly recorder: CallRecorder,
-    private readonly upstreams: UpstreamPool,
+    private readonly upstreamCaller: UpstreamCaller,
     private readonly servers: ServersReadModel,
   ) {}
 
@@ -69,8 +68,7 @@ export class ToolCallPipeline {
     const server = resolved.server!;
     const upstreamStarted = performance.now();
     try {
-      const result = await callUpstream(
-        this.upstreams,
+      const result = await this.upstreamCaller.call(
         ctx,
         { serverId: server.serverId, url: server.url },
         'tools/call',
