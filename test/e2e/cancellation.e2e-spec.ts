@@ -3,7 +3,8 @@ import type { FixtureMcpServer } from '../fixtures/fixture-mcp-server';
 import { startLegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import { startModernMcpServer } from '../fixtures/modern-mcp-server';
 import { eventsOfType } from './support/ledger-reader';
-import { startHarness, type Harness } from './support/gateway-harness';
+import type { Harness } from './support/gateway-harness';
+import { startGatewayWithUpstreams, type GatewayWithUpstreams } from './support/gateway-with-upstreams';
 
 /**
  * An agent that cancels a call (2025: notifications/cancelled; 2026-07-28: closing the stream)
@@ -20,26 +21,20 @@ const CASES: Array<[AgentRevision, 'legacy' | 'modern']> = [
 ];
 
 describe('cancellation through the gateway', () => {
+  let setup: GatewayWithUpstreams;
   let h: Harness;
   let agentKey: string;
-  const upstreams: Record<string, FixtureMcpServer> = {};
+  let upstreams: Record<string, FixtureMcpServer>;
 
   beforeAll(async () => {
-    h = await startHarness();
-    upstreams.legacy = await startLegacyMcpServer();
-    upstreams.modern = await startModernMcpServer({ legacy: 'reject' });
-    for (const [slug, upstream] of Object.entries(upstreams)) {
-      const server = await h.api.registerServer(slug, slug, upstream.url);
-      await h.api.approve(server.serverId, 'slow', 'read');
-      await h.api.approve(server.serverId, 'echo', 'read');
-    }
-    agentKey = (await h.api.registerAgent('canceller')).apiKey;
+    setup = await startGatewayWithUpstreams(
+      { legacy: () => startLegacyMcpServer(), modern: () => startModernMcpServer({ legacy: 'reject' }) },
+      { approve: ['slow', 'echo'], agentName: 'canceller' },
+    );
+    ({ h, agentKey, upstreams } = setup);
   });
 
-  afterAll(async () => {
-    await h.cleanup();
-    await Promise.all(Object.values(upstreams).map((u) => u.close()));
-  });
+  afterAll(() => setup.close());
 
   it.each(CASES)('a %s agent cancels a slow call to the %s upstream', async (revision, slug) => {
     const upstream = upstreams[slug];

@@ -1,9 +1,9 @@
 import { connectAgent, textOf, type AgentRevision, type AgentToolResult } from '../fixtures/agent-clients';
-import type { FixtureMcpServer } from '../fixtures/fixture-mcp-server';
 import { startLegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import { startModernMcpServer } from '../fixtures/modern-mcp-server';
 import { startSseMcpServer } from '../fixtures/sse-mcp-server';
-import { startHarness, type Harness } from './support/gateway-harness';
+import type { Harness } from './support/gateway-harness';
+import { startGatewayWithUpstreams, type GatewayWithUpstreams } from './support/gateway-with-upstreams';
 import { modernHeaders, modernMeta, rawPost } from './support/raw-mcp';
 
 /**
@@ -14,26 +14,19 @@ import { modernHeaders, modernMeta, rawPost } from './support/raw-mcp';
 const AGENTS: AgentRevision[] = ['2025-06-18', '2025-11-25', '2026-07-28'];
 
 describe('progress relay', () => {
+  let setup: GatewayWithUpstreams;
   let h: Harness;
   let agentKey: string;
-  const upstreams: Record<string, FixtureMcpServer> = {};
 
   beforeAll(async () => {
-    h = await startHarness();
-    upstreams.legacy = await startLegacyMcpServer();
-    upstreams.modern = await startModernMcpServer({ legacy: 'reject' });
-    upstreams.sse = await startSseMcpServer();
-    for (const [slug, upstream] of Object.entries(upstreams)) {
-      const server = await h.api.registerServer(slug, slug, upstream.url);
-      await h.api.approve(server.serverId, 'count', 'read');
-    }
-    agentKey = (await h.api.registerAgent('watcher')).apiKey;
+    setup = await startGatewayWithUpstreams(
+      { legacy: () => startLegacyMcpServer(), modern: () => startModernMcpServer({ legacy: 'reject' }), sse: () => startSseMcpServer() },
+      { approve: ['count'], agentName: 'watcher' },
+    );
+    ({ h, agentKey } = setup);
   });
 
-  afterAll(async () => {
-    await h.cleanup();
-    await Promise.all(Object.values(upstreams).map((u) => u.close()));
-  });
+  afterAll(() => setup.close());
 
   describe.each(AGENTS)('agent on %s', (revision) => {
     it.each(['legacy', 'modern', 'sse'])('receives the %s upstream’s progress before the result', async (slug) => {

@@ -5,6 +5,7 @@ import { startModernMcpServer } from '../fixtures/modern-mcp-server';
 import { startSseMcpServer } from '../fixtures/sse-mcp-server';
 import { eventsOfType } from './support/ledger-reader';
 import { startHarness, type Harness } from './support/gateway-harness';
+import { startGatewayWithUpstreams, type GatewayWithUpstreams } from './support/gateway-with-upstreams';
 
 /**
  * Agents of every supported revision × upstreams of either era. The gateway speaks each side's
@@ -14,26 +15,19 @@ import { startHarness, type Harness } from './support/gateway-harness';
 const AGENTS: AgentRevision[] = ['2025-06-18', '2025-11-25', '2026-07-28'];
 
 describe('protocol matrix: agent revision × upstream era', () => {
+  let setup: GatewayWithUpstreams;
   let h: Harness;
   let agentKey: string;
-  const upstreams: Record<string, FixtureMcpServer> = {};
 
   beforeAll(async () => {
-    h = await startHarness();
-    upstreams.legacy = await startLegacyMcpServer();
-    upstreams.modern = await startModernMcpServer({ legacy: 'reject' });
-    for (const [slug, upstream] of Object.entries(upstreams)) {
-      const server = await h.api.registerServer(slug, slug, upstream.url);
-      await h.api.approve(server.serverId, 'echo', 'read');
-      await h.api.approve(server.serverId, 'fail', 'read');
-    }
-    agentKey = (await h.api.registerAgent('matrix')).apiKey;
+    setup = await startGatewayWithUpstreams(
+      { legacy: () => startLegacyMcpServer(), modern: () => startModernMcpServer({ legacy: 'reject' }) },
+      { approve: ['echo', 'fail'], agentName: 'matrix' },
+    );
+    ({ h, agentKey } = setup);
   });
 
-  afterAll(async () => {
-    await h.cleanup();
-    await Promise.all(Object.values(upstreams).map((u) => u.close()));
-  });
+  afterAll(() => setup.close());
 
   it('negotiated each upstream’s own revision at registration', async () => {
     const servers = (await h.api.request('GET', '/v1/servers')).body.servers as Array<{ slug: string; protocolVersion: string }>;
