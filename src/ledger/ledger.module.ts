@@ -1,7 +1,8 @@
 import { Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { createEventStore, EVENT_STORE, type EventStore } from '@warden/event-store';
+import { createEventStore, EVENT_STORE, EventStoreConfigError, sqliteFileOf, type EventStore } from '@warden/event-store';
 import { PAYLOAD_STORE, SqlitePayloadStore, type PayloadStore } from '@warden/payload-store';
+import { SqliteDatabase } from '@warden/sqlite';
 import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
 import { CLOCK, ID_GENERATOR, systemClock, uuidV7Ids, type Clock, type IdGenerator } from './clock';
 import { loadNodeKeyring, loadOrCreateMasterKey, type NodeKeyring } from './key-files';
@@ -11,6 +12,16 @@ import { LedgerWriter } from './ledger-writer';
 import { ReadModelProjector } from './read-model-projector';
 
 export const NODE_KEYRING = Symbol('NODE_KEYRING');
+/** The embedded SQLite file that the event store and the payload store share (one transaction per round). */
+export const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
+
+function openEmbeddedDatabase(config: WardenConfig): SqliteDatabase {
+  const file = sqliteFileOf(config.eventStoreUrl);
+  if (file === undefined) {
+    throw new EventStoreConfigError(`this build keeps payloads in the embedded SQLite ledger: use sqlite:<path>, not "${config.eventStoreUrl}"`);
+  }
+  return new SqliteDatabase(file, { synchronous: config.sqliteSynchronous });
+}
 
 /**
  * The ledger seam for every capability module: the event store and payload store ports (adapters
@@ -26,24 +37,21 @@ export const NODE_KEYRING = Symbol('NODE_KEYRING');
       inject: [WARDEN_CONFIG],
       useFactory: (config: WardenConfig) => loadNodeKeyring(config.dataDir, config.nodeId),
     },
+    { provide: EMBEDDED_DATABASE, inject: [WARDEN_CONFIG], useFactory: openEmbeddedDatabase },
     {
       provide: EVENT_STORE,
-      inject: [WARDEN_CONFIG, NODE_KEYRING, CLOCK, ID_GENERATOR],
-      useFactory: async (config: WardenConfig, keys: NodeKeyring, clock: Clock, ids: IdGenerator) => {
-        const store = createEventStore(config.eventStoreUrl, { synchronous: config.sqliteSynchronous });
+      inject: [WARDEN_CONFIG, EMBEDDED_DATABASE, NODE_KEYRING, CLOCK, ID_GENERATOR],
+      useFactory: async (config: WardenConfig, database: SqliteDatabase, keys: NodeKeyring, clock: Clock, ids: IdGenerator) => {
+        const store = createEventStore(config.eventStoreUrl, { database });
         await ensureNodeKeyRegistered(store, keys.root, keys.node, config.nodeId, clock, ids);
         return store;
       },
     },
     {
       provide: PAYLOAD_STORE,
-      inject: [WARDEN_CONFIG],
-      useFactory: (config: WardenConfig) =>
-        new SqlitePayloadStore({
-          file: config.payloadStoreFile,
-          masterKey: loadOrCreateMasterKey(config.dataDir, randomBytes),
-          synchronous: config.sqliteSynchronous,
-        }),
+      inject: [WARDEN_CONFIG, EMBEDDED_DATABASE],
+      useFactory: (config: WardenConfig, database: SqliteDatabase) =>
+        new SqlitePayloadStore({ database, masterKey: loadOrCreateMasterKey(config.dataDir, randomBytes) }),
     },
     {
       provide: LedgerWriter,
@@ -65,6 +73,7 @@ export class LedgerModule implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly projector: ReadModelProjector,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PAYLOAD_STORE) private readonly payloads: PayloadStore,
+    @Inject(EMBEDDED_DATABASE) private readonly database: SqliteDatabase,
   ) {}
 
   /** Read models register in their constructors; replay the log once they all have. */
@@ -76,5 +85,6 @@ export class LedgerModule implements OnApplicationBootstrap, OnApplicationShutdo
     await this.projector.stop();
     await this.store.close();
     await this.payloads.close();
+    await this.database.close();
   }
 }

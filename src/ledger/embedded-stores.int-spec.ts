@@ -1,0 +1,128 @@
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventStoreUnavailableError, SqliteEventStore } from '@warden/event-store';
+import { PayloadStoreUnavailableError, SqlitePayloadStore } from '@warden/payload-store';
+import { SqliteDatabase } from '@warden/sqlite';
+
+/**
+ * The embedded deployment keeps events and payloads in one SQLite file: what the gateway writes
+ * for a call in one tick (the payload, then the event that carries its digest) commits in ONE
+ * transaction. Semantics: if that transaction fails (lock, I/O, a constraint that is not a
+ * per-write conflict), both writes fail and neither is stored; a per-write conflict (wrong
+ * expected revision, an event id already used) fails only its own write.
+ */
+describe('event store and payload store sharing one SQLite database', () => {
+  let dir: string;
+  let file: string;
+  let database: SqliteDatabase;
+  let events: SqliteEventStore;
+  let payloads: SqlitePayloadStore;
+  let n = 0;
+
+  const open = (busyTimeoutMs = 5000) => {
+    database = new SqliteDatabase(file, { synchronous: 'FULL', busyTimeoutMs });
+    events = new SqliteEventStore({ database });
+    payloads = new SqlitePayloadStore({ database, masterKey: randomBytes(32) });
+  };
+  /** What the call recorder does for one call: payload first (digest known at once), then its event, same tick. */
+  const recordCall = (eventId = `evt-${++n}`) => {
+    const payload = payloads.write('org-1', eventId, { arguments: { text: 'secret' } });
+    const event = events.appendToStream('calls-org-1-node-1', [{ id: eventId, type: 'ToolCallDecided', data: { digest: payload.digest } }], {
+      expectedRevision: 'any',
+    });
+    return { eventId, payload: payload.durable, event };
+  };
+  const withRawDb = <T>(fn: (db: Database.Database) => T): T => {
+    const db = new Database(file);
+    try {
+      return fn(db);
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'warden-embedded-stores-'));
+    file = join(dir, 'ledger.db');
+  });
+  afterEach(async () => {
+    await events.close();
+    await payloads.close();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits an event and its payload in the same transaction, in one file', async () => {
+    open();
+    const before = database.groupCommitStats().batches;
+    const call = recordCall();
+    await Promise.all([call.payload, call.event]);
+    expect(database.groupCommitStats()).toMatchObject({ batches: before + 1 });
+    expect(await payloads.get('org-1', call.eventId)).toMatchObject({ status: 'present', content: { arguments: { text: 'secret' } } });
+    expect((await events.readAll()).map((e) => e.id)).toEqual([call.eventId]);
+    expect(readdirSync(dir).filter((name) => !name.startsWith('ledger.db'))).toEqual([]);
+  });
+
+  it('fails the payload when its event cannot be written in that transaction', async () => {
+    open();
+    withRawDb((db) => db.exec(`CREATE TRIGGER no_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk says no'); END`));
+    const call = recordCall();
+    await expect(call.event).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    await expect(call.payload).rejects.toBeInstanceOf(PayloadStoreUnavailableError);
+    expect(await payloads.get('org-1', call.eventId)).toEqual({ status: 'missing' });
+  });
+
+  it('fails the event when its payload cannot be written in that transaction', async () => {
+    open();
+    withRawDb((db) => db.exec(`CREATE TRIGGER no_payloads BEFORE INSERT ON payloads BEGIN SELECT RAISE(ABORT, 'disk says no'); END`));
+    const call = recordCall();
+    await expect(call.payload).rejects.toBeInstanceOf(PayloadStoreUnavailableError);
+    await expect(call.event).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    expect(await events.readAll()).toEqual([]);
+  });
+
+  it('fails both, within the busy timeout, while another connection holds the write lock; then recovers', async () => {
+    open(50);
+    const first = recordCall(); // the org's data key exists before the lock is taken
+    await Promise.all([first.payload, first.event]);
+    const locker = new Database(file);
+    locker.exec('BEGIN IMMEDIATE');
+    try {
+      const call = recordCall();
+      await expect(call.event).rejects.toBeInstanceOf(EventStoreUnavailableError);
+      await expect(call.payload).rejects.toBeInstanceOf(PayloadStoreUnavailableError);
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+    const call = recordCall();
+    await expect(Promise.all([call.payload, call.event])).resolves.toBeDefined();
+  });
+
+  it('keeps erasure overwriting the ciphertext in the shared file (secure_delete)', async () => {
+    open();
+    const calls = [1, 2, 3].map(() => recordCall());
+    await Promise.all(calls.flatMap((call) => [call.payload, call.event]));
+    const { ciphertext } = withRawDb((db) => db.prepare('SELECT ciphertext FROM payloads WHERE event_id = ?').get(calls[1].eventId)) as {
+      ciphertext: Buffer;
+    };
+    withRawDb((db) => db.pragma('wal_checkpoint(TRUNCATE)'));
+    expect(readFileSync(file).includes(ciphertext)).toBe(true);
+    await payloads.erase('org-1', calls[1].eventId);
+    withRawDb((db) => db.pragma('wal_checkpoint(TRUNCATE)'));
+    expect(readFileSync(file).includes(ciphertext)).toBe(false);
+    expect(await payloads.get('org-1', calls[1].eventId)).toMatchObject({ status: 'erased' });
+  });
+
+  it('closing one store leaves the shared database to the other', async () => {
+    open();
+    await payloads.close();
+    await expect(payloads.put('org-1', 'late', { a: 1 })).rejects.toBeInstanceOf(PayloadStoreUnavailableError);
+    await expect(events.appendToStream('s', [{ id: 'after', type: 'T', data: {} }], { expectedRevision: 'any' })).resolves.toMatchObject({
+      position: 1,
+    });
+  });
+});
