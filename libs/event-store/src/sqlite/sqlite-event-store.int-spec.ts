@@ -157,4 +157,23 @@ describe('SqliteEventStore on a real file', () => {
     expect(reported).toHaveLength(1);
     expect(reported[0].event?.revision).toBe(1);
   });
+
+  it('does not decode the rows a filtered subscription skips', async () => {
+    const store = openStore();
+    await store.appendToStream('calls-o-n', [event(), event()], { expectedRevision: 'any' });
+    await store.appendToStream('org-o', [event({ name: 'kept' })], { expectedRevision: 'any' });
+    // A row that cannot be decoded: an unfiltered reader fails on it, a filtered one never touches it.
+    const raw = new Database(file);
+    raw.prepare(`UPDATE events SET data = '{not json' WHERE stream = 'calls-o-n'`).run();
+    raw.close();
+    const seen: unknown[] = [];
+    const filtered = store.subscribeToAll({ filter: { streamPrefixes: ['org-'] } }, (e) => {
+      seen.push(e.data);
+    });
+    await filtered.caughtUp;
+    expect(seen).toEqual([{ name: 'kept' }]);
+    expect(filtered.checkpoint).toBe(3);
+    await filtered.close();
+    await expect(store.readAll()).rejects.toThrow(SyntaxError);
+  });
 });

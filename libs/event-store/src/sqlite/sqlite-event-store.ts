@@ -10,10 +10,11 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
   SubscribeOptions,
+  SubscriptionFilter,
 } from '../event-store.port';
 import { isExpectedRevision } from '../expected-revision';
 import { type CommitOutcome, type GroupCommitStats, SqliteDatabase, type SqliteDatabaseChoice, SqliteWriteError, useSqliteDatabase } from '@warden/sqlite';
-import { CatchUpSubscription, type SubscriptionErrorHandler } from './catch-up-subscription';
+import { CatchUpSubscription, type StreamMatcher, type SubscriptionErrorHandler } from './catch-up-subscription';
 import { type SerializedAppend, SqliteEventLog } from './sqlite-event-log';
 import { assertEventStoreSchema, migrateEventStore } from './sqlite-migrations';
 
@@ -107,6 +108,7 @@ export class SqliteEventStore implements EventStore {
     const subscription = new CatchUpSubscription(this.log, handler, {
       fromPosition: options.fromPosition ?? 0,
       pageSize: options.pageSize ?? 500,
+      matches: options.filter === undefined ? undefined : streamMatcher(options.filter),
       onError: options.onError ?? reportSubscriptionError,
     });
     this.subscriptions.add(subscription);
@@ -169,6 +171,15 @@ function serializeAppend(stream: string, events: EventToAppend[], expectedRevisi
   };
 }
 
+
+function streamMatcher(filter: SubscriptionFilter): StreamMatcher {
+  const prefixes: unknown = filter?.streamPrefixes;
+  if (!Array.isArray(prefixes) || prefixes.length === 0 || !prefixes.every((p) => typeof p === 'string' && p.length > 0)) {
+    throw new TypeError('filter.streamPrefixes must be a non-empty array of non-empty strings');
+  }
+  const list = [...(prefixes as string[])];
+  return (stream) => list.some((prefix) => stream.startsWith(prefix));
+}
 
 function reportSubscriptionError(error: unknown, event: RecordedEvent | undefined): void {
   const where = event ? ` at position ${event.position} (${event.type} ${event.id})` : '';
