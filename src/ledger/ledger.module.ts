@@ -10,10 +10,14 @@ import { ensureNodeKeyRegistered } from './key-registration';
 import { AggregateStore } from './aggregate-store';
 import { LedgerWriter } from './ledger-writer';
 import { ReadModelProjector } from './read-model-projector';
+import type { SignatureQueue } from './signing/signature-queue';
+import { WorkerSignatures } from './signing/worker-signatures';
 
 export const NODE_KEYRING = Symbol('NODE_KEYRING');
 /** The embedded SQLite file that the event store and the payload store share (one transaction per round). */
 export const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
+/** The node key's signatures, made on a worker thread so that the event loop only hashes and commits. */
+export const NODE_SIGNATURES = Symbol('NODE_SIGNATURES');
 
 function openEmbeddedDatabase(config: WardenConfig): SqliteDatabase {
   const file = sqliteFileOf(config.eventStoreUrl);
@@ -54,10 +58,15 @@ function openEmbeddedDatabase(config: WardenConfig): SqliteDatabase {
         new SqlitePayloadStore({ database, masterKey: loadOrCreateMasterKey(config.dataDir, randomBytes) }),
     },
     {
+      provide: NODE_SIGNATURES,
+      inject: [NODE_KEYRING],
+      useFactory: (keys: NodeKeyring) => new WorkerSignatures(keys.node.kid, keys.nodePrivateKey),
+    },
+    {
       provide: LedgerWriter,
-      inject: [EVENT_STORE, NODE_KEYRING, CLOCK, ID_GENERATOR],
-      useFactory: (store: EventStore, keys: NodeKeyring, clock: Clock, ids: IdGenerator) =>
-        new LedgerWriter(store, keys.node, clock, ids),
+      inject: [EVENT_STORE, NODE_SIGNATURES, CLOCK, ID_GENERATOR],
+      useFactory: (store: EventStore, signatures: SignatureQueue, clock: Clock, ids: IdGenerator) =>
+        new LedgerWriter(store, signatures, clock, ids),
     },
     {
       provide: ReadModelProjector,
@@ -74,6 +83,7 @@ export class LedgerModule implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PAYLOAD_STORE) private readonly payloads: PayloadStore,
     @Inject(EMBEDDED_DATABASE) private readonly database: SqliteDatabase,
+    @Inject(NODE_SIGNATURES) private readonly signatures: SignatureQueue,
   ) {}
 
   /** Read models register in their constructors; replay the log once they all have. */
@@ -83,6 +93,7 @@ export class LedgerModule implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationShutdown(): Promise<void> {
     await this.projector.stop();
+    await this.signatures.close();
     await this.store.close();
     await this.payloads.close();
     await this.database.close();
