@@ -36,18 +36,31 @@ describe('WorkerSignatures', () => {
     });
   });
 
+  it('signs a lone request at once on the calling thread (no round trip), and still in order with a burst behind it', async () => {
+    const lone = randomBytes(32);
+    const [sig] = await signatures.sign([lone], async (sigs) => sigs);
+    expect(verify(null, lone, publicKey, sig)).toBe(true);
+    expect((signatures as unknown as { worker: Worker | null }).worker).toBeNull();
+    const order: number[] = [];
+    await Promise.all(Array.from({ length: 10 }, (_, i) => signatures.sign([randomBytes(32)], async () => void order.push(i))));
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect((signatures as unknown as { worker: Worker | null }).worker).not.toBeNull();
+  });
+
   it('fails closed when the worker dies: requests in flight reject without their continuation, later ones get a new worker', async () => {
-    await signatures.sign([randomBytes(32)], async () => undefined); // the worker is up
+    await Promise.all([1, 2].map(() => signatures.sign([randomBytes(32)], async () => undefined))); // the worker is up
     const continued: number[] = [];
     const inFlight = Array.from({ length: 20 }, (_, i) => signatures.sign([randomBytes(32)], async () => void continued.push(i)));
     await new Promise((resolve) => setImmediate(resolve)); // flushed to the worker
     await (signatures as unknown as { worker: Worker }).worker.terminate();
     const settled = await Promise.allSettled(inFlight);
-    expect(settled.every((s) => s.status === 'rejected')).toBe(true);
-    expect(continued).toEqual([]);
+    // the first of the tick was signed inline; the others were in the dead worker
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', ...Array(19).fill('rejected')]);
+    expect(continued).toEqual([0]);
     const hash = randomBytes(32);
-    const [sig] = await signatures.sign([hash], async (sigs) => sigs);
+    const [[sig]] = await Promise.all([hash, randomBytes(32)].map((h) => signatures.sign([h], async (sigs) => sigs)));
     expect(verify(null, hash, publicKey, sig)).toBe(true);
+    expect((signatures as unknown as { worker: Worker | null }).worker).not.toBeNull();
   });
 
   it('rejects a continuation that throws, and requests after close', async () => {

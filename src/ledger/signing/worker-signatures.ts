@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { SignatureQueue } from './signature-queue';
 
@@ -33,7 +33,9 @@ interface Request {
  * Signs on a worker thread, so that the event loop only hashes and commits. Requests of one tick
  * go to the worker in small batches, answered in order (one worker, one message queue): the
  * first appends of a round commit while the worker still signs the last, so the two threads
- * overlap instead of taking turns.
+ * overlap instead of taking turns. The first request of a tick that finds the worker idle
+ * (nothing queued, nothing in flight: a lone writer) is signed at once on the calling thread: a
+ * round trip to the worker would only add latency, and no earlier request can be overtaken.
  * If the worker fails, every request in flight rejects and the next batch starts a new worker.
  */
 export class WorkerSignatures implements SignatureQueue {
@@ -41,6 +43,7 @@ export class WorkerSignatures implements SignatureQueue {
   private queued: Request[] = [];
   private readonly inFlight: Request[][] = [];
   private flushScheduled = false;
+  private signedInlineThisTick = false;
   private closed = false;
 
   constructor(
@@ -57,6 +60,15 @@ export class WorkerSignatures implements SignatureQueue {
   sign<T>(hashes: readonly Uint8Array[], then: (signatures: Uint8Array[]) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the signature worker is closed'));
     if (!hashes.every((hash) => hash.length === HASH_BYTES)) return Promise.reject(new TypeError(`hashes must be ${HASH_BYTES} bytes`));
+    if (this.queued.length === 0 && this.inFlight.length === 0 && !this.signedInlineThisTick) {
+      this.signedInlineThisTick = true;
+      setImmediate(() => (this.signedInlineThisTick = false));
+      try {
+        return then(hashes.map((hash) => new Uint8Array(sign(null, hash, this.privateKey))));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return new Promise<T>((resolve, reject) => {
       const deliver = (signatures: Uint8Array[]) => {
         try {
@@ -97,7 +109,9 @@ export class WorkerSignatures implements SignatureQueue {
         }
       }
       this.inFlight.push(batch);
-      this.startedWorker().postMessage(hashes, [hashes.buffer]);
+      const worker = this.startedWorker();
+      worker.ref(); // awaited answers keep the process alive
+      worker.postMessage(hashes, [hashes.buffer]);
     }
   }
 
@@ -115,7 +129,6 @@ export class WorkerSignatures implements SignatureQueue {
   private startedWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { privateKey: this.privateKey } });
-    worker.unref(); // an idle signer does not keep the process alive
     worker.on('message', (signatures: Uint8Array) => this.answer(signatures));
     worker.on('error', (error) => this.failAll(worker, error));
     worker.on('exit', (code) => this.failAll(worker, new Error(`the signature worker exited (code ${code})`)));
@@ -125,6 +138,7 @@ export class WorkerSignatures implements SignatureQueue {
 
   private answer(signatures: Uint8Array): void {
     const batch = this.inFlight.shift();
+    if (this.inFlight.length === 0) this.worker?.unref(); // an idle signer does not keep the process alive
     if (!batch) return;
     let offset = 0;
     for (const request of batch) {
