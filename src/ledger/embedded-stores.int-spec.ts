@@ -66,21 +66,16 @@ describe('event store and payload store sharing one SQLite database', () => {
     expect(readdirSync(dir).filter((name) => !name.startsWith('ledger.db'))).toEqual([]);
   });
 
-  it('fails the payload when its event cannot be written in that transaction', async () => {
+  it.each([
+    ['the payload when its event', 'events'],
+    ['the event when its payload', 'payloads'],
+  ])('fails %s cannot be written in that transaction', async (_what, table) => {
     open();
-    withRawDb((db) => db.exec(`CREATE TRIGGER no_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk says no'); END`));
+    withRawDb((db) => db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'disk says no'); END`));
     const call = recordCall();
     await expect(call.event).rejects.toBeInstanceOf(EventStoreUnavailableError);
     await expect(call.payload).rejects.toBeInstanceOf(PayloadStoreUnavailableError);
     expect(await payloads.get('org-1', call.eventId)).toEqual({ status: 'missing' });
-  });
-
-  it('fails the event when its payload cannot be written in that transaction', async () => {
-    open();
-    withRawDb((db) => db.exec(`CREATE TRIGGER no_payloads BEFORE INSERT ON payloads BEGIN SELECT RAISE(ABORT, 'disk says no'); END`));
-    const call = recordCall();
-    await expect(call.payload).rejects.toBeInstanceOf(PayloadStoreUnavailableError);
-    await expect(call.event).rejects.toBeInstanceOf(EventStoreUnavailableError);
     expect(await events.readAll()).toEqual([]);
   });
 
