@@ -35,8 +35,8 @@ const UNLIMITED = -1; // SQLite: LIMIT -1 means no limit
 /**
  * The embedded event store: tables in one SQLite file in WAL mode, possibly shared with the
  * payload store. Appends are group-committed (all writes queued in one tick share one
- * transaction; each append is checked and written under its own savepoint, so one conflict does
- * not fail its neighbours). Live subscriptions see commits of this process.
+ * transaction; each append is checked and written so that a conflict undoes only that append,
+ * under its own savepoint if it has several events, so one conflict does not fail its neighbours). Live subscriptions see commits of this process.
  */
 export class SqliteEventStore implements EventStore {
   private readonly database: SqliteDatabase;
@@ -81,7 +81,7 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     const request = serializeAppend(stream, events, options?.expectedRevision);
     try {
-      return await this.database.submit(() => appendOrConflict(() => this.appendInSavepoint(request)));
+      return await this.database.submit(() => appendOrConflict(() => this.appendAlone(request)));
     } catch (error) {
       if (error instanceof SqliteWriteError) throw new EventStoreUnavailableError(`append failed: ${error.message}`, { cause: error });
       throw error;
@@ -133,6 +133,15 @@ export class SqliteEventStore implements EventStore {
     this.stopListening();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     if (this.ownsDatabase) await this.database.close();
+  }
+
+  /**
+   * Writes one append so that a conflict leaves nothing of it behind. A single event needs no
+   * savepoint: the revision check writes nothing, and a duplicate id fails the one INSERT, which
+   * SQLite undoes by itself before the stream head is touched. Several events need one.
+   */
+  private appendAlone(request: SerializedAppend): AppendResult {
+    return request.events.length <= 1 ? this.log.append(request) : this.appendInSavepoint(request);
   }
 
   private assertOpen(): void {
