@@ -14,7 +14,13 @@ import type { SignatureQueue } from './signing/signature-queue';
 import { WorkerSignatures } from './signing/worker-signatures';
 
 export const NODE_KEYRING = Symbol('NODE_KEYRING');
-/** The embedded SQLite file that the event store and the payload store share (one transaction per round). */
+/**
+ * The embedded SQLite file that the event store and the payload store share: the writes of both
+ * submitted in one tick commit in one transaction (one fsync per round). A call's payload is
+ * submitted at once and its event once signed: a lone call's event is signed inline and shares
+ * its payload's transaction; under load the event waits for the signature worker and commits in
+ * a later round than its payload. The call recorder awaits both, so either failing denies the call.
+ */
 export const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
 /** The node key's signatures, made on a worker thread so that the event loop only hashes and commits. */
 export const NODE_SIGNATURES = Symbol('NODE_SIGNATURES');

@@ -77,7 +77,13 @@ export class SqliteDatabase {
       throw new SqliteWriteError(`write transaction failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     if (outcomes.some((outcome) => outcome.ok)) {
-      for (const listener of this.commitListeners) listener();
+      for (const listener of this.commitListeners) {
+        try {
+          listener();
+        } catch {
+          // the transaction is committed: a listener's failure must not make it look failed
+        }
+      }
     }
     return outcomes;
   }
