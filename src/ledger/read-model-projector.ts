@@ -53,6 +53,7 @@ export class ReadModelProjector {
     return new Promise((resolve) => this.waiters.push({ position, resolve }));
   }
 
+  /** position: of the last event the read models applied (events of streams they do not read are not counted). */
   health(): { position: number; failure?: { projection: string; position: number; message: string } } {
     return { position: this.position, failure: this.failure };
   }
