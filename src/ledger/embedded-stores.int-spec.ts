@@ -6,13 +6,20 @@ import { join } from 'node:path';
 import { EventStoreUnavailableError, SqliteEventStore } from '@warden/event-store';
 import { PayloadStoreUnavailableError, SqlitePayloadStore } from '@warden/payload-store';
 import { SqliteDatabase } from '@warden/sqlite';
+import { createEd25519Signer, generateEd25519KeyPair } from '@warden/ledger';
+import { createPrivateKey } from 'node:crypto';
+import { systemClock, uuidV7Ids } from './clock';
+import { LedgerWriter } from './ledger-writer';
+import { WorkerSignatures } from './signing/worker-signatures';
 
 /**
  * The embedded deployment keeps events and payloads in one SQLite file: what the gateway writes
- * for a call in one tick (the payload, then the event that carries its digest) commits in ONE
- * transaction. Semantics: if that transaction fails (lock, I/O, a constraint that is not a
- * per-write conflict), both writes fail and neither is stored; a per-write conflict (wrong
- * expected revision, an event id already used) fails only its own write.
+ * for a call (the payload, then the event that carries its digest, once signed) commits in ONE
+ * transaction: the payload waits for its event (by id, for a bounded time). Semantics: if that
+ * transaction fails (lock, I/O, a constraint that is not a per-write conflict), both writes fail
+ * and neither is stored; a per-write conflict of the event (wrong expected revision, an id
+ * already used) fails it and undoes its payload, and no other write; an event that never comes
+ * (its append failed before reaching the store) leaves its payload to commit alone after the wait.
  */
 describe('event store and payload store sharing one SQLite database', () => {
   let dir: string;
@@ -77,6 +84,37 @@ describe('event store and payload store sharing one SQLite database', () => {
     await expect(call.payload).rejects.toBeInstanceOf(PayloadStoreUnavailableError);
     expect(await payloads.get('org-1', call.eventId)).toEqual({ status: 'missing' });
     expect(await events.readAll()).toEqual([]);
+  });
+
+  it('keeps each call\'s payload and event together under load, with signatures made on a worker thread', async () => {
+    open();
+    const pair = generateEd25519KeyPair();
+    const signatures = new WorkerSignatures(createEd25519Signer(pair.privateKeyPem).kid, createPrivateKey(pair.privateKeyPem));
+    const writer = new LedgerWriter(events, signatures, systemClock, uuidV7Ids);
+    const call = async (i: number) => {
+      const eventId = writer.newEventId();
+      const payload = payloads.write('org-1', eventId, { i });
+      const event = writer.append('calls-org-1-node-1', [
+        { id: eventId, type: 'ToolCallDecided', org: 'org-1', actor: { kind: 'agent', id: 'a' }, data: { i }, payload: { digest: payload.digest } },
+      ]);
+      await Promise.allSettled([payload.durable, event]);
+      return eventId;
+    };
+    try {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => call(i))); // warm: the worker is up
+      // Every 7th event is refused by the database: its whole transaction fails, payloads included.
+      withRawDb((db) =>
+        db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON events WHEN json_extract(NEW.data, '$.data.i') % 7 = 3
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END`),
+      );
+      const ids = await Promise.all(Array.from({ length: 200 }, (_, i) => call(i)));
+      const stored = new Set((await events.readAll()).map((e) => e.id));
+      const together = await Promise.all(ids.map(async (id) => stored.has(id) === ((await payloads.get('org-1', id)).status === 'present')));
+      expect(together.every(Boolean)).toBe(true);
+      expect(ids.some((id) => !stored.has(id))).toBe(true);
+    } finally {
+      await signatures.close();
+    }
   });
 
   it('fails both, within the busy timeout, while another connection holds the write lock; then recovers', async () => {

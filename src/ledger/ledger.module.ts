@@ -15,11 +15,9 @@ import { WorkerSignatures } from './signing/worker-signatures';
 
 export const NODE_KEYRING = Symbol('NODE_KEYRING');
 /**
- * The embedded SQLite file that the event store and the payload store share: the writes of both
- * submitted in one tick commit in one transaction (one fsync per round). A call's payload is
- * submitted at once and its event once signed: a lone call's event is signed inline and shares
- * its payload's transaction; under load the event waits for the signature worker and commits in
- * a later round than its payload. The call recorder awaits both, so either failing denies the call.
+ * The embedded SQLite file that the event store and the payload store share: their writes of one
+ * round commit in one transaction (one fsync). A call's payload waits (bounded) for its event,
+ * which comes once signed, and commits with it under one savepoint: both or neither.
  */
 export const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
 /** The node key's signatures, made on a worker thread so that the event loop only hashes and commits. */

@@ -57,6 +57,53 @@ describe('SqliteDatabase on a real file', () => {
     database = new SqliteDatabase(join(dir, 'shared.db')); // for afterEach
   });
 
+  it('holds a write submitted before its partner and commits both in one transaction, partner last', async () => {
+    const order: string[] = [];
+    const write = (v: string) => () => {
+      order.push(v);
+      return insert(v)();
+    };
+    const early = database.submitBefore('k', write('payload'));
+    for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve)); // the partner is being signed
+    expect(rows()).toEqual([]);
+    const before = database.groupCommitStats().batches;
+    await Promise.all([early, database.submit(write('event'), ['k'])]);
+    expect(order).toEqual(['payload', 'event']);
+    expect(database.groupCommitStats().batches).toBe(before + 1);
+  });
+
+  it('fails a held write with its partner', async () => {
+    await database.submit(insert('event'));
+    const early = database.submitBefore('k', insert('payload'));
+    const partner = database.submit(insert('event'), ['k']); // duplicate: the transaction fails
+    await expect(early).rejects.toBeInstanceOf(SqliteWriteError);
+    await expect(partner).rejects.toBeInstanceOf(SqliteWriteError);
+    expect(rows()).toEqual(['event']);
+  });
+
+  it('undoes a held write whose partner fails on its own (a conflict), and only it', async () => {
+    const conflict = new Error('wrong expected revision');
+    const refused = () => ({ ok: false as const, error: conflict });
+    const early = database.submitBefore('k', insert('payload'));
+    const results = await Promise.allSettled([database.submit(insert('neighbour')), database.submit(refused, ['k']), early]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toBe(conflict);
+    expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(SqliteWriteError);
+    expect(rows()).toEqual(['neighbour']);
+  });
+
+  it('commits a held write alone when its partner does not come in time, or on flush', async () => {
+    await database.close();
+    database = new SqliteDatabase(join(dir, 'shared.db'), { maxPartnerWaitMs: 20 });
+    const started = performance.now();
+    await expect(database.submitBefore('nobody', insert('alone'))).resolves.toBe('alone');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(15);
+    const held = database.submitBefore('nobody-either', insert('flushed'));
+    await database.flushed();
+    await expect(held).resolves.toBe('flushed');
+    expect(rows()).toEqual(['alone', 'flushed']);
+  });
+
   it('versions the schema of each component sharing the file on its own', () => {
     const db = database.connection;
     migrateSchema(db, 'one', ['CREATE TABLE one_a (x)', 'CREATE TABLE one_b (x)']);

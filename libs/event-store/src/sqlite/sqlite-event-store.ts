@@ -81,7 +81,8 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     const request = serializeAppend(stream, events, options?.expectedRevision);
     try {
-      return await this.database.submit(() => appendOrConflict(() => this.appendAlone(request)));
+      const ids = request.events.map((event) => event.id); // writes waiting for these events (their payloads) go first
+      return await this.database.submit(() => appendOrConflict(() => this.appendAlone(request)), ids);
     } catch (error) {
       if (error instanceof SqliteWriteError) throw new EventStoreUnavailableError(`append failed: ${error.message}`, { cause: error });
       throw error;

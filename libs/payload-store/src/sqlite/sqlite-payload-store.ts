@@ -65,12 +65,21 @@ export class SqlitePayloadStore implements PayloadStore {
   }
 
   async put(org: string, eventId: string, content: unknown): Promise<StoredPayloadRef> {
-    const pending = this.write(org, eventId, content);
+    const pending = this.store(org, eventId, content, false);
     await pending.durable;
     return { digest: pending.digest };
   }
 
+  /**
+   * On a database shared with the event store, the payload waits for its event (appended with
+   * this id, once signed) and commits with it, under one savepoint: both or neither. If the event
+   * never comes, the payload commits alone after a bounded wait (SqliteDatabase.submitBefore).
+   */
   write(org: string, eventId: string, content: unknown): PendingPayload {
+    return this.store(org, eventId, content, !this.ownsDatabase);
+  }
+
+  private store(org: string, eventId: string, content: unknown, withEvent: boolean): PendingPayload {
     this.assertOpen();
     assertId('org', org);
     assertId('eventId', eventId);
@@ -79,7 +88,8 @@ export class SqlitePayloadStore implements PayloadStore {
     const digest = payloadDigestOfCanonical(salt, plaintext);
     const sealed = seal(this.keys.dataKeyFor(org), plaintext, Buffer.from(eventId, 'utf8'));
     plaintext.fill(0);
-    const durable = this.submit({ kind: 'put', eventId, org, salt: Buffer.from(salt), ...sealed, digest }).then((stored) => {
+    const request: PayloadWrite = { kind: 'put', eventId, org, salt: Buffer.from(salt), ...sealed, digest };
+    const durable = this.submit(request, withEvent ? eventId : undefined).then((stored) => {
       if (!stored) throw new Error('put committed without a payload reference');
     });
     return { digest, durable };
@@ -131,9 +141,11 @@ export class SqlitePayloadStore implements PayloadStore {
     return content;
   }
 
-  private async submit(request: PayloadWrite): Promise<StoredPayloadRef | null> {
+  /** @param withEvent commit with the event of this id, once it is appended (see SqliteDatabase.submitBefore) */
+  private async submit(request: PayloadWrite, withEvent?: string): Promise<StoredPayloadRef | null> {
+    const write = () => this.writeOne(request);
     try {
-      return await this.database.submit(() => this.writeOne(request));
+      return await (withEvent === undefined ? this.database.submit(write) : this.database.submitBefore(withEvent, write));
     } catch (error) {
       if (error instanceof SqliteWriteError) throw new PayloadStoreUnavailableError(`payload write failed: ${error.message}`, { cause: error });
       throw error;
