@@ -17,7 +17,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^libs/ledger/src', pathNot: '\\.spec\\.ts$' },
       to: {
-        path: ['^node_modules/@nestjs', '^libs/(event-store|payload-store)', '^(node:)?(fs|net|http|https|child_process|worker_threads|dgram|tls)$'],
+        path: ['^node_modules/@nestjs', '^libs/(event-store|payload-store|sqlite)', '^(node:)?(fs|net|http|https|child_process|worker_threads|dgram|tls)$'],
       },
     },
     {
@@ -25,14 +25,14 @@ module.exports = {
       comment: 'decide/evolve functions import no Nest and no adapter',
       severity: 'error',
       from: { path: '\\.decider\\.ts$' },
-      to: { path: ['^node_modules/@nestjs', '^libs/(event-store|payload-store)', '^node_modules/better-sqlite3'] },
+      to: { path: ['^node_modules/@nestjs', '^libs/(event-store|payload-store|sqlite)', '^node_modules/better-sqlite3'] },
     },
     {
       name: 'src-uses-ports-not-adapters',
       comment: 'capability modules reach stores through the ports; only the ledger module wires adapters',
       severity: 'error',
       from: { path: '^src/(tenancy|agents|registry|gateway|upstream)/' },
-      to: { path: ['^libs/(event-store|payload-store)/src/sqlite', '^node_modules/better-sqlite3'] },
+      to: { path: ['^libs/(event-store|payload-store)/src/sqlite', '^libs/sqlite', '^node_modules/better-sqlite3'] },
     },
     {
       name: 'no-circular',

@@ -17,6 +17,7 @@ module.exports = {
     '^@warden/ledger$': '<rootDir>/libs/ledger/src',
     '^@warden/event-store$': '<rootDir>/libs/event-store/src',
     '^@warden/payload-store$': '<rootDir>/libs/payload-store/src',
+    '^@warden/sqlite$': '<rootDir>/libs/sqlite/src',
   },
   testTimeout: 30000,
 };

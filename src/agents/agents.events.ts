@@ -8,4 +8,5 @@ export type AgentRegistered = DomainEvent<
 
 export type AgentEvent = AgentRegistered;
 
-export const agentStream = (agentId: string) => `agent-${agentId}`;
+export const AGENT_STREAM_PREFIX = 'agent-';
+export const agentStream = (agentId: string) => `${AGENT_STREAM_PREFIX}${agentId}`;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EventEnvelope } from '@warden/ledger';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
-import type { AgentEvent } from './agents.events';
+import { AGENT_STREAM_PREFIX, type AgentEvent } from './agents.events';
 
 export interface Agent {
   agentId: string;
@@ -17,6 +17,7 @@ export interface Agent {
 @Injectable()
 export class AgentsReadModel implements Projection {
   readonly name = 'agents';
+  readonly streamPrefixes = [AGENT_STREAM_PREFIX];
   private readonly byId = new Map<string, Agent>();
   private readonly byKeyHash = new Map<string, Agent>();
 

@@ -5,9 +5,11 @@ export interface WardenConfig {
   host: string;
   port: number;
   dataDir: string;
-  /** `sqlite:<file>` on the embedded default. */
+  /**
+   * `sqlite:<file>` on the embedded default. The payload store keeps its tables in the same file,
+   * so an event and its payload commit in one transaction.
+   */
   eventStoreUrl: string;
-  payloadStoreFile: string;
   /** `synchronous` pragma of the embedded ledger: FULL survives power loss, NORMAL only crashes. */
   sqliteSynchronous: 'FULL' | 'NORMAL';
   /** Identifies this gateway node: tool calls go to stream calls-<org>-<nodeId>. */
@@ -68,7 +70,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     port,
     dataDir,
     eventStoreUrl,
-    payloadStoreFile: resolve(dataDir, 'payloads.db'),
     sqliteSynchronous: synchronous,
     nodeId,
     allowedHosts: listFrom(env, 'WARDEN_ALLOWED_HOSTS') ?? defaultHosts,

@@ -34,7 +34,7 @@ export class AggregateStore {
       events.map((e) => ({ type: e.type, org: options.org, actor: options.actor, data: e.data as Record<string, unknown> })),
       recorded.length - 1,
     );
-    await this.projector.waitFor(appended.position);
+    await this.projector.waitFor(appended.position, options.stream);
     return appended;
   }
 }

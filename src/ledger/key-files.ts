@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEd25519Signer, generateEd25519KeyPair, type Signer } from '@warden/ledger';
@@ -9,19 +10,22 @@ import { createEd25519Signer, generateEd25519KeyPair, type Signer } from '@warde
 export interface NodeKeyring {
   root: Signer;
   node: Signer;
+  /** The node's private key, for a signer on another thread (WorkerSignatures). */
+  nodePrivateKey: KeyObject;
   /** true when the files were created by this call (first start). */
   created: boolean;
 }
 
-function loadOrCreate(file: string): { signer: Signer; created: boolean } {
+function loadOrCreate(file: string): { signer: Signer; privateKey: KeyObject; created: boolean } {
   if (existsSync(file)) {
-    return { signer: createEd25519Signer(readFileSync(file, 'utf8')), created: false };
+    const pem = readFileSync(file, 'utf8');
+    return { signer: createEd25519Signer(pem), privateKey: createPrivateKey(pem), created: false };
   }
   const pair = generateEd25519KeyPair();
   writeFileSync(file, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   writeFileSync(`${file}.pub`, pair.publicKeyPem, { mode: 0o644 });
-  return { signer: createEd25519Signer(pair.privateKeyPem), created: true };
+  return { signer: createEd25519Signer(pair.privateKeyPem), privateKey: createPrivateKey(pair.privateKeyPem), created: true };
 }
 
 export function keysDir(dataDir: string): string {
@@ -33,7 +37,7 @@ export function loadNodeKeyring(dataDir: string, nodeId: string): NodeKeyring {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const root = loadOrCreate(join(dir, 'root.key'));
   const node = loadOrCreate(join(dir, `${nodeId}.key`));
-  return { root: root.signer, node: node.signer, created: root.created || node.created };
+  return { root: root.signer, node: node.signer, nodePrivateKey: node.privateKey, created: root.created || node.created };
 }
 
 /** The master key that wraps the per-organisation payload keys (32 random bytes, 0600). */

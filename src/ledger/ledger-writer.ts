@@ -1,6 +1,7 @@
-import { GENESIS_PREV, sealEvent, type Actor, type EventEnvelope, type PayloadReference, type Signer } from '@warden/ledger';
+import { GENESIS_PREV, hashEvent, withSignature, type Actor, type EventEnvelope, type PayloadReference, type Signer } from '@warden/ledger';
 import { WrongExpectedRevisionError, type EventStore } from '@warden/event-store';
 import type { Clock, IdGenerator } from './clock';
+import { inlineSignatures, isSignatureQueue, type SignatureQueue } from './signing/signature-queue';
 
 export interface NewLedgerEvent<D extends object = Record<string, unknown>> {
   /** Pre-allocate with LedgerWriter.newEventId() when a payload must be bound to the id first. */
@@ -26,27 +27,34 @@ interface ChainHead {
 
 /**
  * Seals (chain + sign) and appends events to one stream. The node is the only writer of its
- * streams, so the chain head stays in memory: seq/prev are reserved synchronously in call order
- * and the store's expected-revision check (group-committed in the same order) guards the chain.
- * Any failed append forgets the head, so the next append re-reads it from the store.
+ * streams, so the chain head stays in memory: seq/prev are reserved (and the events hashed)
+ * synchronously in call order; signatures come from a SignatureQueue (on a worker thread in the
+ * gateway), which hands them back in that same order, so appends reach the store in reservation
+ * order and the store's expected-revision check guards the chain.
+ * Any failed append (hashing, signing, committing) forgets the head, so the next append re-reads
+ * it from the store; appends reserved after a failed one then fail on the expected revision.
  */
 export class LedgerWriter {
   private readonly heads = new Map<string, ChainHead>();
   private readonly loading = new Map<string, Promise<ChainHead>>();
+  private readonly signatures: SignatureQueue;
 
+  /** @param signer a Signer signs on the calling thread; a SignatureQueue may sign elsewhere. */
   constructor(
     private readonly store: EventStore,
-    private readonly signer: Signer,
+    signer: Signer | SignatureQueue,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
-  ) {}
+  ) {
+    this.signatures = isSignatureQueue(signer) ? signer : inlineSignatures(signer);
+  }
 
   newEventId(): string {
     return this.ids.next();
   }
 
   get keyId(): string {
-    return this.signer.kid;
+    return this.signatures.kid;
   }
 
   /**
@@ -60,32 +68,38 @@ export class LedgerWriter {
       throw new WrongExpectedRevisionError(stream, expectedRevision, head.nextSeq - 1);
     }
     const storeExpected = head.nextSeq - 1;
-    const envelopes = events.map((event) => {
-      const envelope = sealEvent(
-        {
-          id: event.id ?? this.ids.next(),
-          type: event.type,
-          stream,
-          org: event.org,
-          at: this.clock.nowIso(),
-          actor: event.actor,
-          data: event.data as Record<string, unknown>,
-          payload: event.payload ?? null,
-        },
-        { seq: head.nextSeq, prev: head.prev },
-        this.signer,
-      );
-      head.nextSeq += 1;
-      head.prev = envelope.hash;
-      return envelope;
-    });
     try {
-      const result = await this.store.appendToStream(
-        stream,
-        envelopes.map((e) => ({ id: e.id, type: e.type, data: e })),
-        { expectedRevision: storeExpected < 0 ? 'no_stream' : storeExpected },
+      const hashed = events.map((event) => {
+        const next = hashEvent(
+          {
+            id: event.id ?? this.ids.next(),
+            type: event.type,
+            stream,
+            org: event.org,
+            at: this.clock.nowIso(),
+            actor: event.actor,
+            data: event.data as Record<string, unknown>,
+            payload: event.payload ?? null,
+          },
+          { seq: head.nextSeq, prev: head.prev },
+          this.signatures.kid,
+        );
+        head.nextSeq += 1;
+        head.prev = next.hash;
+        return next;
+      });
+      return await this.signatures.sign(
+        hashed.map((h) => h.hashBytes),
+        async (signatures) => {
+          const envelopes = hashed.map((h, i) => withSignature(h, signatures[i]));
+          const result = await this.store.appendToStream(
+            stream,
+            envelopes.map((e) => ({ id: e.id, type: e.type, data: e })),
+            { expectedRevision: storeExpected < 0 ? 'no_stream' : storeExpected },
+          );
+          return { envelopes, position: result.position };
+        },
       );
-      return { envelopes, position: result.position };
     } catch (error) {
       this.heads.delete(stream);
       throw error;

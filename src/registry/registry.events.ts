@@ -20,4 +20,5 @@ export type ToolApproved = DomainEvent<'ToolApproved', { serverId: string; tool:
 
 export type RegistryEvent = ServerRegistered | ToolDiscovered | ToolClassified | ToolApproved;
 
-export const serverStream = (serverId: string) => `server-${serverId}`;
+export const SERVER_STREAM_PREFIX = 'server-';
+export const serverStream = (serverId: string) => `${SERVER_STREAM_PREFIX}${serverId}`;

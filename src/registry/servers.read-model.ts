@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EventEnvelope } from '@warden/ledger';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
-import type { RegistryEvent, RiskClass, ToolDefinition } from './registry.events';
+import { SERVER_STREAM_PREFIX, type RegistryEvent, type RiskClass, type ToolDefinition } from './registry.events';
 
 export type ToolState = 'review' | 'approved';
 
@@ -29,6 +29,7 @@ export interface RegisteredServer {
 @Injectable()
 export class ServersReadModel implements Projection {
   readonly name = 'servers';
+  readonly streamPrefixes = [SERVER_STREAM_PREFIX];
   private readonly byId = new Map<string, RegisteredServer>();
   private readonly bySlug = new Map<string, RegisteredServer>();
 

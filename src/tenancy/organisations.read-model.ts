@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EventEnvelope } from '@warden/ledger';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
-import type { TenancyEvent } from './tenancy.events';
+import { ORGANISATION_STREAM_PREFIX, type TenancyEvent } from './tenancy.events';
 
 export interface Organisation {
   orgId: string;
@@ -19,6 +19,7 @@ export interface AdminPrincipal {
 @Injectable()
 export class OrganisationsReadModel implements Projection {
   readonly name = 'organisations';
+  readonly streamPrefixes = [ORGANISATION_STREAM_PREFIX];
   private readonly orgs = new Map<string, Organisation>();
   private readonly adminKeys = new Map<string, AdminPrincipal>();
 

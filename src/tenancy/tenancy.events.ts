@@ -6,4 +6,5 @@ export type AdminKeyIssued = DomainEvent<'AdminKeyIssued', { orgId: string; keyI
 
 export type TenancyEvent = OrganisationCreated | AdminKeyIssued;
 
-export const organisationStream = (orgId: string) => `org-${orgId}`;
+export const ORGANISATION_STREAM_PREFIX = 'org-';
+export const organisationStream = (orgId: string) => `${ORGANISATION_STREAM_PREFIX}${orgId}`;

@@ -281,6 +281,56 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         expect(seen.map((e) => e.revision)).toEqual([0, 1, 2]);
       });
 
+      describe('with a stream-prefix filter', () => {
+        const collectFiltered = (streamPrefixes: string[], fromPosition?: number) => {
+          const seen: RecordedEvent[] = [];
+          const subscription = store.subscribeToAll({ fromPosition, filter: { streamPrefixes } }, async (e) => {
+            seen.push(e);
+          });
+          subscriptions.push(subscription);
+          return { seen, subscription };
+        };
+
+        it('delivers only events whose stream starts with one of the prefixes, catching up and live, in order', async () => {
+          await store.appendToStream('org-1', [event()], { expectedRevision: 'any' });
+          await store.appendToStream('calls-1-n', [event(), event()], { expectedRevision: 'any' });
+          await store.appendToStream('agent-1', [event()], { expectedRevision: 'any' });
+          await store.appendToStream('organisation', [event()], { expectedRevision: 'any' });
+          const { seen, subscription } = collectFiltered(['org-', 'agent-']);
+          await subscription.caughtUp;
+          expect(seen.map((e) => e.stream)).toEqual(['org-1', 'agent-1']);
+
+          await store.appendToStream('calls-1-n', [event()], { expectedRevision: 'any' });
+          await store.appendToStream('agent-2', [event()], { expectedRevision: 'any' });
+          await store.appendToStream('org-1', [event()], { expectedRevision: 'any' });
+          await waitUntil(() => seen.length === 4);
+          await flushEventLoop();
+          expect(seen.map((e) => `${e.stream}@${e.revision}`)).toEqual(['org-1@0', 'agent-1@0', 'agent-2@0', 'org-1@1']);
+          expectStrictlyIncreasing(seen.map((e) => e.position));
+        });
+
+        it('starts after an exclusive fromPosition and resolves caughtUp when the log ends in filtered-out events', async () => {
+          await store.appendToStream('org-1', [event(), event()], { expectedRevision: 'any' });
+          await store.appendToStream('calls-1-n', [event(), event(), event()], { expectedRevision: 'any' });
+          const log = await store.readAll();
+          const { seen, subscription } = collectFiltered(['org-'], log[0].position);
+          await subscription.caughtUp;
+          expect(seen.map((e) => e.id)).toEqual([log[1].id]);
+        });
+
+        it('resolves caughtUp when nothing matches', async () => {
+          await store.appendToStream('calls-1-n', [event(), event()], { expectedRevision: 'any' });
+          const { seen, subscription } = collectFiltered(['server-']);
+          await subscription.caughtUp;
+          expect(seen).toEqual([]);
+        });
+
+        it('rejects a filter without prefixes', () => {
+          expect(() => store.subscribeToAll({ filter: { streamPrefixes: [] } }, () => undefined)).toThrow(TypeError);
+          expect(() => store.subscribeToAll({ filter: { streamPrefixes: [''] } }, () => undefined)).toThrow(TypeError);
+        });
+      });
+
       it('delivers nothing after close', async () => {
         const { seen, subscription } = collect();
         await store.appendToStream('a', [event()], { expectedRevision: 'any' });

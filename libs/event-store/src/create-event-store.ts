@@ -1,5 +1,5 @@
 import type { EventStore } from './event-store.port';
-import type { SqliteSynchronous } from './sqlite/open-sqlite';
+import type { SqliteDatabase, SqliteSynchronous } from '@warden/sqlite';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 export interface CreateEventStoreOptions {
@@ -7,6 +7,8 @@ export interface CreateEventStoreOptions {
   synchronous?: SqliteSynchronous;
   /** Open an existing store for reading only (e.g. an offline verifier); appends reject. */
   readonly?: boolean;
+  /** For sqlite: an already open database on the URL's file, shared with the payload store. */
+  database?: SqliteDatabase;
 }
 
 /** Thrown at start-up for an event-store URL this build cannot serve. */
@@ -27,7 +29,7 @@ export function createEventStore(url: string, options: CreateEventStoreOptions =
   const { scheme, rest } = splitScheme(url);
   switch (scheme) {
     case 'sqlite':
-      return new SqliteEventStore({ file: sqlitePath(url, rest), synchronous: options.synchronous, readonly: options.readonly });
+      return new SqliteEventStore({ file: sqlitePath(url, rest), ...options });
     case 'esdb':
     case 'esdb+discover':
     case 'kurrentdb':
@@ -38,6 +40,12 @@ export function createEventStore(url: string, options: CreateEventStoreOptions =
     default:
       throw new EventStoreConfigError(`unknown event store URL scheme "${scheme}:" in "${url}"; expected sqlite:<path>`);
   }
+}
+
+/** The file of a sqlite: URL (as createEventStore reads it); undefined for another scheme. */
+export function sqliteFileOf(url: string): string | undefined {
+  const { scheme, rest } = splitScheme(url);
+  return scheme === 'sqlite' ? sqlitePath(url, rest) : undefined;
 }
 
 function splitScheme(url: string): { scheme: string; rest: string } {

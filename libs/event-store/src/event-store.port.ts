@@ -51,9 +51,17 @@ export interface ReadAllOptions {
   maxCount?: number;
 }
 
+/** Server-side filter of a subscription, as EventStoreDB's `streamNameFilter({ prefixes })`. */
+export interface SubscriptionFilter {
+  /** Deliver only events whose stream name starts with one of these (at least one, non-empty). */
+  streamPrefixes: string[];
+}
+
 export interface SubscribeOptions {
   /** Exclusive, as in readAll: the stored checkpoint of the subscriber. */
   fromPosition?: number;
+  /** Without a filter every event is delivered. With one, the store skips the others itself. */
+  filter?: SubscriptionFilter;
 }
 
 export type EventHandler = (event: RecordedEvent) => void | Promise<void>;
@@ -73,8 +81,9 @@ export interface EventStore {
   /** Revision of the stream's last event, or -1 if the stream does not exist. */
   streamRevision(stream: string): Promise<number>;
   /**
-   * Catch-up subscription to the global log: delivers every event after fromPosition in order,
-   * one at a time (the handler is awaited), then keeps delivering new commits live.
+   * Catch-up subscription to the global log: delivers every event after fromPosition (that
+   * matches the filter, if any) in order, one at a time (the handler is awaited), then keeps
+   * delivering new commits live. Throws TypeError for a malformed filter.
    */
   subscribeToAll(options: SubscribeOptions, handler: EventHandler): Subscription;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 export * from './event-store.port';
 export * from './event-store.errors';
 export { assertExpectedRevision, isExpectedRevision, NO_STREAM_REVISION } from './expected-revision';
-export { createEventStore, EventStoreConfigError, type CreateEventStoreOptions } from './create-event-store';
+export { createEventStore, EventStoreConfigError, sqliteFileOf, type CreateEventStoreOptions } from './create-event-store';
 export {
   SqliteEventStore,
   type SqliteEventStoreOptions,
@@ -12,11 +12,5 @@ export {
   type GlobalLogSource,
   type SubscriptionErrorHandler,
 } from './sqlite/catch-up-subscription';
-export {
-  GroupCommitter,
-  type CommitBatch,
-  type CommitOutcome,
-  type GroupCommitStats,
-  type GroupCommitterOptions,
-} from './sqlite/group-commit';
-export { openSqlite, type OpenSqliteOptions, type SqliteSynchronous } from './sqlite/open-sqlite';
+// The embedded stores' shared SQLite pieces live in @warden/sqlite; these types stay reachable here.
+export type { GroupCommitStats, SqliteSynchronous } from '@warden/sqlite';

@@ -9,7 +9,8 @@ export type LedgerErrorCode =
   | 'LEDGER.INVALID_CHAIN_POSITION'
   | 'LEDGER.MALFORMED_EVENT'
   | 'LEDGER.INVALID_TIME'
-  | 'LEDGER.INVALID_SALT';
+  | 'LEDGER.INVALID_SALT'
+  | 'LEDGER.INVALID_SIGNATURE';
 
 export class LedgerError extends Error {
   constructor(

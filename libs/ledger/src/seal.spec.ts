@@ -3,7 +3,7 @@ import { GENESIS_PREV } from './envelope';
 import { LedgerError } from './errors';
 import { sha256Hex } from './hashing';
 import { createEd25519Signer, generateEd25519KeyPair } from './keys';
-import { chainHeadAfter, envelopeHash, GENESIS_HEAD, sealEvent } from './seal';
+import { chainHeadAfter, envelopeHash, GENESIS_HEAD, hashEvent, sealEvent, withSignature } from './seal';
 import { draftFixture } from './testing/event-fixtures';
 
 describe('sealEvent', () => {
@@ -64,6 +64,22 @@ describe('sealEvent', () => {
     expect(() => sealEvent(draftFixture({ data: { n: NaN } }), GENESIS_HEAD, signer)).toThrow(
       expect.objectContaining({ code: 'LEDGER.NOT_CANONICAL_JSON' }),
     );
+  });
+});
+
+describe('hashEvent + withSignature (sealing with the signature made elsewhere)', () => {
+  const signer = createEd25519Signer(generateEd25519KeyPair().privateKeyPem);
+
+  it('give the envelope sealEvent gives', () => {
+    const draft = draftFixture();
+    const hashed = hashEvent(draft, GENESIS_HEAD, signer.kid);
+    expect(hashed.hash).toBe(sha256Hex(Buffer.from(canonicalJson(hashed.unsigned), 'utf8')));
+    expect(withSignature(hashed, signer.sign(hashed.hashBytes))).toEqual(sealEvent(draft, GENESIS_HEAD, signer));
+  });
+
+  it('refuse a signature that is not 64 bytes', () => {
+    const hashed = hashEvent(draftFixture(), GENESIS_HEAD, signer.kid);
+    expect(() => withSignature(hashed, new Uint8Array(63))).toThrow(LedgerError);
   });
 });
 

@@ -3,7 +3,7 @@ import { ENVELOPE_VERSION, GENESIS_PREV, type EventDraft, type EventEnvelope, ty
 import { describeUnsignedMalformation } from './envelope-shape';
 import { LedgerError } from './errors';
 import { toBase64Url, toHex, isSha256Hex, sha256 } from './hashing';
-import type { Signer } from './keys';
+import { ED25519_SIGNATURE_BYTES, type Signer } from './keys';
 
 /** Where the next event of a stream goes: its seq, and the hash it links to. */
 export interface ChainHead {
@@ -29,6 +29,24 @@ export function sealEvent<D extends object>(
   position: ChainHead,
   signer: Signer,
 ): EventEnvelope<D> {
+  const hashed = hashEvent(draft, position, signer.kid);
+  return withSignature(hashed, signer.sign(hashed.hashBytes));
+}
+
+/** An envelope at its chain position, hashed, waiting for its signature. */
+export interface HashedEvent<D extends object = Record<string, unknown>> {
+  unsigned: UnsignedEnvelope<D>;
+  /** hex, as it goes into the envelope (and the next event's prev) */
+  hash: string;
+  /** the 32 bytes to sign */
+  hashBytes: Uint8Array;
+}
+
+/**
+ * The first half of sealEvent, everything but the signature: so that the chain can move on while
+ * signatures are made elsewhere (the hash, which the next event links to, does not cover sig).
+ */
+export function hashEvent<D extends object>(draft: EventDraft<D>, position: ChainHead, kid: string): HashedEvent<D> {
   assertChainPosition(position);
   const unsigned: UnsignedEnvelope<D> = {
     v: ENVELOPE_VERSION,
@@ -42,16 +60,20 @@ export function sealEvent<D extends object>(
     data: draft.data,
     payload: draft.payload ?? null,
     prev: position.prev,
-    kid: signer.kid,
+    kid,
   };
   const problem = describeUnsignedMalformation(unsigned);
   if (problem) throw new LedgerError('LEDGER.MALFORMED_EVENT', `cannot seal ${draft.type}: ${problem}`);
   const hashBytes = sha256(canonicalBytes(unsigned));
-  return {
-    ...unsigned,
-    hash: toHex(hashBytes),
-    sig: toBase64Url(signer.sign(hashBytes)),
-  };
+  return { unsigned, hash: toHex(hashBytes), hashBytes };
+}
+
+/** The second half of sealEvent: the envelope with its Ed25519 signature over hashBytes. */
+export function withSignature<D extends object>(hashed: HashedEvent<D>, signature: Uint8Array): EventEnvelope<D> {
+  if (signature.length !== ED25519_SIGNATURE_BYTES) {
+    throw new LedgerError('LEDGER.INVALID_SIGNATURE', `an Ed25519 signature has ${ED25519_SIGNATURE_BYTES} bytes, got ${signature.length}`);
+  }
+  return { ...hashed.unsigned, hash: hashed.hash, sig: toBase64Url(signature) };
 }
 
 /** Recompute an envelope's hash: sha256 of JCS of everything but `hash` and `sig`. */

@@ -1,19 +1,26 @@
 import type { RecordedEvent } from '../event-store.port';
-import { CatchUpSubscription, type GlobalLogSource } from './catch-up-subscription';
+import { CatchUpSubscription, type GlobalLogSource, type LogPage, type StreamMatcher } from './catch-up-subscription';
 
-/** An in-memory log: the subscription only needs "events after a position" and "the head". */
+/** An in-memory log: the subscription only needs "a page after a position" and "the head". */
 class ArrayLog implements GlobalLogSource {
   readonly events: RecordedEvent[] = [];
   reads = 0;
-  append(count: number): void {
+  /** Events looked at by all reads (matched or not). */
+  examined = 0;
+  append(count: number, stream = 's'): void {
     for (let i = 0; i < count; i += 1) {
       const position = this.events.length + 1;
-      this.events.push({ id: `e${position}`, type: 'T', stream: 's', revision: position - 1, position, data: null });
+      this.events.push({ id: `e${position}`, type: 'T', stream, revision: position - 1, position, data: null });
     }
   }
-  readAfter(afterPosition: number, maxCount: number): RecordedEvent[] {
+  readPage(afterPosition: number, maxCount: number, matches?: StreamMatcher): LogPage {
     this.reads += 1;
-    return this.events.filter((e) => e.position > afterPosition).slice(0, maxCount);
+    const page = this.events.filter((e) => e.position > afterPosition).slice(0, maxCount);
+    this.examined += page.length;
+    return {
+      events: matches ? page.filter((e) => matches(e.stream)) : page,
+      scannedTo: page.length > 0 ? page[page.length - 1].position : afterPosition,
+    };
   }
   headPosition(): number {
     return this.events.length;
@@ -70,7 +77,7 @@ describe('CatchUpSubscription', () => {
 
   it('stops and reports when reading the log fails', async () => {
     const log = new ArrayLog();
-    log.readAfter = () => {
+    log.readPage = () => {
       throw new Error('database is closed');
     };
     const reported: unknown[] = [];
@@ -78,5 +85,36 @@ describe('CatchUpSubscription', () => {
     await subscription.stopped;
     expect(reported).toEqual([new Error('database is closed')]);
     expect(subscription.error).toEqual(new Error('database is closed'));
+  });
+
+  it('with a filter, delivers matching events only, examines the others once, and checkpoints past them', async () => {
+    const log = new ArrayLog();
+    log.append(2, 'org-1');
+    log.append(5, 'calls-1');
+    const seen: number[] = [];
+    const subscription = new CatchUpSubscription(log, (e) => void seen.push(e.position), {
+      fromPosition: 0,
+      pageSize: 3,
+      matches: (stream) => stream.startsWith('org-'),
+      onError: () => undefined,
+    });
+    await subscription.caughtUp;
+    await turns(5);
+    expect(seen).toEqual([1, 2]);
+    expect(subscription.checkpoint).toBe(7);
+    const examined = log.examined;
+    for (let i = 0; i < 3; i += 1) {
+      subscription.notifyCommitted(); // commits of other stores, or of filtered streams: nothing new to examine
+      await turns(3);
+    }
+    expect(log.examined).toBe(examined);
+    log.append(1, 'calls-1');
+    log.append(1, 'org-2');
+    subscription.notifyCommitted();
+    await turns(5);
+    expect(seen).toEqual([1, 2, 9]);
+    expect(log.examined).toBe(examined + 2);
+    expect(subscription.checkpoint).toBe(9);
+    await subscription.close();
   });
 });

@@ -1,9 +1,22 @@
 import type { EventHandler, RecordedEvent, Subscription } from '../event-store.port';
 
+/** Which streams a subscription wants: true to deliver an event of this stream. */
+export type StreamMatcher = (stream: string) => boolean;
+
+/** A page of the log: the events that matched, and how far the page looked. */
+export interface LogPage {
+  events: RecordedEvent[];
+  /** Position of the last event examined (matched or not); afterPosition if there was none. */
+  scannedTo: number;
+}
+
 /** Where a subscription pulls events from: the committed global log. */
 export interface GlobalLogSource {
-  /** Committed events with position > afterPosition, in position order, at most maxCount. */
-  readAfter(afterPosition: number, maxCount: number): RecordedEvent[];
+  /**
+   * Examines at most maxCount committed events with position > afterPosition, in position
+   * order, and returns those whose stream matches (all if no matcher); the others are not decoded.
+   */
+  readPage(afterPosition: number, maxCount: number, matches?: StreamMatcher): LogPage;
   /** Position of the last committed event, 0 if the log is empty. */
   headPosition(): number;
 }
@@ -13,14 +26,17 @@ export type SubscriptionErrorHandler = (error: unknown, event: RecordedEvent | u
 export interface CatchUpSubscriptionOptions {
   fromPosition: number;
   pageSize: number;
+  /** Deliver only events of matching streams; default all. */
+  matches?: StreamMatcher;
   /** Told when the handler throws (the subscription then stops before that event) or a read fails. */
   onError: SubscriptionErrorHandler;
 }
 
 /**
- * A pull-based catch-up subscription. It always reads "position > last delivered" from the
+ * A pull-based catch-up subscription. It always reads "position > last examined" from the
  * committed log, both while catching up and live (a commit only wakes it), so an event committed
- * during catch-up is delivered exactly once and in order, whatever the timing.
+ * during catch-up is delivered exactly once and in order, whatever the timing. With a filter,
+ * events of other streams are examined once and skipped; the checkpoint moves past them.
  * A handler error stops this subscription (its checkpoint stays before the failing event, nothing
  * is skipped) and is reported to onError; other subscriptions are unaffected.
  */
@@ -28,7 +44,10 @@ export class CatchUpSubscription implements Subscription {
   readonly caughtUp: Promise<void>;
   /** Resolves when delivery has stopped: closed, handler failed, or the log became unreadable. */
   readonly stopped: Promise<void>;
+  /** The checkpoint: every event up to here has been delivered (or filtered out). */
   private lastDelivered: number;
+  /** Every event up to here has been examined: the next read starts after it. */
+  private scanned: number;
   private readonly caughtUpTarget: number;
   private isCaughtUp = false;
   private closed = false;
@@ -43,6 +62,7 @@ export class CatchUpSubscription implements Subscription {
     private readonly options: CatchUpSubscriptionOptions,
   ) {
     this.lastDelivered = options.fromPosition;
+    this.scanned = options.fromPosition;
     this.caughtUpTarget = source.headPosition();
     this.caughtUp = new Promise<void>((resolve, reject) => {
       this.settleCaughtUp = { resolve, reject };
@@ -79,18 +99,19 @@ export class CatchUpSubscription implements Subscription {
     try {
       while (!this.closed) {
         this.wakePending = false;
-        const page = this.source.readAfter(this.lastDelivered, this.options.pageSize);
-        if (page.length === 0) {
+        const page = this.source.readPage(this.scanned, this.options.pageSize, this.options.matches);
+        if (page.scannedTo <= this.scanned) {
           this.markCaughtUp();
           await this.nextCommit();
           continue;
         }
-        for (const event of page) {
+        for (const event of page.events) {
           if (this.closed) return;
           if (!(await this.handle(event))) return;
-          this.lastDelivered = event.position;
-          if (this.lastDelivered >= this.caughtUpTarget) this.markCaughtUp();
+          this.advanceTo(event.position);
         }
+        this.scanned = page.scannedTo;
+        this.advanceTo(page.scannedTo);
       }
     } catch (error) {
       this.fail(error, undefined);
@@ -119,6 +140,11 @@ export class CatchUpSubscription implements Subscription {
     } catch {
       // an error reporter that throws must not break the store
     }
+  }
+
+  private advanceTo(position: number): void {
+    this.lastDelivered = position;
+    if (position >= this.caughtUpTarget) this.markCaughtUp();
   }
 
   private markCaughtUp(): void {

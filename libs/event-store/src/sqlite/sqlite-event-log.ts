@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { DuplicateEventIdError } from '../event-store.errors';
 import type { AppendResult, ExpectedRevision, RecordedEvent } from '../event-store.port';
 import { assertExpectedRevision, NO_STREAM_REVISION } from '../expected-revision';
+import type { LogPage, StreamMatcher } from './catch-up-subscription';
 
 /** An append whose event bodies are already JSON text (serialised before queuing). */
 export interface SerializedAppend {
@@ -79,7 +80,14 @@ export class SqliteEventLog {
   }
 
   readAfter(afterPosition: number, maxCount: number): RecordedEvent[] {
-    return this.selectAfter.all(afterPosition, maxCount).map(toRecordedEvent);
+    return this.readPage(afterPosition, maxCount).events;
+  }
+
+  /** Parses only the rows whose stream matches (see GlobalLogSource). */
+  readPage(afterPosition: number, maxCount: number, matches?: StreamMatcher): LogPage {
+    const rows = this.selectAfter.all(afterPosition, maxCount);
+    const events = matches ? rows.filter((row) => matches(row.stream)).map(toRecordedEvent) : rows.map(toRecordedEvent);
+    return { events, scannedTo: rows.length > 0 ? rows[rows.length - 1].position : afterPosition };
   }
 
 }

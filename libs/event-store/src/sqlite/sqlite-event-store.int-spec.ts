@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../event-store.errors';
+import { DuplicateEventIdError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../event-store.errors';
 import type { EventToAppend, RecordedEvent } from '../event-store.port';
 import { SqliteEventStore } from './sqlite-event-store';
 
@@ -61,6 +61,24 @@ describe('SqliteEventStore on a real file', () => {
     ]);
     await store.appendToStream('d', [event()], { expectedRevision: 'any' });
     expect((await store.readAll()).map((e) => e.position)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('undoes a single-event append whose id is taken, and only it, in a batch of single-event appends', async () => {
+    const store = openStore();
+    await store.appendToStream('x', [{ id: 'taken', type: 'T', data: {} }], { expectedRevision: 'any' });
+    const results = await Promise.allSettled([
+      store.appendToStream('a', [event()], { expectedRevision: 'any' }),
+      store.appendToStream('b', [{ id: 'taken', type: 'T', data: {} }], { expectedRevision: 'any' }),
+      store.appendToStream('a', [event()], { expectedRevision: 0 }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateEventIdError);
+    expect(await store.streamRevision('b')).toBe(-1);
+    expect((await store.readAll()).map((e) => [e.stream, e.position])).toEqual([
+      ['x', 1],
+      ['a', 2],
+      ['a', 3],
+    ]);
   });
 
   it('keeps what it committed across close and reopen', async () => {
@@ -156,5 +174,24 @@ describe('SqliteEventStore on a real file', () => {
     expect(subscription.checkpoint).toBe(1);
     expect(reported).toHaveLength(1);
     expect(reported[0].event?.revision).toBe(1);
+  });
+
+  it('does not decode the rows a filtered subscription skips', async () => {
+    const store = openStore();
+    await store.appendToStream('calls-o-n', [event(), event()], { expectedRevision: 'any' });
+    await store.appendToStream('org-o', [event({ name: 'kept' })], { expectedRevision: 'any' });
+    // A row that cannot be decoded: an unfiltered reader fails on it, a filtered one never touches it.
+    const raw = new Database(file);
+    raw.prepare(`UPDATE events SET data = '{not json' WHERE stream = 'calls-o-n'`).run();
+    raw.close();
+    const seen: unknown[] = [];
+    const filtered = store.subscribeToAll({ filter: { streamPrefixes: ['org-'] } }, (e) => {
+      seen.push(e.data);
+    });
+    await filtered.caughtUp;
+    expect(seen).toEqual([{ name: 'kept' }]);
+    expect(filtered.checkpoint).toBe(3);
+    await filtered.close();
+    await expect(store.readAll()).rejects.toThrow(SyntaxError);
   });
 });

@@ -10,24 +10,17 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
   SubscribeOptions,
+  SubscriptionFilter,
 } from '../event-store.port';
 import { isExpectedRevision } from '../expected-revision';
-import { CatchUpSubscription, type SubscriptionErrorHandler } from './catch-up-subscription';
-import { type CommitOutcome, GroupCommitter, type GroupCommitStats } from './group-commit';
-import { openSqlite, type SqliteSynchronous } from './open-sqlite';
+import { type CommitOutcome, type GroupCommitStats, SqliteDatabase, type SqliteDatabaseChoice, SqliteWriteError, useSqliteDatabase } from '@warden/sqlite';
+import { CatchUpSubscription, type StreamMatcher, type SubscriptionErrorHandler } from './catch-up-subscription';
 import { type SerializedAppend, SqliteEventLog } from './sqlite-event-log';
 import { assertEventStoreSchema, migrateEventStore } from './sqlite-migrations';
 
-export interface SqliteEventStoreOptions {
-  file: string;
-  /** Default FULL. */
-  synchronous?: SqliteSynchronous;
+export interface SqliteEventStoreOptions extends SqliteDatabaseChoice {
   /** Open an existing store for reading only (appends reject). */
   readonly?: boolean;
-  /** Default 5,000 ms. */
-  busyTimeoutMs?: number;
-  /** Most appends in one transaction; default 1,000. */
-  maxBatchSize?: number;
 }
 
 export interface SqliteSubscribeOptions extends SubscribeOptions {
@@ -40,39 +33,38 @@ export interface SqliteSubscribeOptions extends SubscribeOptions {
 const UNLIMITED = -1; // SQLite: LIMIT -1 means no limit
 
 /**
- * The embedded event store: one SQLite file in WAL mode. Appends are group-committed (all appends
- * queued in one tick share one transaction; each is checked and written under its own savepoint,
- * so one conflict does not fail its neighbours). Live subscriptions see commits of this process.
+ * The embedded event store: tables in one SQLite file in WAL mode, possibly shared with the
+ * payload store. Appends are group-committed (all writes queued in one tick share one
+ * transaction; each append is checked and written so that a conflict undoes only that append,
+ * under its own savepoint if it has several events, so one conflict does not fail its neighbours). Live subscriptions see commits of this process.
  */
 export class SqliteEventStore implements EventStore {
-  private readonly db: Database.Database;
+  private readonly database: SqliteDatabase;
+  private readonly ownsDatabase: boolean;
   private readonly log: SqliteEventLog;
-  private readonly committer: GroupCommitter<SerializedAppend, AppendResult>;
   private readonly subscriptions = new Set<CatchUpSubscription>();
   private readonly readonly: boolean;
-  /** One transaction for a batch; each append in its own savepoint (a nested better-sqlite3 transaction). */
-  private readonly writeBatch: Database.Transaction<(batch: readonly SerializedAppend[]) => CommitOutcome<AppendResult>[]>;
+  /** Each append in its own savepoint (a better-sqlite3 transaction nested in the group's). */
+  private readonly appendInSavepoint: Database.Transaction<(request: SerializedAppend) => AppendResult>;
+  private readonly stopListening: () => void;
   private closed = false;
   private closing: Promise<void> | null = null;
 
   constructor(options: SqliteEventStoreOptions) {
     this.readonly = options.readonly ?? false;
-    this.db = openSqlite(options.file, options);
+    ({ database: this.database, owned: this.ownsDatabase } = useSqliteDatabase(options));
+    const db = this.database.connection;
     try {
-      if (this.readonly) assertEventStoreSchema(this.db);
-      else migrateEventStore(this.db);
-      this.log = new SqliteEventLog(this.db, { readonly: this.readonly });
+      if (this.readonly) assertEventStoreSchema(db);
+      else migrateEventStore(db);
+      this.log = new SqliteEventLog(db, { readonly: this.readonly });
     } catch (error) {
-      this.db.close();
+      if (this.ownsDatabase) db.close();
       throw error;
     }
-    const appendInSavepoint = this.db.transaction((request: SerializedAppend) => this.log.append(request));
-    this.writeBatch = this.db.transaction((batch: readonly SerializedAppend[]) =>
-      batch.map((request) => appendOrConflict(() => appendInSavepoint(request))),
-    );
-    this.committer = new GroupCommitter((batch) => this.commitBatch(batch), {
-      maxBatchSize: options.maxBatchSize,
-      closedError: () => new EventStoreUnavailableError('event store is closed'),
+    this.appendInSavepoint = db.transaction((request: SerializedAppend) => this.log.append(request));
+    this.stopListening = this.database.onCommit(() => {
+      for (const subscription of this.subscriptions) subscription.notifyCommitted();
     });
   }
 
@@ -86,7 +78,15 @@ export class SqliteEventStore implements EventStore {
     options: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
     if (this.readonly) throw new EventStoreUnavailableError('event store is open read-only');
-    return this.committer.submit(serializeAppend(stream, events, options?.expectedRevision));
+    this.assertOpen();
+    const request = serializeAppend(stream, events, options?.expectedRevision);
+    try {
+      const ids = request.events.map((event) => event.id); // writes waiting for these events (their payloads) go first
+      return await this.database.submit(() => appendOrConflict(() => this.appendAlone(request)), ids);
+    } catch (error) {
+      if (error instanceof SqliteWriteError) throw new EventStoreUnavailableError(`append failed: ${error.message}`, { cause: error });
+      throw error;
+    }
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -109,6 +109,7 @@ export class SqliteEventStore implements EventStore {
     const subscription = new CatchUpSubscription(this.log, handler, {
       fromPosition: options.fromPosition ?? 0,
       pageSize: options.pageSize ?? 500,
+      matches: options.filter === undefined ? undefined : streamMatcher(options.filter),
       onError: options.onError ?? reportSubscriptionError,
     });
     this.subscriptions.add(subscription);
@@ -116,9 +117,9 @@ export class SqliteEventStore implements EventStore {
     return subscription;
   }
 
-  /** Transactions committed (or attempted) and appends they carried: to see group commit at work. */
+  /** Transactions committed (or attempted) and the writes they carried (of every store sharing the database). */
   groupCommitStats(): GroupCommitStats {
-    return this.committer.stats();
+    return this.database.groupCommitStats();
   }
 
   /** Appends already queued are committed first; later appends reject with EventStoreUnavailableError. */
@@ -128,23 +129,20 @@ export class SqliteEventStore implements EventStore {
   }
 
   private async shutDown(): Promise<void> {
-    await this.committer.close();
     this.closed = true;
+    await this.database.flushed();
+    this.stopListening();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
-    this.db.close();
+    if (this.ownsDatabase) await this.database.close();
   }
 
-  private commitBatch(batch: readonly SerializedAppend[]): CommitOutcome<AppendResult>[] {
-    let outcomes: CommitOutcome<AppendResult>[];
-    try {
-      outcomes = this.writeBatch.immediate(batch);
-    } catch (error) {
-      throw new EventStoreUnavailableError(`append failed: ${describe(error)}`, { cause: error });
-    }
-    if (outcomes.some((outcome) => outcome.ok)) {
-      for (const subscription of this.subscriptions) subscription.notifyCommitted();
-    }
-    return outcomes;
+  /**
+   * Writes one append so that a conflict leaves nothing of it behind. A single event needs no
+   * savepoint: the revision check writes nothing, and a duplicate id fails the one INSERT, which
+   * SQLite undoes by itself before the stream head is touched. Several events need one.
+   */
+  private appendAlone(request: SerializedAppend): AppendResult {
+    return request.events.length <= 1 ? this.log.append(request) : this.appendInSavepoint(request);
   }
 
   private assertOpen(): void {
@@ -183,8 +181,14 @@ function serializeAppend(stream: string, events: EventToAppend[], expectedRevisi
   };
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+
+function streamMatcher(filter: SubscriptionFilter): StreamMatcher {
+  const prefixes: unknown = filter?.streamPrefixes;
+  if (!Array.isArray(prefixes) || prefixes.length === 0 || !prefixes.every((p) => typeof p === 'string' && p.length > 0)) {
+    throw new TypeError('filter.streamPrefixes must be a non-empty array of non-empty strings');
+  }
+  const list = [...(prefixes as string[])];
+  return (stream) => list.some((prefix) => stream.startsWith(prefix));
 }
 
 function reportSubscriptionError(error: unknown, event: RecordedEvent | undefined): void {

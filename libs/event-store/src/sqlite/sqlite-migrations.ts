@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
+import { assertSchema, migrateSchema } from '@warden/sqlite';
 
 /**
- * Schema of the SQLite event store, versioned with `PRAGMA user_version`: migration N brings the
- * schema from version N-1 to N. Append a migration; never edit one that has shipped.
+ * Schema of the SQLite event store (component "event-store" in schema_versions): migration N
+ * brings it from version N-1 to N. Append a migration; never edit one that has shipped.
  */
 const MIGRATIONS: readonly string[] = [
   // 1: the global log (position = rowid, dense: no AUTOINCREMENT, rows are never deleted) and the
@@ -23,24 +24,12 @@ const MIGRATIONS: readonly string[] = [
    ) WITHOUT ROWID;`,
 ];
 
-export const EVENT_STORE_SCHEMA_VERSION = MIGRATIONS.length;
+const COMPONENT = 'event-store';
 
 export function migrateEventStore(db: Database.Database): void {
-  db.transaction(() => {
-    const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > MIGRATIONS.length) {
-      throw new Error(`event store schema version ${current} is newer than this build (${MIGRATIONS.length})`);
-    }
-    for (let version = current + 1; version <= MIGRATIONS.length; version += 1) {
-      db.exec(MIGRATIONS[version - 1]);
-      db.pragma(`user_version = ${version}`);
-    }
-  }).immediate();
+  migrateSchema(db, COMPONENT, MIGRATIONS);
 }
 
 export function assertEventStoreSchema(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current !== MIGRATIONS.length) {
-    throw new Error(`event store schema version ${current}, this build needs ${MIGRATIONS.length}`);
-  }
+  assertSchema(db, COMPONENT, MIGRATIONS);
 }

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
+import { migrateSchema } from '@warden/sqlite';
 
 /**
- * Schema of the SQLite payload store, versioned with `PRAGMA user_version`. Append a migration;
+ * Schema of the SQLite payload store (component "payload-store" in schema_versions). Append a migration;
  * never edit one that has shipped.
  */
 const MIGRATIONS: readonly string[] = [
@@ -30,14 +31,5 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 export function migratePayloadStore(db: Database.Database): void {
-  db.transaction(() => {
-    const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > MIGRATIONS.length) {
-      throw new Error(`payload store schema version ${current} is newer than this build (${MIGRATIONS.length})`);
-    }
-    for (let version = current + 1; version <= MIGRATIONS.length; version += 1) {
-      db.exec(MIGRATIONS[version - 1]);
-      db.pragma(`user_version = ${version}`);
-    }
-  }).immediate();
+  migrateSchema(db, 'payload-store', MIGRATIONS);
 }

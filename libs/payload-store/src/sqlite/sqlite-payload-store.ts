@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type CommitOutcome, GroupCommitter, type GroupCommitStats, openSqlite, type SqliteSynchronous } from '@warden/event-store';
+import { type CommitOutcome, type GroupCommitStats, SqliteDatabase, type SqliteDatabaseChoice, SqliteWriteError, useSqliteDatabase } from '@warden/sqlite';
 import { canonicalJson, newPayloadSalt, payloadDigest, payloadDigestOfCanonical } from '@warden/ledger';
 import type { PayloadLookup, PayloadStore, PendingPayload, StoredPayloadRef } from '../payload-store.port';
 import { PayloadAlreadyStoredError, PayloadIntegrityError, PayloadStoreUnavailableError } from '../payload-store.errors';
@@ -7,16 +7,9 @@ import { open, seal } from './aes-gcm';
 import { OrgKeyRing } from './org-key-ring';
 import { migratePayloadStore } from './payload-migrations';
 
-export interface SqlitePayloadStoreOptions {
-  file: string;
+export interface SqlitePayloadStoreOptions extends SqliteDatabaseChoice {
   /** 32 bytes; wraps every org's data key. The store keeps its own copy and zeroes it on close. */
   masterKey: Uint8Array;
-  /** Default FULL. */
-  synchronous?: SqliteSynchronous;
-  /** Default 5,000 ms. */
-  busyTimeoutMs?: number;
-  /** Most writes in one transaction; default 1,000. */
-  maxBatchSize?: number;
   /** For erased_at / created_at; default the system clock. */
   now?: () => Date;
 }
@@ -37,14 +30,16 @@ interface PayloadRow {
 
 /**
  * The embedded payload store: sensitive content sealed with AES-256-GCM under its org's data key,
- * AAD = event id, beside the salt of its digest. Writes (puts and erasures) are group-committed.
+ * AAD = event id, beside the salt of its digest. Writes (puts and erasures) are group-committed,
+ * with the event store's appends when the database is shared.
  * SQLite's secure_delete is on, so an erasure overwrites the freed bytes in the database file.
  */
 export class SqlitePayloadStore implements PayloadStore {
+  private readonly database: SqliteDatabase;
+  private readonly ownsDatabase: boolean;
   private readonly db: Database.Database;
   private readonly keys: OrgKeyRing;
-  private readonly committer: GroupCommitter<PayloadWrite, StoredPayloadRef | null>;
-  private readonly writeBatch: Database.Transaction<(batch: readonly PayloadWrite[]) => CommitOutcome<StoredPayloadRef | null>[]>;
+  private readonly writeOne: (request: PayloadWrite) => CommitOutcome<StoredPayloadRef | null>;
   private readonly selectPayload: Database.Statement<[string], PayloadRow>;
   private readonly now: () => Date;
   private closed = false;
@@ -52,33 +47,39 @@ export class SqlitePayloadStore implements PayloadStore {
 
   constructor(options: SqlitePayloadStoreOptions) {
     this.now = options.now ?? (() => new Date());
-    this.db = openSqlite(options.file, options);
+    ({ database: this.database, owned: this.ownsDatabase } = useSqliteDatabase(options));
+    this.db = this.database.connection;
     try {
       this.db.pragma('secure_delete = ON');
       migratePayloadStore(this.db);
       this.keys = new OrgKeyRing(this.db, options.masterKey, this.now);
       this.keys.verifyMasterKey();
     } catch (error) {
-      this.db.close();
+      if (this.ownsDatabase) this.db.close();
       throw error;
     }
     this.selectPayload = this.db.prepare(
       'SELECT org, salt, iv, ciphertext, tag, digest, erased_at FROM payloads WHERE event_id = ?',
     );
-    this.writeBatch = this.prepareWriteBatch();
-    this.committer = new GroupCommitter((batch) => this.commitBatch(batch), {
-      maxBatchSize: options.maxBatchSize,
-      closedError: () => new PayloadStoreUnavailableError('payload store is closed'),
-    });
+    this.writeOne = this.prepareWrite();
   }
 
   async put(org: string, eventId: string, content: unknown): Promise<StoredPayloadRef> {
-    const pending = this.write(org, eventId, content);
+    const pending = this.store(org, eventId, content, false);
     await pending.durable;
     return { digest: pending.digest };
   }
 
+  /**
+   * On a database shared with the event store, the payload waits for its event (appended with
+   * this id, once signed) and commits with it, under one savepoint: both or neither. If the event
+   * never comes, the payload commits alone after a bounded wait (SqliteDatabase.submitBefore).
+   */
   write(org: string, eventId: string, content: unknown): PendingPayload {
+    return this.store(org, eventId, content, !this.ownsDatabase);
+  }
+
+  private store(org: string, eventId: string, content: unknown, withEvent: boolean): PendingPayload {
     this.assertOpen();
     assertId('org', org);
     assertId('eventId', eventId);
@@ -87,7 +88,8 @@ export class SqlitePayloadStore implements PayloadStore {
     const digest = payloadDigestOfCanonical(salt, plaintext);
     const sealed = seal(this.keys.dataKeyFor(org), plaintext, Buffer.from(eventId, 'utf8'));
     plaintext.fill(0);
-    const durable = this.committer.submit({ kind: 'put', eventId, org, salt: Buffer.from(salt), ...sealed, digest }).then((stored) => {
+    const request: PayloadWrite = { kind: 'put', eventId, org, salt: Buffer.from(salt), ...sealed, digest };
+    const durable = this.submit(request, withEvent ? eventId : undefined).then((stored) => {
       if (!stored) throw new Error('put committed without a payload reference');
     });
     return { digest, durable };
@@ -103,12 +105,12 @@ export class SqlitePayloadStore implements PayloadStore {
 
   async erase(org: string, eventId: string): Promise<void> {
     this.assertOpen();
-    await this.committer.submit({ kind: 'erase', eventId, org, erasedAt: this.now().toISOString() });
+    await this.submit({ kind: 'erase', eventId, org, erasedAt: this.now().toISOString() });
   }
 
-  /** Transactions committed (or attempted) and the writes they carried. */
+  /** Transactions committed (or attempted) and the writes they carried (of every store sharing the database). */
   groupCommitStats(): GroupCommitStats {
-    return this.committer.stats();
+    return this.database.groupCommitStats();
   }
 
   /** Writes already queued are committed first; later calls reject with PayloadStoreUnavailableError. */
@@ -118,10 +120,10 @@ export class SqlitePayloadStore implements PayloadStore {
   }
 
   private async shutDown(): Promise<void> {
-    await this.committer.close();
     this.closed = true;
+    await this.database.flushed();
     this.keys.wipe();
-    this.db.close();
+    if (this.ownsDatabase) await this.database.close();
   }
 
   private decrypt(org: string, eventId: string, row: PayloadRow): unknown {
@@ -139,16 +141,18 @@ export class SqlitePayloadStore implements PayloadStore {
     return content;
   }
 
-  private commitBatch(batch: readonly PayloadWrite[]): CommitOutcome<StoredPayloadRef | null>[] {
+  /** @param withEvent commit with the event of this id, once it is appended (see SqliteDatabase.submitBefore) */
+  private async submit(request: PayloadWrite, withEvent?: string): Promise<StoredPayloadRef | null> {
+    const write = () => this.writeOne(request);
     try {
-      return this.writeBatch.immediate(batch);
+      return await (withEvent === undefined ? this.database.submit(write) : this.database.submitBefore(withEvent, write));
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new PayloadStoreUnavailableError(`payload write failed: ${reason}`, { cause: error });
+      if (error instanceof SqliteWriteError) throw new PayloadStoreUnavailableError(`payload write failed: ${error.message}`, { cause: error });
+      throw error;
     }
   }
 
-  private prepareWriteBatch(): SqlitePayloadStore['writeBatch'] {
+  private prepareWrite(): SqlitePayloadStore['writeOne'] {
     const insert = this.db.prepare(
       `INSERT INTO payloads (event_id, org, salt, iv, ciphertext, tag, digest) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (event_id) DO NOTHING`,
@@ -157,7 +161,7 @@ export class SqlitePayloadStore implements PayloadStore {
       `UPDATE payloads SET salt = NULL, iv = NULL, ciphertext = NULL, tag = NULL, erased_at = COALESCE(erased_at, ?)
        WHERE event_id = ? AND org = ?`,
     );
-    const write = (request: PayloadWrite): CommitOutcome<StoredPayloadRef | null> => {
+    return (request) => {
       if (request.kind === 'erase') {
         erase.run(request.erasedAt, request.eventId, request.org); // unknown or another org's: nothing to erase
         return { ok: true, value: null };
@@ -166,7 +170,6 @@ export class SqlitePayloadStore implements PayloadStore {
       const { changes } = insert.run(eventId, org, salt, iv, ciphertext, tag, digest);
       return changes === 1 ? { ok: true, value: { digest } } : { ok: false, error: new PayloadAlreadyStoredError(eventId) };
     };
-    return this.db.transaction((batch: readonly PayloadWrite[]) => batch.map(write));
   }
 
   private assertOpen(): void {
@@ -177,3 +180,4 @@ export class SqlitePayloadStore implements PayloadStore {
 function assertId(name: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} must be a non-empty string`);
 }
+

@@ -59,6 +59,11 @@ export class GroupCommitter<Req, Res> {
     return { ...this.counters };
   }
 
+  /** Resolves once every request submitted so far has been committed (or has failed). */
+  async flushed(): Promise<void> {
+    await this.idle;
+  }
+
   /** Refuses new requests, then waits until every request already queued has been committed. */
   async close(): Promise<void> {
     this.closed = true;

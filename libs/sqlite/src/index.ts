@@ -1,0 +1,17 @@
+export {
+  GroupCommitter,
+  type CommitBatch,
+  type CommitOutcome,
+  type GroupCommitStats,
+  type GroupCommitterOptions,
+} from './group-commit';
+export { openSqlite, type OpenSqliteOptions, type SqliteSynchronous } from './open-sqlite';
+export { assertSchema, migrateSchema } from './schema-migrations';
+export {
+  SqliteDatabase,
+  SqliteWriteError,
+  useSqliteDatabase,
+  type SqliteDatabaseChoice,
+  type SqliteDatabaseOptions,
+  type SqliteWrite,
+} from './sqlite-database';
