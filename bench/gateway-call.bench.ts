@@ -46,7 +46,8 @@ interface PhaseFigures extends LoadResult {
   /** Cores other processes of the host kept busy during the series (shared machine): high = noisy figures. */
   otherCoresBusy: number | null;
   /** SQLite transactions per call of the gateway's event store and payload store (group commit at work). */
-  transactionsPerCall: { eventStore: number | null; payloadStore: number | null } | null;
+  /** SQLite transactions (group commits) per call: events and payloads commit together. */
+  transactionsPerCall: number | null;
 }
 
 interface PathFigures {
@@ -382,10 +383,7 @@ async function withCpu(
   const perCall = (b: CpuSample, a: CpuSample) => round(cpuMsBetween(b, a).totalMs / result.calls, 4);
   return {
     otherCoresBusy: other === null ? null : round(other, 2),
-    transactionsPerCall:
-      statsBefore && statsAfter
-        ? { eventStore: txns(statsBefore.eventStore, statsAfter.eventStore), payloadStore: txns(statsBefore.payloadStore, statsAfter.payloadStore) }
-        : null,
+    transactionsPerCall: statsBefore && statsAfter ? txns(statsBefore.ledger, statsAfter.ledger) : null,
     ...result,
     cpuMsPerCall: {
       gateway: before[0] && after[0] ? perCall(before[0], after[0]) : null,
@@ -435,7 +433,7 @@ interface Comparison {
 function present(direct: Map<string, PathFigures>, governed: Map<string, Map<SyncMode, PathFigures>>) {
   const comparisons: Comparison[] = [];
   const targets: TargetCheck[] = [];
-  const columns = ['path', 'via', 'clients', 'p50 ms', 'p99 ms', 'calls/s', 'Δp50 ms', 'Δp99 ms', 'thr ratio', 'gw CPU ms/call', 'gw txns/call (events+payloads)', 'upstream CPU ms/call', 'loadgen CPU ms/call', 'other procs (cores)'];
+  const columns = ['path', 'via', 'clients', 'p50 ms', 'p99 ms', 'calls/s', 'Δp50 ms', 'Δp99 ms', 'thr ratio', 'gw CPU ms/call', 'gw SQLite txns/call', 'upstream CPU ms/call', 'loadgen CPU ms/call', 'other procs (cores)'];
   const seqRows: Table['rows'] = [];
   const concRows: Table['rows'] = [];
   const row = (id: string, via: string, f: PhaseFigures, base?: PhaseFigures) => [
@@ -449,7 +447,7 @@ function present(direct: Map<string, PathFigures>, governed: Map<string, Map<Syn
     base ? round(f.latencyMs.p99 - base.latencyMs.p99) : '',
     base ? round(f.callsPerSecond / base.callsPerSecond) : '',
     f.cpuMsPerCall.gateway ?? '',
-    f.transactionsPerCall ? `${f.transactionsPerCall.eventStore ?? '?'} + ${f.transactionsPerCall.payloadStore ?? '?'}` : '',
+    f.transactionsPerCall === null ? '' : String(f.transactionsPerCall),
     f.cpuMsPerCall.upstream,
     f.cpuMsPerCall.loadGenerator,
     f.otherCoresBusy ?? '',

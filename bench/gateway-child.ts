@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { EVENT_STORE } from '@warden/event-store';
-import { PAYLOAD_STORE } from '@warden/payload-store';
 import type { GroupCommitStats } from '@warden/event-store';
 import { startGateway } from '../src/bootstrap';
 import { loadConfig } from '../src/config/warden-config';
@@ -12,10 +11,9 @@ import { probeHandlers } from './support/child-probes';
  * the usual WARDEN_* environment (the parent sets a fresh data dir, a port, the sync mode).
  * Reports { url, adminKey, orgId, pid } once listening; serves `cpu`, `profileStart/Stop`, `stop`.
  */
-/** Group-commit counters of the gateway's two SQLite stores (transactions and the appends they carried). */
 export interface GatewayStoreStats {
-  eventStore: GroupCommitStats | null;
-  payloadStore: GroupCommitStats | null;
+  /** Group commits of the embedded ledger: events and payloads share one SQLite file and transaction. */
+  ledger: GroupCommitStats | null;
 }
 
 export interface GatewayChildInfo {
@@ -45,7 +43,7 @@ serveParent(async () => {
     info,
     handlers: {
       ...probeHandlers(),
-      stats: (): GatewayStoreStats => ({ eventStore: commitStats(EVENT_STORE), payloadStore: commitStats(PAYLOAD_STORE) }),
+      stats: (): GatewayStoreStats => ({ ledger: commitStats(EVENT_STORE) }),
       stop: async () => {
         await gateway.close().catch(() => undefined);
         setImmediate(() => process.exit(0));

@@ -37,12 +37,12 @@ type Frame = CpuProfile['nodes'][number]['callFrame'];
  * component; failing that, to the deepest frame claimed by a generic one (GENERIC).
  */
 const SPECIFIC: Array<[string, (f: Frame) => boolean]> = [
-  ['ledger: sealEvent (JCS + SHA-256 + Ed25519)', (f) => f.functionName === 'sealEvent'],
-  ['event store: group-commit transaction (SQLite, fsync under FULL)', (f) => f.functionName === 'commitBatch' && f.url.includes('sqlite-event-store')],
-  ['payload store: group-commit transaction (SQLite, fsync under FULL)', (f) => f.functionName === 'commitBatch' && f.url.includes('sqlite-payload-store')],
-  ['payload store: put (salt, digest, AES-GCM)', (f) => f.functionName === 'put' && f.url.includes('sqlite-payload-store')],
+  ['ledger: hashEvent (JCS + SHA-256; Ed25519 runs on the signature worker)', (f) => f.functionName === 'hashEvent' || f.functionName === 'sealEvent'],
+  ['ledger: SQLite group-commit transaction (events + payloads; fsync under FULL)', (f) => f.functionName === 'commitBatch' && f.url.includes('sqlite-database')],
+  ['payload store: write (salt, digest, AES-GCM)', (f) => f.functionName === 'write' && f.url.includes('sqlite-payload-store')],
   ['projector: catch-up reads of committed events', (f) => /catch-up-subscription|read-model-projector/.test(f.url)],
-  ['upstream hop: fetch internals (undici, web streams)', (f) => /node:internal\/deps\/undici|node:internal\/webstreams/.test(f.url)],
+  ['upstream hop: warden request path (undici request, JSON / SSE parse)', (f) => /json-rpc-exchange|sse-events|streamable-session/.test(f.url)],
+  ['upstream hop: undici internals', (f) => /node_modules\/undici\//.test(f.url) || /node:internal\/deps\/undici/.test(f.url)],
   ['upstream hop: SDK 2.x client (+ zod)', (f) => /@modelcontextprotocol\/client|\/zod\//.test(f.url)],
 ];
 

@@ -21,9 +21,9 @@ import {
  * so the event that carries it is sealed at once and both commit in the same group-commit round.
  * A failure of either is a failure to record.
  *
- * A decision is durable before anything is forwarded. An outcome (completed / failed) is sealed
- * and queued before the agent gets its answer, and commits in the next group-commit round behind
- * that answer: the agent does not wait for a second commit. If that commit fails, the outcome is
+ * A decision is durable before anything is forwarded. An outcome (completed / failed) is sealed,
+ * encrypted and committed behind the agent's answer (from the turn after it is written): the
+ * agent does not wait for a second commit. If that commit fails, the outcome is
  * counted and logged, and health turns 503; the ledger then shows the decision without an outcome.
  */
 @Injectable()
@@ -49,22 +49,22 @@ export class CallRecorder implements BeforeApplicationShutdown {
 
   /** Queued behind the answer (see above); never throws at the caller. */
   completed(org: string, actor: Actor, data: ToolCallCompletedData, result: unknown): void {
-    this.behindTheAnswer(data.callId, this.record(org, actor, 'ToolCallCompleted', data, undefined, result));
+    this.behindTheAnswer(data.callId, () => this.record(org, actor, 'ToolCallCompleted', data, undefined, result));
   }
 
   /** Queued behind the answer (see above); never throws at the caller. */
   failed(org: string, actor: Actor, data: ToolCallFailedData): void {
-    this.behindTheAnswer(data.callId, this.record(org, actor, 'ToolCallFailed', data));
+    this.behindTheAnswer(data.callId, () => this.record(org, actor, 'ToolCallFailed', data));
   }
 
   /** Queued behind the answer, like an outcome; payload = the upstream's result when there is one. */
   relayed(org: string, actor: Actor, data: McpRequestRelayedData, result?: unknown): void {
-    this.behindTheAnswer(data.requestId, this.record(org, actor, 'McpRequestRelayed', data, undefined, result));
+    this.behindTheAnswer(data.requestId, () => this.record(org, actor, 'McpRequestRelayed', data, undefined, result));
   }
 
   /** Queued behind the answer; payload = the upstream's request and the agent's answer. */
   serverRequestRelayed(org: string, actor: Actor, data: ServerRequestRelayedData, exchange: unknown): void {
-    this.behindTheAnswer(data.requestId, this.record(org, actor, 'ServerRequestRelayed', data, undefined, exchange));
+    this.behindTheAnswer(data.requestId, () => this.record(org, actor, 'ServerRequestRelayed', data, undefined, exchange));
   }
 
   /** Resolves once every outcome queued so far has committed or failed. */
@@ -87,7 +87,12 @@ export class CallRecorder implements BeforeApplicationShutdown {
     await this.record(org ?? PLATFORM_ORG, actor, 'RequestRejected', data);
   }
 
-  private behindTheAnswer(callId: string, recording: Promise<void>): void {
+  /**
+   * Records after the current turn, once the answer has been written: sealing and encrypting the
+   * outcome stays off the answer's path. Tracked from now, so settled() and shutdown wait for it.
+   */
+  private behindTheAnswer(callId: string, record: () => Promise<void>): void {
+    const recording = new Promise<void>((resolve) => setImmediate(resolve)).then(record);
     const tracked = recording.catch(() => {
       this.outcomesNotRecorded += 1;
       this.logger.error(`the outcome of request ${callId} could not be recorded`);

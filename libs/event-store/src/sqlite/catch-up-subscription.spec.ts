@@ -117,4 +117,37 @@ describe('CatchUpSubscription', () => {
     expect(subscription.checkpoint).toBe(9);
     await subscription.close();
   });
+
+  it('is not woken by a commit that names only streams its filter rejects, and reads again for one it accepts', async () => {
+    const log = new ArrayLog();
+    log.append(1, 'org-1');
+    const seen: number[] = [];
+    const subscription = new CatchUpSubscription(log, (e) => void seen.push(e.position), {
+      fromPosition: 0,
+      pageSize: 10,
+      matches: (stream) => stream.startsWith('org-'),
+      onError: () => undefined,
+    });
+    await subscription.caughtUp;
+    await turns(5);
+    const reads = log.reads;
+    for (let i = 0; i < 5; i += 1) {
+      log.append(1, 'calls-org-1-node-1');
+      subscription.notifyCommitted(['calls-org-1-node-1']);
+      subscription.notifyCommitted([]); // another store's writes in the shared database
+      await turns(3);
+    }
+    expect(log.reads).toBe(reads);
+    log.append(1, 'org-2');
+    subscription.notifyCommitted(['calls-org-1-node-1', 'org-2']);
+    await turns(5);
+    expect(seen).toEqual([1, 7]);
+    expect(subscription.checkpoint).toBe(7);
+    // Without a hint (a store that cannot tell), it is always woken.
+    log.append(1, 'org-3');
+    subscription.notifyCommitted();
+    await turns(5);
+    expect(seen).toEqual([1, 7, 8]);
+    await subscription.close();
+  });
 });

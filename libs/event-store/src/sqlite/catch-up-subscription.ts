@@ -81,8 +81,14 @@ export class CatchUpSubscription implements Subscription {
     return this.lastDelivered;
   }
 
-  /** Called by the store after each commit. */
-  notifyCommitted(): void {
+  /**
+   * Called by the store after each commit. `streams`, when given, names every stream the commit
+   * appended to: a filtered subscription that matches none of them has nothing new to read, and is
+   * not woken (a commit of other writes of a shared database names none). Without it: woken.
+   */
+  notifyCommitted(streams?: readonly string[]): void {
+    const matches = this.options.matches;
+    if (streams !== undefined && matches !== undefined && !streams.some((stream) => matches(stream))) return;
     this.wakePending = true;
     this.wakeUp?.();
   }

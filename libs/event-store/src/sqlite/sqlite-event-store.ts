@@ -43,6 +43,8 @@ export class SqliteEventStore implements EventStore {
   private readonly ownsDatabase: boolean;
   private readonly log: SqliteEventLog;
   private readonly subscriptions = new Set<CatchUpSubscription>();
+  /** Streams appended to since the last commit notification. */
+  private readonly streamsInCommit = new Set<string>();
   private readonly readonly: boolean;
   /** Each append in its own savepoint (a better-sqlite3 transaction nested in the group's). */
   private readonly appendInSavepoint: Database.Transaction<(request: SerializedAppend) => AppendResult>;
@@ -64,7 +66,11 @@ export class SqliteEventStore implements EventStore {
     }
     this.appendInSavepoint = db.transaction((request: SerializedAppend) => this.log.append(request));
     this.stopListening = this.database.onCommit(() => {
-      for (const subscription of this.subscriptions) subscription.notifyCommitted();
+      // A hint for filtered subscriptions: which streams this commit may have touched. (After a
+      // failed batch it may also name streams of that batch: a hint only ever saves a read.)
+      const streams = [...this.streamsInCommit];
+      this.streamsInCommit.clear();
+      for (const subscription of this.subscriptions) subscription.notifyCommitted(streams);
     });
   }
 
@@ -82,7 +88,11 @@ export class SqliteEventStore implements EventStore {
     const request = serializeAppend(stream, events, options?.expectedRevision);
     try {
       const ids = request.events.map((event) => event.id); // writes waiting for these events (their payloads) go first
-      return await this.database.submit(() => appendOrConflict(() => this.appendAlone(request)), ids);
+      return await this.database.submit(() => {
+        const outcome = appendOrConflict(() => this.appendAlone(request));
+        if (outcome.ok) this.streamsInCommit.add(request.stream);
+        return outcome;
+      }, ids);
     } catch (error) {
       if (error instanceof SqliteWriteError) throw new EventStoreUnavailableError(`append failed: ${error.message}`, { cause: error });
       throw error;
