@@ -1,5 +1,5 @@
 import { request, type Dispatcher } from 'undici';
-import { sseEvents } from './sse-events';
+import { SseParser } from './sse-events';
 import { UpstreamExchangeError, UpstreamRpcError } from './upstream-errors';
 
 /** A response bigger than this is refused (bad response), not buffered without end. */
@@ -96,31 +96,62 @@ async function send(dispatcher: Dispatcher, exchange: JsonRpcExchange, signal: A
   throw new UpstreamExchangeError('bad_response', `unexpected content type ${contentType || '(none)'}`);
 }
 
-async function readEventStream(body: Dispatcher.ResponseData['body'], exchange: JsonRpcExchange): Promise<JsonRpcMessage> {
+/**
+ * Reads the request's SSE stream up to the event that answers it, handing notifications and
+ * server requests seen before it to the exchange. The rest of the stream is drained (not read)
+ * so that the connection can be reused.
+ */
+function readEventStream(body: Dispatcher.ResponseData['body'], exchange: JsonRpcExchange): Promise<JsonRpcMessage> {
   body.setEncoding('utf8');
+  const parser = new SseParser();
   let received = 0;
-  async function* chunks(): AsyncGenerator<string> {
-    for await (const chunk of body as AsyncIterable<string>) {
+  return new Promise<JsonRpcMessage>((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: () => JsonRpcMessage) => {
+      if (settled) return;
+      settled = true;
+      try {
+        resolve(outcome());
+      } catch (error) {
+        reject(error);
+      }
+    };
+    body.on('data', (chunk: string) => {
+      if (settled) return;
       received += chunk.length;
-      if (received > MAX_RESPONSE_BYTES) throw new UpstreamExchangeError('bad_response', 'response too large');
-      yield chunk;
-    }
-  }
-  for await (const event of sseEvents(chunks())) {
-    // An event with empty data is a resumption primer (2025-11-25 servers send one first).
-    if (event.event !== 'message' || event.data === '') continue;
-    const message = parseJson(event.data);
-    if (!message) throw new UpstreamExchangeError('bad_response', 'an SSE event that is not JSON-RPC');
-    if (message.id === exchange.id && ('result' in message || 'error' in message)) {
-      // The server ends the stream after the answer; drain it so the connection is reused.
-      void body.dump().catch(() => undefined);
-      return answerOf(message, exchange.id);
-    }
-    if (typeof message.method !== 'string') continue; // an answer to another id
-    if ('id' in message) exchange.onServerRequest?.(message);
-    else exchange.onNotification?.(message);
-  }
-  throw new UpstreamExchangeError('unavailable', 'the stream ended without an answer');
+      if (received > MAX_RESPONSE_BYTES) {
+        body.destroy();
+        return settle(() => {
+          throw new UpstreamExchangeError('bad_response', 'response too large');
+        });
+      }
+      for (const event of parser.push(chunk)) {
+        // An event with empty data is a resumption primer (2025-11-25 servers send one first).
+        if (event.event !== 'message' || event.data === '') continue;
+        const message = parseJson(event.data);
+        if (!message) {
+          body.destroy();
+          return settle(() => {
+            throw new UpstreamExchangeError('bad_response', 'an SSE event that is not JSON-RPC');
+          });
+        }
+        if (message.id === exchange.id && ('result' in message || 'error' in message)) return settle(() => answerOf(message, exchange.id));
+        if (typeof message.method !== 'string') continue; // an answer to another id
+        if ('id' in message) exchange.onServerRequest?.(message);
+        else exchange.onNotification?.(message);
+      }
+    });
+    body.on('end', () =>
+      settle(() => {
+        throw new UpstreamExchangeError('unavailable', 'the stream ended without an answer');
+      }),
+    );
+    body.on('error', (error) =>
+      settle(() => {
+        throw error;
+      }),
+    );
+  });
 }
 
 function answerOf(message: JsonRpcMessage, id: number): JsonRpcMessage {

@@ -1,15 +1,11 @@
-import { sseEvents, type SseEvent } from './sse-events';
+import { SseParser, type SseEvent } from './sse-events';
 
 async function collect(chunks: string[]): Promise<SseEvent[]> {
-  async function* source() {
-    for (const chunk of chunks) yield chunk;
-  }
-  const events: SseEvent[] = [];
-  for await (const event of sseEvents(source())) events.push(event);
-  return events;
+  const parser = new SseParser();
+  return chunks.flatMap((chunk) => parser.push(chunk));
 }
 
-describe('sseEvents', () => {
+describe('SseParser', () => {
   it('parses the SDK servers’ framing', async () => {
     expect(await collect(['event: message\ndata: {"id":1}\n\n'])).toEqual([{ event: 'message', data: '{"id":1}' }]);
   });
