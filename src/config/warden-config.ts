@@ -20,6 +20,11 @@ export interface WardenConfig {
   allowedOrigins: string[];
   /** Bound on one upstream request. */
   upstreamTimeoutMs: number;
+  /**
+   * Where the node signs its events: on a worker thread (default; frees the event loop when a
+   * core is free) or inline on the event loop (cheaper when every core is busy anyway).
+   */
+  signing: 'worker' | 'inline';
   logLevel: string;
 }
 
@@ -40,6 +45,13 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 function listFrom(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
@@ -75,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     allowedHosts: listFrom(env, 'WARDEN_ALLOWED_HOSTS') ?? defaultHosts,
     allowedOrigins: listFrom(env, 'WARDEN_ALLOWED_ORIGINS') ?? [],
     upstreamTimeoutMs: intFrom(env, 'WARDEN_UPSTREAM_TIMEOUT_MS', 30000, 100, 600000),
+    signing: oneOf(env, 'WARDEN_SIGNING', ['worker', 'inline'] as const, 'worker'),
     logLevel: env.WARDEN_LOG_LEVEL ?? 'info',
   };
 }

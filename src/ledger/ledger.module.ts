@@ -10,7 +10,7 @@ import { ensureNodeKeyRegistered } from './key-registration';
 import { AggregateStore } from './aggregate-store';
 import { LedgerWriter } from './ledger-writer';
 import { ReadModelProjector } from './read-model-projector';
-import type { SignatureQueue } from './signing/signature-queue';
+import { inlineSignatures, type SignatureQueue } from './signing/signature-queue';
 import { WorkerSignatures } from './signing/worker-signatures';
 
 export const NODE_KEYRING = Symbol('NODE_KEYRING');
@@ -63,8 +63,9 @@ function openEmbeddedDatabase(config: WardenConfig): SqliteDatabase {
     },
     {
       provide: NODE_SIGNATURES,
-      inject: [NODE_KEYRING],
-      useFactory: (keys: NodeKeyring) => new WorkerSignatures(keys.node.kid, keys.nodePrivateKey),
+      inject: [NODE_KEYRING, WARDEN_CONFIG],
+      useFactory: (keys: NodeKeyring, config: WardenConfig) =>
+        config.signing === 'inline' ? inlineSignatures(keys.node) : new WorkerSignatures(keys.node.kid, keys.nodePrivateKey),
     },
     {
       provide: LedgerWriter,

@@ -6,6 +6,7 @@ import { startModernMcpServer } from '../fixtures/modern-mcp-server';
 import { createNoteStore } from '../fixtures/tool-fixture';
 import { eventsOfType, readLedger } from './support/ledger-reader';
 import { modernHeaders, modernMeta, rawPost } from './support/raw-mcp';
+import { verifyJson } from './support/tamper';
 import { startHarness, type Harness } from './support/gateway-harness';
 
 /**
@@ -39,7 +40,8 @@ describe('relay of resources and prompts', () => {
   };
 
   beforeAll(async () => {
-    h = await startHarness();
+    // This suite's gateway signs on the event loop (WARDEN_SIGNING=inline); the others use the worker.
+    h = await startHarness({ WARDEN_SIGNING: 'inline' });
     const notes = createNoteStore({ q3: SECRET_NOTE, todo: 'buy milk' });
     upstreams.legacy = await startLegacyMcpServer({ notes });
     upstreams.modern = await startModernMcpServer({ legacy: 'reject', notes });
@@ -129,5 +131,14 @@ describe('relay of resources and prompts', () => {
     // Lists are metadata, not recorded; content never appears in the envelopes.
     expect(relayed.filter((e) => e.data.method.endsWith('/list'))).toHaveLength(0);
     expect(JSON.stringify(readLedger(h.dataDir))).not.toContain('4711');
+  });
+
+  it('leaves a ledger that verifies, signed inline', async () => {
+    await h.settled();
+    await h.stop();
+    const { code, report } = await verifyJson(h.dataDir);
+    expect(report).toMatchObject({ ok: true, problems: [] });
+    expect(report.events).toBeGreaterThan(10);
+    expect(code).toBe(0);
   });
 });
