@@ -8,7 +8,8 @@ import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 import { STATELESS_REVISION, META_SERVER_INFO } from './edge/protocol-revision';
 
 export const WARDEN_SERVER_INFO = { name: 'warden', version: '0.1.0' };
-const TOOLS_CAPABILITY = { listChanged: false };
+/** 2025 sessions get tools/list_changed on their GET stream; 2026-07-28 agents (no subscriptions/listen yet) do not. */
+const toolsCapability = (ctx: McpRequestContext) => ({ listChanged: !ctx.stateless });
 
 type Result = Record<string, unknown>;
 type Era = 'session' | 'stateless' | 'both';
@@ -54,7 +55,7 @@ export class McpMethods {
 
   /** What this endpoint offers the agent: tools, and on `/mcp/<server>` what its upstream offers of the relayed methods. */
   capabilities(ctx: McpRequestContext): Promise<Result> {
-    return this.relay.capabilitiesOf(ctx.server, TOOLS_CAPABILITY);
+    return this.relay.capabilitiesOf(ctx.server, toolsCapability(ctx));
   }
 
   /** Throws EDGE.METHOD_NOT_FOUND for a method this era of agent cannot call here. */

@@ -32,6 +32,7 @@ export class ServersReadModel implements Projection {
   readonly streamPrefixes = [SERVER_STREAM_PREFIX];
   private readonly byId = new Map<string, RegisteredServer>();
   private readonly bySlug = new Map<string, RegisteredServer>();
+  private readonly listedToolsListeners = new Set<(server: RegisteredServer) => void>();
 
   constructor(projector: ReadModelProjector) {
     projector.register(this);
@@ -61,8 +62,25 @@ export class ServersReadModel implements Projection {
         if (tool) {
           tool.riskClass = event.data.riskClass;
           tool.state = 'approved';
+          this.listedToolsChanged(this.byId.get(event.data.serverId)!);
         }
         break;
+      }
+    }
+  }
+
+  /** Told whenever the tools agents may list of a server change (an approval). Returns the unsubscribe. */
+  onListedToolsChanged(listener: (server: RegisteredServer) => void): () => void {
+    this.listedToolsListeners.add(listener);
+    return () => this.listedToolsListeners.delete(listener);
+  }
+
+  private listedToolsChanged(server: RegisteredServer): void {
+    for (const listener of this.listedToolsListeners) {
+      try {
+        listener(server);
+      } catch {
+        // a listener's failure must not break the projection
       }
     }
   }

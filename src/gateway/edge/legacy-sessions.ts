@@ -48,6 +48,11 @@ export class LegacySessions {
     return session;
   }
 
+  /** The session as it is, without touching its idle clock (for notifications, which are not the agent's activity). */
+  peek(id: string): LegacySession | undefined {
+    return this.sessions.get(id);
+  }
+
   close(id: string, agentId: string): boolean {
     const session = this.sessions.get(id);
     if (!session || session.agentId !== agentId) return false;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, AgentsReadModel } from '../../agents/agents.read-model';
 import { bearerToken, hashApiKey } from '../../common/api-keys';
@@ -15,6 +15,7 @@ import { toJsonRpcError } from './jsonrpc-errors';
 import { AgentRequests, type AgentAnswer } from './agent-requests';
 import { InFlightRequests } from './in-flight-requests';
 import { LegacySessions } from './legacy-sessions';
+import { SessionStreams } from './session-streams';
 import { META_CLIENT_CAPABILITIES, negotiateSessionRevision, statelessRevisionOf } from './protocol-revision';
 
 const SESSION_HEADER = 'mcp-session-id';
@@ -38,12 +39,13 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
  * parses each request once and answers JSON; no SDK server object is built per request.
  */
 @Injectable()
-export class McpEdge {
+export class McpEdge implements BeforeApplicationShutdown {
   private readonly logger = new Logger('McpEdge');
   private readonly hostOrigin: HostOriginPolicy;
   readonly sessions = new LegacySessions();
   private readonly inFlight = new InFlightRequests();
   private readonly agentRequests = new AgentRequests();
+  private readonly streams = new SessionStreams();
   private readonly askTimeoutMs: number;
 
   constructor(
@@ -55,6 +57,12 @@ export class McpEdge {
   ) {
     this.hostOrigin = new HostOriginPolicy(config.allowedHosts, config.allowedOrigins);
     this.askTimeoutMs = config.upstreamTimeoutMs;
+    servers.onListedToolsChanged((server) => this.announceToolsChanged(server));
+  }
+
+  /** Session streams end before the HTTP server closes (it waits for open responses). */
+  beforeApplicationShutdown(): void {
+    this.streams.closeAll();
   }
 
   async register(fastify: FastifyInstance): Promise<void> {
@@ -64,7 +72,7 @@ export class McpEdge {
       scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
       for (const url of ['/mcp', '/mcp/:server']) {
         scope.post(url, (req, reply) => this.post(req, reply));
-        scope.get(url, (req, reply) => this.notAllowed(req, reply));
+        scope.get(url, (req, reply) => this.openStream(req, reply));
         scope.delete(url, (req, reply) => this.deleteSession(req, reply));
       }
     });
@@ -247,14 +255,39 @@ export class McpEdge {
       .catch(() => this.logger.error('could not record a rejected request'));
   }
 
-  private notAllowed(req: FastifyRequest, reply: FastifyReply): void {
+  /**
+   * GET: a 2025 session's standalone SSE stream (list-changed notifications). Without a session
+   * there is no stream to offer (2026-07-28 has no GET): 405, as the transport allows.
+   */
+  private async openStream(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     try {
       this.hostOrigin.check(header(req, 'host'), header(req, 'origin'));
+      const sessionId = header(req, SESSION_HEADER);
+      if (!sessionId) return void reply.code(405).header('allow', 'POST, DELETE').send();
+      const agent = await this.authenticate(req);
+      const server = await this.resolveEndpoint(req, agent);
+      const session = this.sessionOf(req, agent, server);
+      if (!session) throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown or expired session; initialize again');
+      if (!/text\/event-stream/i.test(header(req, 'accept') ?? '')) {
+        throw new WardenError('bad_request', 'EDGE.NOT_ACCEPTABLE', 'a session stream is text/event-stream: Accept it');
+      }
+      this.streams.open(session.id, reply);
     } catch (error) {
-      return this.sendError(new EdgeReply(reply), 403, null, error);
+      const cause = error instanceof EdgeRejection ? error.error : error;
+      this.sendError(new EdgeReply(reply), cause instanceof WardenError ? HTTP_STATUS_OF[cause.kind] : 500, null, cause);
     }
-    // No server-initiated stream yet: the transport allows answering GET with 405.
-    reply.code(405).header('allow', 'POST, DELETE').send();
+  }
+
+  /** Tells the sessions that can see `server` (its endpoint, or the aggregate for agents allowed it) that their tool list changed. */
+  private announceToolsChanged(server: RegisteredServer): void {
+    for (const sessionId of this.streams.sessionIds()) {
+      const session = this.sessions.peek(sessionId);
+      if (!session) continue;
+      const agent = this.agents.get(server.orgId, session.agentId);
+      if (!agent || (agent.servers && !agent.servers.includes(server.serverId))) continue;
+      if (session.endpoint !== server.slug && session.endpoint !== 'aggregate') continue;
+      this.streams.send(sessionId, { jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+    }
   }
 
   private async deleteSession(req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -265,6 +298,7 @@ export class McpEdge {
       if (!sessionId || !this.sessions.close(sessionId, agent.agentId)) {
         throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown session');
       }
+      this.streams.close(sessionId);
       reply.code(204).send();
     } catch (error) {
       const cause = error instanceof EdgeRejection ? error.error : error;
