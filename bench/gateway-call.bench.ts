@@ -205,8 +205,9 @@ export async function runGatewayBench(options: BenchOptions): Promise<BenchRepor
         }
         if (options.profile) {
           // FULL, 16 clients: where the time goes under load (fsync blocking the event loop shows as SQLite time).
-          // NORMAL, one client: the CPU cost of one call, without fsync waits.
-          const runs = mode === 'FULL' ? PATHS.filter((p) => p.targets).map((p) => ({ path: p, clients: scales.full.clients })) : [{ path: PATHS[0], clients: 1 }];
+          // NORMAL: the CPU cost of a call without fsync waits, one client and 16.
+          const loaded = PATHS.filter((p) => p.targets).map((p) => ({ path: p, clients: scales.full.clients }));
+          const runs = mode === 'FULL' ? loaded : [{ path: PATHS[0], clients: 1 }, ...loaded];
           for (const { path, clients } of runs) {
             log(`gateway-call: profiling the gateway under ${path.id}, ${clients} client(s), synchronous=${mode}`);
             profiles.push(await profilePath(path.governed!(gw), scales.full, gw.child, `${path.id}-${mode}-${clients === 1 ? 'sequential' : `${clients}-clients`}`, clients, options.resultsDir));
