@@ -3,6 +3,7 @@ import { AgentsModule } from '../agents/agents.module';
 import { RegistryModule } from '../registry/registry.module';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { McpEdge } from './edge/mcp-edge';
+import { SessionChannel } from './edge/session-channel';
 import { McpMethods } from './mcp-methods';
 import { McpRelay } from './relay/mcp-relay';
 import { UpstreamCaller } from './upstream-call';
@@ -11,7 +12,7 @@ import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 
 @Module({
   imports: [AgentsModule, RegistryModule, UpstreamModule],
-  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller],
+  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel],
   exports: [McpEdge, CallRecorder],
 })
 export class GatewayModule {}

@@ -1,4 +1,4 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, AgentsReadModel } from '../../agents/agents.read-model';
 import { bearerToken, hashApiKey } from '../../common/api-keys';
@@ -12,10 +12,8 @@ import { checkRoutingHeaders, HostOriginPolicy } from './edge-guards';
 import { EdgeReply } from './edge-reply';
 import { parseJsonRpc, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc';
 import { toJsonRpcError } from './jsonrpc-errors';
-import { AgentRequests, type AgentAnswer } from './agent-requests';
 import { InFlightRequests } from './in-flight-requests';
-import { LegacySessions } from './legacy-sessions';
-import { SessionStreams } from './session-streams';
+import { SessionChannel } from './session-channel';
 import { META_CLIENT_CAPABILITIES, negotiateSessionRevision, statelessRevisionOf } from './protocol-revision';
 
 const SESSION_HEADER = 'mcp-session-id';
@@ -39,14 +37,10 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
  * parses each request once and answers JSON; no SDK server object is built per request.
  */
 @Injectable()
-export class McpEdge implements BeforeApplicationShutdown {
+export class McpEdge {
   private readonly logger = new Logger('McpEdge');
   private readonly hostOrigin: HostOriginPolicy;
-  readonly sessions = new LegacySessions();
   private readonly inFlight = new InFlightRequests();
-  private readonly agentRequests = new AgentRequests();
-  private readonly streams = new SessionStreams();
-  private readonly askTimeoutMs: number;
 
   constructor(
     @Inject(WARDEN_CONFIG) config: WardenConfig,
@@ -54,15 +48,9 @@ export class McpEdge implements BeforeApplicationShutdown {
     private readonly servers: ServersReadModel,
     private readonly methods: McpMethods,
     private readonly recorder: CallRecorder,
+    private readonly channel: SessionChannel,
   ) {
     this.hostOrigin = new HostOriginPolicy(config.allowedHosts, config.allowedOrigins);
-    this.askTimeoutMs = config.upstreamTimeoutMs;
-    servers.onListedToolsChanged((server) => this.announceToolsChanged(server));
-  }
-
-  /** Session streams end before the HTTP server closes (it waits for open responses). */
-  beforeApplicationShutdown(): void {
-    this.streams.closeAll();
   }
 
   async register(fastify: FastifyInstance): Promise<void> {
@@ -95,7 +83,7 @@ export class McpEdge implements BeforeApplicationShutdown {
       if (parsed.kind === 'response') {
         // An agent's answer to a request warden relayed to it (sampling, elicitation, roots).
         const session = this.sessionOf(req, agent, server);
-        if (session) this.agentRequests.answer(session.id, parsed.id, parsed.message);
+        if (session) this.channel.answer(session.id, parsed.id, parsed.message);
         return void reply.code(202).send();
       }
       const message = parsed.message;
@@ -115,7 +103,7 @@ export class McpEdge implements BeforeApplicationShutdown {
       const controller = new AbortController();
       ctx.signal = controller.signal;
       ctx.notify = (notification) => out.notify(notification);
-      if (ctx.sessionId) ctx.ask = (request) => this.askAgent(ctx, out, request);
+      if (ctx.sessionId) ctx.ask = (request) => this.channel.ask(ctx, out, request);
       // A 2026-07-28 agent cancels by closing the stream; any agent that goes away is done waiting.
       const onClose = () => {
         if (!reply.raw.writableFinished) controller.abort(new Error('the agent went away'));
@@ -171,7 +159,7 @@ export class McpEdge implements BeforeApplicationShutdown {
       const protocolVersion = negotiateSessionRevision(message.params?.protocolVersion);
       const capabilities = message.params?.capabilities;
       const clientCapabilities = typeof capabilities === 'object' && capabilities !== null && !Array.isArray(capabilities) ? (capabilities as Record<string, unknown>) : {};
-      const session = this.sessions.open(agent.agentId, endpoint, protocolVersion, message.params?.clientInfo ?? null, clientCapabilities, Date.now());
+      const session = this.channel.sessions.open(agent.agentId, endpoint, protocolVersion, message.params?.clientInfo ?? null, clientCapabilities, Date.now());
       reply.header(SESSION_HEADER, session.id);
       return { ...base, protocolVersion, stateless: false, sessionId: session.id, clientCapabilities };
     }
@@ -179,35 +167,14 @@ export class McpEdge implements BeforeApplicationShutdown {
     if (!sessionId) {
       throw new WardenError('bad_request', 'EDGE.SESSION_REQUIRED', 'send initialize first, or declare protocol version 2026-07-28');
     }
-    const session = this.sessions.find(sessionId, agent.agentId, endpoint, Date.now());
+    const session = this.channel.sessions.find(sessionId, agent.agentId, endpoint, Date.now());
     if (!session) throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown or expired session; initialize again');
     return { ...base, protocolVersion: session.protocolVersion, stateless: false, sessionId: session.id, clientCapabilities: session.clientCapabilities };
   }
 
   private sessionOf(req: FastifyRequest, agent: Agent, server: RegisteredServer | undefined) {
     const sessionId = header(req, SESSION_HEADER);
-    return sessionId ? this.sessions.find(sessionId, agent.agentId, server?.slug ?? 'aggregate', Date.now()) : undefined;
-  }
-
-  /** Relays an upstream's request to the agent on its response stream; the exchange is recorded behind the answer. */
-  private async askAgent(ctx: McpRequestContext, out: EdgeReply, request: { method: string; params?: Record<string, unknown> }): Promise<AgentAnswer> {
-    const started = performance.now();
-    const answer = await this.agentRequests.ask(ctx.sessionId!, request, (message) => out.notify(message), this.askTimeoutMs);
-    this.recorder.serverRequestRelayed(
-      ctx.agent.orgId,
-      { kind: 'agent', id: ctx.agent.agentId },
-      {
-        agentId: ctx.agent.agentId,
-        serverId: ctx.server?.serverId ?? null,
-        method: request.method,
-        outcome: 'result' in answer ? 'ok' : `error ${answer.error.code}`,
-        latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
-        endpoint: ctx.endpoint,
-        requestId: String(ctx.requestId),
-      },
-      { request: request.params ?? null, answer },
-    );
-    return answer;
+    return sessionId ? this.channel.sessions.find(sessionId, agent.agentId, server?.slug ?? 'aggregate', Date.now()) : undefined;
   }
 
   private async initializeResult(ctx: McpRequestContext): Promise<Record<string, unknown>> {
@@ -271,22 +238,10 @@ export class McpEdge implements BeforeApplicationShutdown {
       if (!/text\/event-stream/i.test(header(req, 'accept') ?? '')) {
         throw new WardenError('bad_request', 'EDGE.NOT_ACCEPTABLE', 'a session stream is text/event-stream: Accept it');
       }
-      this.streams.open(session.id, reply);
+      this.channel.openStream(session.id, reply);
     } catch (error) {
       const cause = error instanceof EdgeRejection ? error.error : error;
       this.sendError(new EdgeReply(reply), cause instanceof WardenError ? HTTP_STATUS_OF[cause.kind] : 500, null, cause);
-    }
-  }
-
-  /** Tells the sessions that can see `server` (its endpoint, or the aggregate for agents allowed it) that their tool list changed. */
-  private announceToolsChanged(server: RegisteredServer): void {
-    for (const sessionId of this.streams.sessionIds()) {
-      const session = this.sessions.peek(sessionId);
-      if (!session) continue;
-      const agent = this.agents.get(server.orgId, session.agentId);
-      if (!agent || (agent.servers && !agent.servers.includes(server.serverId))) continue;
-      if (session.endpoint !== server.slug && session.endpoint !== 'aggregate') continue;
-      this.streams.send(sessionId, { jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
     }
   }
 
@@ -295,10 +250,9 @@ export class McpEdge implements BeforeApplicationShutdown {
       this.hostOrigin.check(header(req, 'host'), header(req, 'origin'));
       const agent = await this.authenticate(req);
       const sessionId = header(req, SESSION_HEADER);
-      if (!sessionId || !this.sessions.close(sessionId, agent.agentId)) {
+      if (!sessionId || !this.channel.close(sessionId, agent.agentId)) {
         throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown session');
       }
-      this.streams.close(sessionId);
       reply.code(204).send();
     } catch (error) {
       const cause = error instanceof EdgeRejection ? error.error : error;

@@ -1,0 +1,92 @@
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { AgentsReadModel } from '../../agents/agents.read-model';
+import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
+import { ServersReadModel, type RegisteredServer } from '../../registry/servers.read-model';
+import type { McpRequestContext } from '../mcp-request-context';
+import { CallRecorder } from '../tool-call/call-recorder';
+import { AgentRequests, type AgentAnswer } from './agent-requests';
+import type { EdgeReply } from './edge-reply';
+import type { JsonRpcId } from './jsonrpc';
+import { LegacySessions } from './legacy-sessions';
+import { SessionStreams } from './session-streams';
+
+type ServerRequest = { method: string; params?: Record<string, unknown> };
+
+/**
+ * What warden sends 2025-revision sessions beyond the answers to their requests: the requests an
+ * upstream makes of the agent (on the stream of the request being served, answered by the
+ * agent's POST), and notifications on the session's standalone stream (tools/list_changed when
+ * an approval changes what the agent may list). The sessions themselves live here too.
+ */
+@Injectable()
+export class SessionChannel implements BeforeApplicationShutdown {
+  readonly sessions = new LegacySessions();
+  private readonly agentRequests = new AgentRequests();
+  private readonly streams = new SessionStreams();
+  private readonly askTimeoutMs: number;
+
+  constructor(
+    @Inject(WARDEN_CONFIG) config: WardenConfig,
+    private readonly agents: AgentsReadModel,
+    servers: ServersReadModel,
+    private readonly recorder: CallRecorder,
+  ) {
+    this.askTimeoutMs = config.upstreamTimeoutMs;
+    servers.onListedToolsChanged((server) => this.announceToolsChanged(server));
+  }
+
+  /** Session streams end before the HTTP server closes (it waits for open responses). */
+  beforeApplicationShutdown(): void {
+    this.streams.closeAll();
+  }
+
+  /** Relays an upstream's request to the agent on the stream of `out`; the exchange is recorded behind the answer. */
+  async ask(ctx: McpRequestContext, out: EdgeReply, request: ServerRequest): Promise<AgentAnswer> {
+    const started = performance.now();
+    const answer = await this.agentRequests.ask(ctx.sessionId!, request, (message) => out.notify(message), this.askTimeoutMs);
+    this.recorder.serverRequestRelayed(
+      ctx.agent.orgId,
+      { kind: 'agent', id: ctx.agent.agentId },
+      {
+        agentId: ctx.agent.agentId,
+        serverId: ctx.server?.serverId ?? null,
+        method: request.method,
+        outcome: 'result' in answer ? 'ok' : `error ${answer.error.code}`,
+        latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+        endpoint: ctx.endpoint,
+        requestId: String(ctx.requestId),
+      },
+      { request: request.params ?? null, answer },
+    );
+    return answer;
+  }
+
+  /** An agent's POSTed answer to one of those requests (accepted only from the session it went to). */
+  answer(sessionId: string, id: JsonRpcId, message: Record<string, unknown>): void {
+    this.agentRequests.answer(sessionId, id, message);
+  }
+
+  openStream(sessionId: string, reply: FastifyReply): void {
+    this.streams.open(sessionId, reply);
+  }
+
+  /** Ends the session and its stream; false when it is not this agent's. */
+  close(sessionId: string, agentId: string): boolean {
+    if (!this.sessions.close(sessionId, agentId)) return false;
+    this.streams.close(sessionId);
+    return true;
+  }
+
+  /** Tells the sessions that can see `server` (its endpoint, or the aggregate for agents allowed it) that their tool list changed. */
+  private announceToolsChanged(server: RegisteredServer): void {
+    for (const sessionId of this.streams.sessionIds()) {
+      const session = this.sessions.peek(sessionId);
+      if (!session) continue;
+      const agent = this.agents.get(server.orgId, session.agentId);
+      if (!agent || (agent.servers && !agent.servers.includes(server.serverId))) continue;
+      if (session.endpoint !== server.slug && session.endpoint !== 'aggregate') continue;
+      this.streams.send(sessionId, { jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+    }
+  }
+}
