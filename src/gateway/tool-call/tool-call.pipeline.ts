@@ -12,7 +12,7 @@ import { FOUNDATION_GATES } from './foundation-gates';
 /**
  * The hot path of DESIGN.md §5: resolve → gate (every check, most restrictive wins) →
  * ToolCallDecided durable BEFORE the upstream sees anything → forward on the pooled session →
- * ToolCallCompleted / ToolCallFailed with latency, queued before the answer and committed behind it.
+ * ToolCallCompleted / ToolCallFailed with latency, recorded right behind the answer.
  * If the ledger cannot write the decision, nothing is forwarded.
  */
 @Injectable()
