@@ -2,6 +2,7 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { connectAgent, type Agent } from '../fixtures/agent-clients';
 import { startLegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import type { FixtureMcpServer } from '../fixtures/fixture-mcp-server';
+import { SessionChannel } from '../../src/gateway/edge/session-channel';
 import { startHarness, type Harness } from './support/gateway-harness';
 
 /**
@@ -25,7 +26,7 @@ describe('tools/list_changed on 2025 session streams', () => {
     agent.raw.setNotificationHandler(ToolListChangedNotificationSchema, async () => void (heard += 1));
     return { agent, heard: () => heard };
   };
-  const until = async (condition: () => boolean, ms = 3000) => {
+  const until = async (condition: () => boolean, ms = 5000) => {
     const started = Date.now();
     while (!condition() && Date.now() - started < ms) await new Promise((r) => setTimeout(r, 10));
   };
@@ -54,7 +55,10 @@ describe('tools/list_changed on 2025 session streams', () => {
     const notAllowed = await listening('/mcp', archiveOnlyKey);
     expect(onServer.agent.raw.getServerCapabilities()?.tools).toEqual({ listChanged: true });
 
-    await new Promise((r) => setTimeout(r, 100)); // the SDK opens its GET stream after notifications/initialized
+    // The SDK opens its GET stream after notifications/initialized, in the background: wait for all four.
+    const channel = h.gateway.app.get(SessionChannel);
+    await until(() => channel.openStreams() === 4, 10_000);
+    expect(channel.openStreams()).toBe(4);
     await h.api.approve(notesId, 'read_note', 'read');
     await until(() => onServer.heard() > 0 && onAggregate.heard() > 0);
     expect(onServer.heard()).toBe(1);

@@ -71,6 +71,11 @@ export class SessionChannel implements BeforeApplicationShutdown {
     this.streams.open(sessionId, reply);
   }
 
+  /** How many sessions have their standalone stream open. */
+  openStreams(): number {
+    return this.streams.sessionIds().length;
+  }
+
   /** Ends the session and its stream; false when it is not this agent's. */
   close(sessionId: string, agentId: string): boolean {
     if (!this.sessions.close(sessionId, agentId)) return false;
