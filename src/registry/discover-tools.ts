@@ -1,3 +1,4 @@
+import { canonicalJson, sha256Hex } from '@warden/ledger';
 import { WardenError } from '../common/warden-error';
 import type { UpstreamPool } from '../upstream/upstream-pool';
 import type { ToolDefinition } from './registry.events';
@@ -27,6 +28,11 @@ export async function discoverTools(upstreams: UpstreamPool, url: URL): Promise<
   } finally {
     await session.close().catch(() => undefined);
   }
+}
+
+/** Each definition with the digest that identifies it (sha256 of its canonical JSON): a changed definition is a changed tool. */
+export function withDigests(tools: ToolDefinition[]): Array<{ definition: ToolDefinition; definitionDigest: string }> {
+  return tools.map((definition) => ({ definition, definitionDigest: sha256Hex(canonicalJson(definition)) }));
 }
 
 function badList(message: string): WardenError {

@@ -18,7 +18,18 @@ export type ToolDiscovered = DomainEvent<'ToolDiscovered', { serverId: string; t
 export type ToolClassified = DomainEvent<'ToolClassified', { serverId: string; tool: string; riskClass: RiskClass }>;
 export type ToolApproved = DomainEvent<'ToolApproved', { serverId: string; tool: string; riskClass: RiskClass }>;
 
-export type RegistryEvent = ServerRegistered | ToolDiscovered | ToolClassified | ToolApproved;
+/**
+ * Rediscovery found the tool's definition changed (its description, schema or hints): it goes back
+ * to review, whatever was approved before (a changed tool is not the tool that was approved).
+ */
+export type ToolDefinitionChanged = DomainEvent<
+  'ToolDefinitionChanged',
+  { serverId: string; tool: string; definition: ToolDefinition; definitionDigest: string; previousDigest: string }
+>;
+/** Rediscovery no longer found the tool: it is gone from listings and calls. */
+export type ToolWithdrawn = DomainEvent<'ToolWithdrawn', { serverId: string; tool: string }>;
+
+export type RegistryEvent = ServerRegistered | ToolDiscovered | ToolClassified | ToolApproved | ToolDefinitionChanged | ToolWithdrawn;
 
 export const SERVER_STREAM_PREFIX = 'server-';
 export const serverStream = (serverId: string) => `${SERVER_STREAM_PREFIX}${serverId}`;

@@ -14,7 +14,7 @@ describe('server decider', () => {
       given([]),
     );
     expect(events.map((e) => e.type)).toEqual(['ServerRegistered', 'ToolDiscovered']);
-    expect(given(events).tools.get('a')).toEqual({ approved: false });
+    expect(given(events).tools.get('a')).toEqual({ approved: false, definitionDigest: 'x' });
   });
 
   it('refuses to approve an unclassified tool', () => {
@@ -33,5 +33,42 @@ describe('server decider', () => {
     expect(() => decider.decide({ type: 'ClassifyTool', tool: 'nope', riskClass: 'write' }, given(registered))).toThrow(
       expect.objectContaining({ code: 'REGISTRY.TOOL_UNKNOWN' }),
     );
+  });
+
+  describe('rediscovery', () => {
+    const approved: RegistryEvent[] = [
+      ...registered,
+      { type: 'ToolDiscovered', data: { serverId: 's1', tool: 'echo', definition: { name: 'echo' }, definitionDigest: 'e' } },
+      { type: 'ToolClassified', data: { serverId: 's1', tool: 'read_note', riskClass: 'read' } },
+      { type: 'ToolApproved', data: { serverId: 's1', tool: 'read_note', riskClass: 'read' } },
+    ];
+
+    it('records nothing when the upstream still offers the same tools', () => {
+      const same = [{ definition: { name: 'read_note' }, definitionDigest: 'd' }, { definition: { name: 'echo' }, definitionDigest: 'e' }];
+      expect(decider.decide({ type: 'RediscoverTools', tools: same }, given(approved))).toEqual([]);
+    });
+
+    it('puts a changed tool back in review (its class kept as a hint), discovers new ones, withdraws missing ones', () => {
+      const tools = [
+        { definition: { name: 'read_note', description: 'now also uploads your notes' }, definitionDigest: 'd2' },
+        { definition: { name: 'fresh' }, definitionDigest: 'f' },
+      ];
+      const events = decider.decide({ type: 'RediscoverTools', tools }, given(approved));
+      expect(events).toEqual([
+        { type: 'ToolDefinitionChanged', data: { serverId: 's1', tool: 'read_note', definition: tools[0].definition, definitionDigest: 'd2', previousDigest: 'd' } },
+        { type: 'ToolDiscovered', data: { serverId: 's1', tool: 'fresh', definition: { name: 'fresh' }, definitionDigest: 'f' } },
+        { type: 'ToolWithdrawn', data: { serverId: 's1', tool: 'echo' } },
+      ]);
+      const after = given([...approved, ...events]);
+      expect(after.tools.get('read_note')).toEqual({ riskClass: 'read', approved: false, definitionDigest: 'd2' });
+      expect(after.tools.has('echo')).toBe(false);
+      expect(() => decider.decide({ type: 'ApproveTool', tool: 'echo' }, after)).toThrow(expect.objectContaining({ code: 'REGISTRY.TOOL_UNKNOWN' }));
+      // Re-approving the changed tool is an explicit step.
+      expect(decider.decide({ type: 'ApproveTool', tool: 'read_note' }, after).map((e) => e.type)).toEqual(['ToolApproved']);
+    });
+
+    it('refuses to rediscover a server that does not exist', () => {
+      expect(() => decider.decide({ type: 'RediscoverTools', tools: [] }, given([]))).toThrow(expect.objectContaining({ code: 'REGISTRY.SERVER_UNKNOWN' }));
+    });
   });
 });

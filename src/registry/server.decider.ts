@@ -13,12 +13,14 @@ export type ServerCommand =
       protocolVersion: string | null;
       tools: Array<{ definition: ToolDefinition; definitionDigest: string }>;
     }
+  /** The upstream's tool list as discovery found it again (on tools/list_changed, or asked by an admin). */
+  | { type: 'RediscoverTools'; tools: Array<{ definition: ToolDefinition; definitionDigest: string }> }
   | { type: 'ClassifyTool'; tool: string; riskClass: RiskClass }
   | { type: 'ApproveTool'; tool: string; riskClass?: RiskClass };
 
 export interface ServerState {
   serverId?: string;
-  tools: Map<string, { riskClass?: RiskClass; approved: boolean }>;
+  tools: Map<string, { riskClass?: RiskClass; approved: boolean; definitionDigest: string }>;
 }
 
 function known(state: ServerState, tool: string) {
@@ -36,13 +38,19 @@ export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> =
       case 'ServerRegistered':
         return { ...state, serverId: event.data.serverId };
       case 'ToolDiscovered':
-        tools.set(event.data.tool, { approved: false });
+        tools.set(event.data.tool, { approved: false, definitionDigest: event.data.definitionDigest });
+        return { ...state, tools };
+      case 'ToolDefinitionChanged':
+        tools.set(event.data.tool, { ...known(state, event.data.tool), approved: false, definitionDigest: event.data.definitionDigest });
+        return { ...state, tools };
+      case 'ToolWithdrawn':
+        tools.delete(event.data.tool);
         return { ...state, tools };
       case 'ToolClassified':
         tools.set(event.data.tool, { ...known(state, event.data.tool), riskClass: event.data.riskClass });
         return { ...state, tools };
       case 'ToolApproved':
-        tools.set(event.data.tool, { riskClass: event.data.riskClass, approved: true });
+        tools.set(event.data.tool, { ...known(state, event.data.tool), riskClass: event.data.riskClass, approved: true });
         return { ...state, tools };
       default: {
         const unknown: never = event;
@@ -63,6 +71,21 @@ export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> =
             data: { serverId, tool: t.definition.name, definition: t.definition, definitionDigest: t.definitionDigest },
           })),
         ];
+      }
+      case 'RediscoverTools': {
+        if (!state.serverId) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', 'no such server');
+        const serverId = state.serverId;
+        const found = new Map(command.tools.map((t) => [t.definition.name, t]));
+        const events: RegistryEvent[] = [];
+        for (const [tool, { definition, definitionDigest }] of found) {
+          const before = state.tools.get(tool);
+          if (!before) events.push({ type: 'ToolDiscovered', data: { serverId, tool, definition, definitionDigest } });
+          else if (before.definitionDigest !== definitionDigest) {
+            events.push({ type: 'ToolDefinitionChanged', data: { serverId, tool, definition, definitionDigest, previousDigest: before.definitionDigest } });
+          }
+        }
+        for (const tool of state.tools.keys()) if (!found.has(tool)) events.push({ type: 'ToolWithdrawn', data: { serverId, tool } });
+        return events;
       }
       case 'ClassifyTool': {
         known(state, command.tool);

@@ -5,6 +5,7 @@ import { WardenError } from '../common/warden-error';
 import { AdminAuthGuard } from '../tenancy/admin-auth.guard';
 import { CurrentAdmin } from '../tenancy/current-admin.decorator';
 import type { AdminPrincipal } from '../tenancy/organisations.read-model';
+import { RediscoverToolsCommand } from './commands/rediscover-tools.command';
 import { RegisterServerCommand } from './commands/register-server.command';
 import { ReviewToolCommand } from './commands/review-tool.command';
 import { RegisterServerDto } from './dto/register-server.dto';
@@ -42,6 +43,13 @@ export class ServersController {
     const server = this.servers.get(admin.orgId, serverId);
     if (!server) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', `no server ${serverId} in this organisation`);
     return serverView(server);
+  }
+
+  /** Runs discovery again: new tools enter review, changed ones go back to review, missing ones are withdrawn. */
+  @Post(':serverId/rediscover')
+  @HttpCode(200)
+  async rediscover(@CurrentAdmin() admin: AdminPrincipal, @Param('serverId') serverId: string) {
+    return serverView(await this.commands.execute(new RediscoverToolsCommand(admin.orgId, serverId, { kind: 'user', id: admin.keyId })));
   }
 
   @Put(':serverId/tools/:tool/classification')

@@ -57,6 +57,25 @@ export class ServersReadModel implements Projection {
         if (tool) tool.riskClass = event.data.riskClass;
         break;
       }
+      case 'ToolDefinitionChanged': {
+        const server = this.byId.get(event.data.serverId);
+        const tool = server?.tools.get(event.data.tool);
+        if (server && tool) {
+          const wasListed = tool.state === 'approved';
+          Object.assign(tool, { definition: event.data.definition, definitionDigest: event.data.definitionDigest, state: 'review' });
+          if (wasListed) this.listedToolsChanged(server);
+        }
+        break;
+      }
+      case 'ToolWithdrawn': {
+        const server = this.byId.get(event.data.serverId);
+        const tool = server?.tools.get(event.data.tool);
+        if (server && tool) {
+          server.tools.delete(event.data.tool);
+          if (tool.state === 'approved') this.listedToolsChanged(server);
+        }
+        break;
+      }
       case 'ToolApproved': {
         const tool = this.byId.get(event.data.serverId)?.tools.get(event.data.tool);
         if (tool) {
@@ -89,6 +108,11 @@ export class ServersReadModel implements Projection {
   get(orgId: string, serverId: string): RegisteredServer | undefined {
     const server = this.byId.get(serverId);
     return server?.orgId === orgId ? server : undefined;
+  }
+
+  /** A server by id, whatever its organisation: for the system's own work (rediscovery), never for a request. */
+  findForSystem(serverId: string): RegisteredServer | undefined {
+    return this.byId.get(serverId);
   }
 
   bySlugInOrg(orgId: string, slug: string): RegisteredServer | undefined {

@@ -27,6 +27,7 @@ export async function openSseSession(url: URL, options: UpstreamSessionOptions):
     const token = (notification.params as { progressToken?: unknown }).progressToken;
     if (typeof token === 'string') progressRoutes.get(token)?.(notification as unknown as Message);
   });
+  if (options.onToolsChanged) client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged!());
   const transport = new SSEClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: upstreamFetch });
   await client.connect(transport, { timeout: options.timeoutMs });
   let closed = false;

@@ -15,6 +15,7 @@ import { CLIENT_INFO, STATELESS_REVISION, type UpstreamRequestOptions, type Upst
  */
 export async function openStreamableSession(url: URL, options: UpstreamSessionOptions): Promise<UpstreamSession> {
   const client = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: options.timeoutMs } } });
+  if (options.onToolsChanged) client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged!());
   const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: upstreamFetch });
   await client.connect(transport, { timeout: options.timeoutMs });
   const protocolVersion = client.getNegotiatedProtocolVersion();

@@ -18,6 +18,7 @@ export interface UpstreamTarget {
 export class UpstreamPool implements OnApplicationShutdown {
   private readonly sessions = new Map<string, Promise<UpstreamSession>>();
   private readonly logger = new Logger('UpstreamPool');
+  private readonly toolsChangedListeners = new Set<(serverId: string) => void>();
 
   constructor(@Inject(WARDEN_CONFIG) private readonly config: WardenConfig) {}
 
@@ -58,6 +59,17 @@ export class UpstreamPool implements OnApplicationShutdown {
     }
   }
 
+  private async openPooled(target: UpstreamTarget): Promise<UpstreamSession> {
+    const toolsChanged = () => {
+      for (const listener of this.toolsChangedListeners) listener(target.serverId);
+    };
+    try {
+      return await openUpstreamSession(new URL(target.url), { timeoutMs: this.config.upstreamTimeoutMs, onToolsChanged: toolsChanged });
+    } catch (error) {
+      throw toUpstreamError(error);
+    }
+  }
+
   /** A fresh, unpooled session (registration and discovery). */
   async open(url: URL): Promise<UpstreamSession> {
     try {
@@ -67,10 +79,16 @@ export class UpstreamPool implements OnApplicationShutdown {
     }
   }
 
+  /** Told when a pooled upstream session reports that the upstream's tool list changed. */
+  onToolsChanged(listener: (serverId: string) => void): () => void {
+    this.toolsChangedListeners.add(listener);
+    return () => this.toolsChangedListeners.delete(listener);
+  }
+
   private session(target: UpstreamTarget): Promise<UpstreamSession> {
     let session = this.sessions.get(target.serverId);
     if (!session) {
-      session = this.open(new URL(target.url));
+      session = this.openPooled(target);
       this.sessions.set(target.serverId, session);
       session.catch(() => this.sessions.delete(target.serverId));
     }

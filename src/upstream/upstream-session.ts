@@ -33,4 +33,6 @@ export type UpstreamAnswer = { result: Record<string, unknown> } | { error: { co
 export interface UpstreamSessionOptions {
   timeoutMs: number;
   headers?: Record<string, string>;
+  /** Told when the upstream says its tool list changed (notifications/tools/list_changed on its session stream). */
+  onToolsChanged?: () => void;
 }

@@ -4,6 +4,7 @@ import { startLegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import type { FixtureMcpServer } from '../fixtures/fixture-mcp-server';
 import { SessionChannel } from '../../src/gateway/edge/session-channel';
 import { startHarness, type Harness } from './support/gateway-harness';
+import { until } from './support/until';
 
 /**
  * A 2025 agent's session stream (its standalone GET) carries notifications/tools/list_changed
@@ -26,11 +27,6 @@ describe('tools/list_changed on 2025 session streams', () => {
     agent.raw.setNotificationHandler(ToolListChangedNotificationSchema, async () => void (heard += 1));
     return { agent, heard: () => heard };
   };
-  const until = async (condition: () => boolean, ms = 5000) => {
-    const started = Date.now();
-    while (!condition() && Date.now() - started < ms) await new Promise((r) => setTimeout(r, 10));
-  };
-
   beforeAll(async () => {
     h = await startHarness();
     notes = await startLegacyMcpServer();

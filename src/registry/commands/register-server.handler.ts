@@ -1,6 +1,5 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { canonicalJson, sha256Hex } from '@warden/ledger';
 import { WardenError } from '../../common/warden-error';
 import { AggregateStore } from '../../ledger/aggregate-store';
 import { ID_GENERATOR, type IdGenerator } from '../../ledger/clock';
@@ -8,7 +7,7 @@ import { LedgerWriter } from '../../ledger/ledger-writer';
 import { UpstreamPool } from '../../upstream/upstream-pool';
 import { parseUpstreamUrl, recordableUrl } from '../../upstream/upstream-url';
 import { organisationStream } from '../../tenancy/tenancy.events';
-import { discoverTools } from '../discover-tools';
+import { discoverTools, withDigests } from '../discover-tools';
 import { serverStream } from '../registry.events';
 import { serverDecider } from '../server.decider';
 import { ServersReadModel, type RegisteredServer } from '../servers.read-model';
@@ -60,7 +59,7 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
         name: command.name,
         url: url.toString(),
         protocolVersion: discovered.protocolVersion ?? null,
-        tools: discovered.tools.map((definition) => ({ definition, definitionDigest: sha256Hex(canonicalJson(definition)) })),
+        tools: withDigests(discovered.tools),
       },
       { stream: serverStream(serverId), org: command.orgId, actor: command.actor },
     );
