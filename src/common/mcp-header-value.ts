@@ -41,3 +41,37 @@ export function decodeMcpHeaderValue(header: string): string | undefined {
   const text = bytes.toString('utf8');
   return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined;
 }
+
+/**
+ * The `Mcp-Param-<Name>` headers of a 2026-07-28 `tools/call`: one for each argument whose
+ * property in the tool's inputSchema declares `"x-mcp-header": "<Name>"` (nested object
+ * properties too), with the argument's value as text (strings as they are, numbers in decimal,
+ * booleans as true/false) and encoded as above. Absent, null or non-primitive values get none, as
+ * the SDK client does. Header names are lower-cased (HTTP names are case-insensitive).
+ */
+export function mcpParamHeaders(inputSchema: unknown, args: unknown): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const walk = (schema: unknown, value: unknown) => {
+    const properties = (schema as { properties?: unknown } | null)?.properties;
+    if (typeof properties !== 'object' || properties === null || typeof value !== 'object' || value === null) return;
+    for (const [key, property] of Object.entries(properties as Record<string, unknown>)) {
+      const argument = (value as Record<string, unknown>)[key];
+      const name = (property as { 'x-mcp-header'?: unknown } | null)?.['x-mcp-header'];
+      if (typeof name === 'string' && /^[A-Za-z0-9-]+$/.test(name)) {
+        const text = primitiveText(argument);
+        if (text !== undefined) headers[`mcp-param-${name.toLowerCase()}`] = encodeMcpHeaderValue(text);
+      } else {
+        walk(property, argument);
+      }
+    }
+  };
+  walk(inputSchema, args);
+  return headers;
+}
+
+function primitiveText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number' && Number.isFinite(value) && (!Number.isInteger(value) || Number.isSafeInteger(value))) return String(value);
+  return undefined;
+}

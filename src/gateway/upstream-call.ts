@@ -36,9 +36,10 @@ export class UpstreamCaller {
     this.parkTtlMs = config.upstreamTimeoutMs;
   }
 
-  async call(ctx: McpRequestContext, target: UpstreamTarget, method: string, params: Result): Promise<Result> {
+  /** @param headers headers of this request besides the session's (`Mcp-Param-*` of a 2026-07-28 tools/call) */
+  async call(ctx: McpRequestContext, target: UpstreamTarget, method: string, params: Result, headers?: Record<string, string>): Promise<Result> {
     if (ParkedCalls.isToken(params.requestState)) return this.resume(ctx, method, params);
-    const options = upstreamOptionsFor(ctx, params);
+    const options = { ...upstreamOptionsFor(ctx, params), headers };
     if (ctx.stateless) {
       const parked = new ParkedCall(ctx.agent.agentId, method, targetOf(method, params));
       options.onServerRequest = (request) => (agentCanAnswer(ctx, request.method) ? parked.ask(request) : Promise.resolve(refusal(request.method)));

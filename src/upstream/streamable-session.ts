@@ -51,7 +51,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
     async request(method, params, requestOptions) {
       if (closed) throw new UpstreamExchangeError('session_lost', 'upstream session closed');
       const id = nextId++;
-      const headers = stateless ? { ...baseHeaders, ...routingHeaders(method, params) } : baseHeaders;
+      const headers = stateless ? { ...baseHeaders, ...requestOptions.headers, ...routingHeaders(method, params) } : baseHeaders;
       const sent = stateless ? withEnvelope(params, requestOptions.clientCapabilities ?? {}) : params;
       const body = JSON.stringify(sent === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: sent });
       // 2026-07-28: closing the request's stream is the cancellation. 2025: a disconnect is not

@@ -11,6 +11,8 @@ export interface UpstreamSession {
 }
 
 export interface UpstreamRequestOptions {
+  /** Headers this one request carries besides the session's (2026-07-28: `Mcp-Param-*`). */
+  headers?: Record<string, string>;
   /**
    * What warden may claim, on this request's behalf, that the client can do (2026-07-28
    * envelope; sampling / elicitation / roots are only claimed when the agent itself can answer).

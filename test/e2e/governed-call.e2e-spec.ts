@@ -33,7 +33,7 @@ describe('one governed MCP call, end to end', () => {
 
   it('puts every discovered tool in review, so none is listed or callable', async () => {
     expect(server.tools.map((t) => t.state)).toEqual(server.tools.map(() => 'review'));
-    expect(server.tools.map((t) => t.name).sort()).toEqual(['count', 'delete_everything', 'echo', 'fail', 'read_note', 'slow', 'write_note']);
+    expect(server.tools.map((t) => t.name).sort()).toEqual(['count', 'delete_everything', 'echo', 'fail', 'read_note', 'regional_echo', 'slow', 'write_note']);
     const a = await connect('/mcp/notes');
     expect(await a.listTools()).toEqual([]);
     await expect(a.callTool('echo', { text: 'hi' })).rejects.toMatchObject({ code: -32003, data: { reason: 'GATE.TOOL_IN_REVIEW' } });

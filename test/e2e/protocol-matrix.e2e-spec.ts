@@ -22,7 +22,7 @@ describe('protocol matrix: agent revision × upstream era', () => {
   beforeAll(async () => {
     setup = await startGatewayWithUpstreams(
       { legacy: () => startLegacyMcpServer(), modern: () => startModernMcpServer({ legacy: 'reject' }) },
-      { approve: ['echo', 'fail'], agentName: 'matrix' },
+      { approve: ['echo', 'fail', 'regional_echo'], agentName: 'matrix' },
     );
     ({ h, agentKey } = setup);
   });
@@ -40,7 +40,7 @@ describe('protocol matrix: agent revision × upstream era', () => {
       const agent = await connectAgent(`${h.url}/mcp/${slug}`, { revision, headers: { authorization: `Bearer ${agentKey}` } });
       try {
         expect(agent.negotiatedVersion).toBe(revision);
-        expect((await agent.listTools()).map((t) => t.name).sort()).toEqual(['echo', 'fail']);
+        expect((await agent.listTools()).map((t) => t.name).sort()).toEqual(['echo', 'fail', 'regional_echo']);
         const args = { text: `${revision}→${slug}`, nested: { list: [1, 'two', null] } };
         expect(JSON.parse(textOf(await agent.callTool('echo', args)))).toEqual(args);
         const failed = await agent.callTool('fail', { reason: 'expected' });
@@ -51,6 +51,18 @@ describe('protocol matrix: agent revision × upstream era', () => {
       const decided = eventsOfType(h.dataDir, 'ToolCallDecided').filter((e) => e.data.protocolVersion === revision && e.data.endpoint === slug);
       expect(decided.length).toBeGreaterThanOrEqual(2);
     });
+  });
+
+  it.each(AGENTS)('mirrors a header-declared argument as Mcp-Param-* for the 2026-07-28 upstream (agent on %s)', async (revision) => {
+    const agent = await connectAgent(`${h.url}/mcp/modern`, { revision, headers: { authorization: `Bearer ${agentKey}` } });
+    try {
+      const args = { region: 'eu-west-1', text: revision };
+      expect(JSON.parse(textOf(await agent.callTool('regional_echo', args)))).toEqual(args);
+    } finally {
+      await agent.close();
+    }
+    const forwarded = setup.upstreams.modern.requests.withRpcMethod('tools/call').filter((r) => (r.body as { params: { name: string } }).params.name === 'regional_echo');
+    expect(forwarded.at(-1)!.headers['mcp-param-region']).toBe('eu-west-1');
   });
 
   it('records a tool result with isError as completed with isError', async () => {

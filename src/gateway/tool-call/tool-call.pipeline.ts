@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { mcpParamHeaders } from '../../common/mcp-header-value';
 import { WardenError } from '../../common/warden-error';
 import { ServersReadModel } from '../../registry/servers.read-model';
 import type { McpRequestContext } from '../mcp-request-context';
@@ -73,6 +74,7 @@ export class ToolCallPipeline {
         { serverId: server.serverId, url: server.url },
         'tools/call',
         forwardableParams({ ...params, name: resolved.toolName }),
+        mcpParamHeaders(resolved.tool?.definition.inputSchema, args),
       );
       const upstreamMs = performance.now() - upstreamStarted;
       this.recorder.completed(
