@@ -4,7 +4,7 @@ import { startLegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import { startModernMcpServer } from '../fixtures/modern-mcp-server';
 import { startSseMcpServer } from '../fixtures/sse-mcp-server';
 import { eventsOfType } from './support/ledger-reader';
-import { startHarness, type Harness } from './support/gateway-harness';
+import type { Harness } from './support/gateway-harness';
 import { startGatewayWithUpstreams, type GatewayWithUpstreams } from './support/gateway-with-upstreams';
 
 /**
@@ -73,23 +73,19 @@ describe('protocol matrix: agent revision × upstream era', () => {
 });
 
 describe('an upstream on the deprecated HTTP+SSE transport (2024-11-05)', () => {
+  let setup: GatewayWithUpstreams;
   let h: Harness;
   let agentKey: string;
   let sse: FixtureMcpServer;
 
   beforeAll(async () => {
-    h = await startHarness();
-    sse = await startSseMcpServer();
-    const server = await h.api.registerServer('Old', 'old', sse.url);
-    expect(server.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['echo', 'read_note']));
-    await h.api.approve(server.serverId, 'echo', 'read');
-    agentKey = (await h.api.registerAgent('sse')).apiKey;
+    // Registration runs discovery over the old transport; approving echo needs it discovered.
+    setup = await startGatewayWithUpstreams({ old: () => startSseMcpServer() }, { approve: ['echo'], agentName: 'sse' });
+    ({ h, agentKey } = setup);
+    sse = setup.upstreams.old;
   });
 
-  afterAll(async () => {
-    await h.cleanup();
-    await sse.close();
-  });
+  afterAll(() => setup.close());
 
   it('is reached after the Streamable HTTP attempt gets 4xx: GET opens the stream, messages are POSTed to its endpoint', () => {
     const all = sse.requests.all();
