@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '@warden/event-store';
 import { verifyEnvelope, type EventEnvelope } from '@warden/ledger';
 import { systemClock, uuidV7Ids } from '../src/ledger/clock';
-import { loadNodeKeyring } from '../src/ledger/key-files';
-import { ensureNodeKeyRegistered } from '../src/ledger/key-registration';
+import { establishNodeTrust } from '../src/ledger/node-trust';
 import { LedgerWriter } from '../src/ledger/ledger-writer';
 import type { BenchOptions } from './support/bench-options';
 import { hostTicks, otherCores, waitForQuietHost } from './support/host-load';
@@ -107,14 +106,15 @@ export async function runVerifyBench(options: BenchOptions): Promise<BenchReport
 /** Keys and key registration exactly as the gateway's LedgerModule does, then the events. */
 async function buildLedger(dataDir: string, count: number) {
   const t0 = performance.now();
-  const keys = loadNodeKeyring(dataDir, NODE_ID);
   const store = new SqliteEventStore({ file: join(dataDir, 'ledger.db'), synchronous: 'NORMAL' });
   const streams = 4;
   const perAppend = 10;
   const sample: EventEnvelope[] = [];
+  let publicKey: Uint8Array;
   try {
-    await ensureNodeKeyRegistered(store, keys.root, keys.node, NODE_ID, systemClock, uuidV7Ids);
-    const writer = new LedgerWriter(store, keys.node, systemClock, uuidV7Ids);
+    const trust = await establishNodeTrust(store, { dataDir, nodeId: NODE_ID }, systemClock, uuidV7Ids);
+    const writer = new LedgerWriter(store, trust.node.signer, systemClock, uuidV7Ids);
+    publicKey = trust.node.signer.publicKey;
     const sources = Array.from({ length: streams }, () => decidedEvents());
     let remaining = count;
     await Promise.all(
@@ -142,7 +142,7 @@ async function buildLedger(dataDir: string, count: number) {
     }
   }
   // +1: the KeyRegistered event.
-  return { totalEvents: count + 1, streams: streams + 1, seconds: round(seconds, 2), bytes, sample, publicKey: keys.node.publicKey };
+  return { totalEvents: count + 1, streams: streams + 1, seconds: round(seconds, 2), bytes, sample, publicKey };
 }
 
 /** Hash + signature checks of in-memory envelopes on this thread: what one core can do. */

@@ -2,12 +2,14 @@ import { ValidationPipe, type INestApplication, type LoggerService } from '@nest
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { AppModule } from './app.module';
 import { createLogger, PinoNestLogger } from './common/pino-logger';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import type { WardenConfig } from './config/warden-config';
 import { McpEdge } from './gateway/edge/mcp-edge';
+import { NODE_TRUST } from './ledger/ledger.module';
+import type { NodeTrust } from './ledger/node-trust';
 import { FirstOrganisationBootstrap } from './tenancy/bootstrap-first-organisation';
 
 export interface RunningGateway {
@@ -15,12 +17,16 @@ export interface RunningGateway {
   url: string;
   /** Present only on the very first start of a ledger. */
   bootstrap?: { orgId: string; adminKey: string };
+  /** The root this node trusts, and what an operator must do about its keys. */
+  trust: { rootKid: string; createdRootKeyFile?: string; notices: string[] };
   close(): Promise<void>;
 }
 
 /** Builds, initialises and starts the gateway; used by main.ts, the e2e tests and the benchmark. */
 export async function startGateway(config: WardenConfig, options: { logger?: LoggerService | false | ('error' | 'warn' | 'log')[] } = {}): Promise<RunningGateway> {
-  mkdirSync(config.dataDir, { recursive: true });
+  // The data directory is its owner's alone (0700); the files in it are created 0600.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.dataDir, 0o700);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter({ bodyLimit: 1024 * 1024 }), {
     logger: options.logger ?? new PinoNestLogger(createLogger(config.logLevel)),
     abortOnError: false,
@@ -44,5 +50,12 @@ export async function startGateway(config: WardenConfig, options: { logger?: Log
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return { app, url: `http://${host}:${port}`, bootstrap, close: () => app.close() };
+  const trust = app.get<NodeTrust>(NODE_TRUST);
+  return {
+    app,
+    url: `http://${host}:${port}`,
+    bootstrap,
+    trust: { rootKid: trust.root.kid, createdRootKeyFile: trust.createdRootKeyFile, notices: trust.notices },
+    close: () => app.close(),
+  };
 }

@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { WardenError } from './common/warden-error';
 import { CallRecorder } from './gateway/tool-call/call-recorder';
+import { LedgerIntegrity } from './ledger/ledger-integrity';
 import { ReadModelProjector } from './ledger/read-model-projector';
 
 /**
@@ -14,10 +15,16 @@ export class HealthController {
   constructor(
     private readonly projector: ReadModelProjector,
     private readonly recorder: CallRecorder,
+    private readonly integrity: LedgerIntegrity,
   ) {}
 
   @Get()
   health() {
+    const integrity = this.integrity.health();
+    if (integrity.failure) {
+      // A stored event that does not verify: the node stopped applying or chaining there.
+      throw new WardenError('unavailable', 'HEALTH.LEDGER_INTEGRITY', 'a ledger event does not verify; the node does not act on it', { detail: integrity.failure });
+    }
     const state = this.projector.health();
     if (state.failure) {
       throw new WardenError('unavailable', 'HEALTH.PROJECTION_FAILING', 'a read-model projection stopped', {
@@ -29,6 +36,6 @@ export class HealthController {
     if (calls.outcomesNotRecorded > 0) {
       throw new WardenError('unavailable', 'HEALTH.OUTCOMES_NOT_RECORDED', 'call outcomes could not be recorded in the ledger', calls);
     }
-    return { status: 'ok', position: state.position, ...calls };
+    return { status: 'ok', position: state.position, verifiedEvents: integrity.verifiedEvents, ...calls };
   }
 }

@@ -1,8 +1,17 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/warden-config';
 import { startGateway } from './bootstrap';
+import { KeyFileError } from './ledger/key-files';
+import { KeyStreamError } from './ledger/key-registration';
+import { LedgerIntegrityError } from './ledger/ledger-integrity';
+import { NodeTrustError } from './ledger/node-trust';
+
+/** Start-up refusals that say what is wrong and what to do: printed as they are, no stack. */
+const REFUSALS = [NodeTrustError, LedgerIntegrityError, KeyStreamError, KeyFileError];
 
 async function main(): Promise<void> {
+  // Whatever the process creates (ledger, keys, logs) is its owner's alone.
+  process.umask(0o077);
   let config;
   try {
     config = loadConfig();
@@ -13,7 +22,15 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const gateway = await startGateway(config);
+  let gateway;
+  try {
+    gateway = await startGateway(config);
+  } catch (error) {
+    const refusal = REFUSALS.some((kind) => error instanceof kind);
+    process.stderr.write(`warden: cannot start: ${refusal ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+    process.exit(1);
+  }
+  for (const notice of gateway.trust.notices) process.stderr.write(`warden: ${notice}\n`);
   if (gateway.bootstrap) {
     // Printed once, on the ledger's first start, straight to stdout (never through the logger).
     process.stdout.write(
@@ -22,6 +39,7 @@ async function main(): Promise<void> {
         '  warden: first start — created organisation "default".',
         `  organisation id: ${gateway.bootstrap.orgId}`,
         `  bootstrap admin API key (shown once, store it now): ${gateway.bootstrap.adminKey}`,
+        `  root key fingerprint (pin it: WARDEN_ROOT_FINGERPRINT, warden verify --root-fingerprint): ${gateway.trust.rootKid}`,
         '',
       ].join('\n') + '\n',
     );

@@ -9,6 +9,7 @@ import { createEventStore, EventStoreConfigError } from '@warden/event-store';
 import { ConfigError, loadConfig } from '../config/warden-config';
 import { keysDir } from '../ledger/key-files';
 import { verifyLedger } from './verify-ledger';
+import { keysCommand, KEYS_USAGE, KeysUsageError } from './keys';
 
 const USAGE = `usage: warden verify [--data-dir DIR] [--event-store URL] [--root-key FILE.pub] [--workers N] [--json]
 
@@ -113,16 +114,18 @@ function sqliteFileOf(url: string): string | undefined {
 }
 
 async function main(): Promise<void> {
+  process.umask(0o077);
   const [command, ...rest] = process.argv.slice(2);
   try {
     if (command === 'verify') process.exitCode = await verify(rest);
+    else if (command === 'keys') process.exitCode = await keysCommand(rest, (line) => process.stdout.write(`${line}\n`));
     else {
-      process.stderr.write(`${USAGE}\n`);
+      process.stderr.write(`${USAGE}\n\n${KEYS_USAGE}\n`);
       process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2;
     }
   } catch (error) {
     process.stderr.write(`warden: ${messageOf(error)}\n`);
-    const usage = error instanceof UsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const usage = error instanceof UsageError || error instanceof KeysUsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.exitCode = usage ? 2 : 1;
   }
 }

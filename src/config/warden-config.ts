@@ -26,6 +26,11 @@ export interface WardenConfig {
    */
   signing: 'worker' | 'inline';
   logLevel: string;
+  /**
+   * The deployment root's key id (`ed25519:<32 hex>`), pinned: the root public key file in the
+   * data directory must be this key, or the node does not start. Unset: not pinned (a notice says so).
+   */
+  rootFingerprint?: string;
 }
 
 export const WARDEN_CONFIG = Symbol('WARDEN_CONFIG');
@@ -60,6 +65,13 @@ function listFrom(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+function rootFingerprintFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.WARDEN_ROOT_FINGERPRINT?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^ed25519:[0-9a-f]{32}$/.test(raw)) throw new ConfigError(`WARDEN_ROOT_FINGERPRINT must be a key id such as ed25519:<32 hex digits> (printed at first start and by \`warden keys show\`), got "${raw}"`);
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
   const host = env.WARDEN_HOST ?? '127.0.0.1';
   const port = intFrom(env, 'WARDEN_PORT', 7420, 0, 65535);
@@ -89,5 +101,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     upstreamTimeoutMs: intFrom(env, 'WARDEN_UPSTREAM_TIMEOUT_MS', 30000, 100, 600000),
     signing: oneOf(env, 'WARDEN_SIGNING', ['worker', 'inline'] as const, 'worker'),
     logLevel: env.WARDEN_LOG_LEVEL ?? 'info',
+    rootFingerprint: rootFingerprintFrom(env),
   };
 }

@@ -1,5 +1,5 @@
 import { GENESIS_PREV, hashEvent, withSignature, type Actor, type EventEnvelope, type PayloadReference, type Signer } from '@warden/ledger';
-import { WrongExpectedRevisionError, type EventStore } from '@warden/event-store';
+import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '@warden/event-store';
 import type { Clock, IdGenerator } from './clock';
 import { inlineSignatures, isSignatureQueue, type SignatureQueue } from './signing/signature-queue';
 
@@ -17,6 +17,14 @@ export interface AppendedEvents {
   envelopes: EventEnvelope[];
   /** Global position of the last event written. */
   position: number;
+}
+
+export interface LedgerWriterOptions {
+  /**
+   * Checks the stored event a stream's chain continues from, before the first append to that
+   * stream (throws to refuse: the writer never vouches for a row it did not verify).
+   */
+  verifyHead?: (head: RecordedEvent) => void;
 }
 
 interface ChainHead {
@@ -45,6 +53,7 @@ export class LedgerWriter {
     signer: Signer | SignatureQueue,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly options: LedgerWriterOptions = {},
   ) {
     this.signatures = isSignatureQueue(signer) ? signer : inlineSignatures(signer);
   }
@@ -120,6 +129,7 @@ export class LedgerWriter {
     let head: ChainHead = { nextSeq: 0, prev: GENESIS_PREV };
     if (revision >= 0) {
       const [last] = await this.store.readStream(stream, { fromRevision: revision, maxCount: 1 });
+      this.options.verifyHead?.(last);
       head = { nextSeq: revision + 1, prev: (last.data as EventEnvelope).hash };
     }
     // A concurrent loader may have set it already; keep one object so reservations are shared.

@@ -5,15 +5,18 @@ import { PAYLOAD_STORE, SqlitePayloadStore, type PayloadStore } from '@warden/pa
 import { SqliteDatabase } from '@warden/sqlite';
 import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
 import { CLOCK, ID_GENERATOR, systemClock, uuidV7Ids, type Clock, type IdGenerator } from './clock';
-import { loadNodeKeyring, loadOrCreateMasterKey, type NodeKeyring } from './key-files';
-import { ensureNodeKeyRegistered } from './key-registration';
+import { loadOrCreateMasterKey } from './key-files';
+import { readKeyStream } from './key-registration';
+import { LedgerIntegrity } from './ledger-integrity';
+import { establishNodeTrust, type NodeTrust } from './node-trust';
 import { AggregateStore } from './aggregate-store';
 import { LedgerWriter } from './ledger-writer';
 import { ReadModelProjector } from './read-model-projector';
 import { inlineSignatures, type SignatureQueue } from './signing/signature-queue';
 import { WorkerSignatures } from './signing/worker-signatures';
 
-export const NODE_KEYRING = Symbol('NODE_KEYRING');
+/** The root public key this node trusts and its own node key (never the root's private key). */
+export const NODE_TRUST = Symbol('NODE_TRUST');
 /**
  * The embedded SQLite file that the event store and the payload store share: their writes of one
  * round commit in one transaction (one fsync). A call's payload waits (bounded) for its event,
@@ -40,20 +43,22 @@ function openEmbeddedDatabase(config: WardenConfig): SqliteDatabase {
   providers: [
     { provide: CLOCK, useValue: systemClock },
     { provide: ID_GENERATOR, useValue: uuidV7Ids },
-    {
-      provide: NODE_KEYRING,
-      inject: [WARDEN_CONFIG],
-      useFactory: (config: WardenConfig) => loadNodeKeyring(config.dataDir, config.nodeId),
-    },
     { provide: EMBEDDED_DATABASE, inject: [WARDEN_CONFIG], useFactory: openEmbeddedDatabase },
     {
       provide: EVENT_STORE,
-      inject: [WARDEN_CONFIG, EMBEDDED_DATABASE, NODE_KEYRING, CLOCK, ID_GENERATOR],
-      useFactory: async (config: WardenConfig, database: SqliteDatabase, keys: NodeKeyring, clock: Clock, ids: IdGenerator) => {
-        const store = createEventStore(config.eventStoreUrl, { database });
-        await ensureNodeKeyRegistered(store, keys.root, keys.node, config.nodeId, clock, ids);
-        return store;
-      },
+      inject: [WARDEN_CONFIG, EMBEDDED_DATABASE],
+      useFactory: (config: WardenConfig, database: SqliteDatabase) => createEventStore(config.eventStoreUrl, { database }),
+    },
+    {
+      provide: NODE_TRUST,
+      inject: [WARDEN_CONFIG, EVENT_STORE, CLOCK, ID_GENERATOR],
+      useFactory: (config: WardenConfig, store: EventStore, clock: Clock, ids: IdGenerator) =>
+        establishNodeTrust(store, { dataDir: config.dataDir, nodeId: config.nodeId, rootFingerprint: config.rootFingerprint }, clock, ids),
+    },
+    {
+      provide: LedgerIntegrity,
+      inject: [NODE_TRUST, EVENT_STORE],
+      useFactory: async (trust: NodeTrust, store: EventStore) => new LedgerIntegrity(trust.root.publicKey, await readKeyStream(store)),
     },
     {
       provide: PAYLOAD_STORE,
@@ -63,24 +68,24 @@ function openEmbeddedDatabase(config: WardenConfig): SqliteDatabase {
     },
     {
       provide: NODE_SIGNATURES,
-      inject: [NODE_KEYRING, WARDEN_CONFIG],
-      useFactory: (keys: NodeKeyring, config: WardenConfig) =>
-        config.signing === 'inline' ? inlineSignatures(keys.node) : new WorkerSignatures(keys.node.kid, keys.nodePrivateKey),
+      inject: [NODE_TRUST, WARDEN_CONFIG],
+      useFactory: (trust: NodeTrust, config: WardenConfig) =>
+        config.signing === 'inline' ? inlineSignatures(trust.node.signer) : new WorkerSignatures(trust.node.signer.kid, trust.node.privateKey),
     },
     {
       provide: LedgerWriter,
-      inject: [EVENT_STORE, NODE_SIGNATURES, CLOCK, ID_GENERATOR],
-      useFactory: (store: EventStore, signatures: SignatureQueue, clock: Clock, ids: IdGenerator) =>
-        new LedgerWriter(store, signatures, clock, ids),
+      inject: [EVENT_STORE, NODE_SIGNATURES, CLOCK, ID_GENERATOR, LedgerIntegrity],
+      useFactory: (store: EventStore, signatures: SignatureQueue, clock: Clock, ids: IdGenerator, integrity: LedgerIntegrity) =>
+        new LedgerWriter(store, signatures, clock, ids, { verifyHead: (head) => integrity.checkHead(head) }),
     },
     {
       provide: ReadModelProjector,
-      inject: [EVENT_STORE],
-      useFactory: (store: EventStore) => new ReadModelProjector(store),
+      inject: [EVENT_STORE, LedgerIntegrity],
+      useFactory: (store: EventStore, integrity: LedgerIntegrity) => new ReadModelProjector(store, integrity),
     },
     AggregateStore,
   ],
-  exports: [AggregateStore, CLOCK, ID_GENERATOR, NODE_KEYRING, EVENT_STORE, PAYLOAD_STORE, LedgerWriter, ReadModelProjector],
+  exports: [AggregateStore, CLOCK, ID_GENERATOR, NODE_TRUST, LedgerIntegrity, EVENT_STORE, PAYLOAD_STORE, LedgerWriter, ReadModelProjector],
 })
 export class LedgerModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(

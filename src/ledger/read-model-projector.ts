@@ -1,5 +1,6 @@
-import type { EventEnvelope } from '@warden/ledger';
+import { KEY_STREAM, type EventEnvelope } from '@warden/ledger';
 import type { EventStore, Subscription } from '@warden/event-store';
+import type { LedgerIntegrity } from './ledger-integrity';
 import type { Projection } from './projection';
 
 /**
@@ -8,6 +9,10 @@ import type { Projection } from './projection';
  * the tool-call streams: the gateway's hot path costs the projector nothing). Commands wait for
  * their own position (read-your-writes).
  * A failing projection is visible: `health()` reports it, and the failure is not swallowed.
+ * Nothing is applied unverified: every event passes the ledger's integrity check first (hash,
+ * signature by a registered key, chain link, envelope = row). A bad event during the replay at
+ * start rejects start() (the node does not start); a bad live event stops the projector there
+ * (nothing after it is applied, health says why).
  */
 export class ReadModelProjector {
   private position = 0;
@@ -19,7 +24,10 @@ export class ReadModelProjector {
 
   private readonly projections: Projection[] = [];
 
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly integrity: LedgerIntegrity,
+  ) {}
 
   /** Called by each read model when it is constructed, before start(). */
   register(projection: Projection): void {
@@ -30,9 +38,20 @@ export class ReadModelProjector {
 
   async start(): Promise<void> {
     this.started = true;
-    if (this.streamPrefixes.length === 0) return; // no read model: nothing to project
-    const filter = { streamPrefixes: this.streamPrefixes };
-    this.subscription = this.store.subscribeToAll({ fromPosition: 0, filter }, (recorded) => {
+    // The key stream is always read: keys registered after start are learnt from it, verified.
+    const filter = { streamPrefixes: [...new Set([KEY_STREAM, ...this.streamPrefixes])] };
+    const verify = this.integrity.newFeed('read-model replay');
+    // A stopped subscription is reported by health() (and start() rejecting), not by the adapter's log.
+    const onError = (error: unknown) => {
+      this.failure ??= { projection: 'subscription', position: this.position, message: String(error) };
+    };
+    this.subscription = this.store.subscribeToAll({ fromPosition: 0, filter, onError }, (recorded) => {
+      try {
+        verify(recorded);
+      } catch (error) {
+        this.failure ??= { projection: 'ledger-integrity', position: recorded.position, message: (error as Error).message };
+        throw error; // stops the subscription before this event: nothing after it is applied
+      }
       const envelope = recorded.data as EventEnvelope;
       for (const projection of this.projections) {
         try {

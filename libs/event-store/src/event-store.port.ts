@@ -62,6 +62,11 @@ export interface SubscribeOptions {
   fromPosition?: number;
   /** Without a filter every event is delivered. With one, the store skips the others itself. */
   filter?: SubscriptionFilter;
+  /**
+   * Told when the handler throws (the subscription then stops before that event) or reading
+   * fails. Default: the adapter logs it to stderr.
+   */
+  onError?: (error: unknown, event: RecordedEvent | undefined) => void;
 }
 
 export type EventHandler = (event: RecordedEvent) => void | Promise<void>;

@@ -24,8 +24,6 @@ export interface SqliteEventStoreOptions extends SqliteDatabaseChoice {
 }
 
 export interface SqliteSubscribeOptions extends SubscribeOptions {
-  /** Told when the handler throws (that subscription stops) or reading fails. Default: console.error. */
-  onError?: SubscriptionErrorHandler;
   /** Events read per query while catching up; default 500. */
   pageSize?: number;
 }

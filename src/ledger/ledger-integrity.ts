@@ -1,0 +1,100 @@
+import {
+  buildKeyDirectory,
+  checkStoredEvent,
+  fromBase64Url,
+  KEY_REGISTERED_TYPE,
+  KEY_STREAM,
+  keyIdOf,
+  LedgerAuditor,
+  resolverOf,
+  type AuditProblem,
+  type EventEnvelope,
+  type KeyDirectory,
+  type KeyResolver,
+} from '@warden/ledger';
+import type { RecordedEvent } from '@warden/event-store';
+
+/** An event the node must not act on: it names the event and why. */
+export class LedgerIntegrityError extends Error {
+  constructor(readonly problem: AuditProblem, readonly where: string) {
+    super(
+      `${where}: the ledger event at position ${problem.position}` +
+        `${problem.eventId ? ` (id ${problem.eventId}${problem.stream ? `, ${problem.stream}@${problem.seq ?? '?'}` : ''})` : ''}` +
+        ` does not verify: ${problem.reason} — ${problem.detail}`,
+    );
+    this.name = 'LedgerIntegrityError';
+  }
+}
+
+/**
+ * What the running node trusts of its own ledger (Ledger trust issue, item 1): every event a read
+ * model applies, and every stream head the writer chains onto, is checked first: hash, signature
+ * by a key the root registered before it signed, chain link, envelope equal to the row.
+ * The key directory starts from the root public key and the key stream; key events that arrive
+ * later are added once they have been verified like any other.
+ */
+export class LedgerIntegrity {
+  private readonly directory: KeyDirectory;
+  private readonly resolve: KeyResolver;
+  private failure?: LedgerIntegrityError;
+  private verified = 0;
+  private verifyMs = 0;
+
+  constructor(rootPublicKey: Uint8Array, keyEvents: RecordedEvent[]) {
+    this.directory = buildKeyDirectory(rootPublicKey, keyEvents.map((e) => ({ position: e.position, envelope: e.data })));
+    this.resolve = resolverOf(this.directory);
+  }
+
+  get rootKid(): string {
+    return this.directory.rootKid;
+  }
+
+  /**
+   * A checker for one reader of the log in commit order (chains are checked from each stream's
+   * first event, so the reader must start at position 0 for the streams it reads).
+   */
+  newFeed(where: string): (recorded: RecordedEvent) => void {
+    const auditor = new LedgerAuditor(this.directory, { densePositions: false, maxProblems: 1 });
+    return (recorded) => {
+      const started = performance.now();
+      const problem = auditor.feed(checkStoredEvent(recorded, this.resolve));
+      this.verified++;
+      this.verifyMs += performance.now() - started;
+      if (problem) throw this.fail(new LedgerIntegrityError(problem, where));
+      if (recorded.stream === KEY_STREAM) this.learnKey(recorded);
+    };
+  }
+
+  /** Checks one event on its own (no chain context): the head a writer is about to chain onto. */
+  checkHead(recorded: RecordedEvent): void {
+    const check = checkStoredEvent(recorded, this.resolve);
+    const at = { position: recorded.position, eventId: check.id, stream: recorded.stream, seq: check.seq };
+    let problem: AuditProblem | undefined;
+    if (!check.result.ok) problem = { ...at, reason: check.result.reason, detail: check.result.detail };
+    else if (check.stream !== recorded.stream || check.seq !== recorded.revision) {
+      problem = { ...at, reason: 'STREAM_MISMATCH', detail: `${check.stream}@${check.seq} is stored as ${recorded.stream}@${recorded.revision}` };
+    } else {
+      const key = this.directory.keys.get(check.kid!);
+      if (key && key.position >= recorded.position) problem = { ...at, reason: 'KEY_NOT_YET_REGISTERED', detail: `signed by ${check.kid}, registered only at position ${key.position}` };
+    }
+    if (problem) throw this.fail(new LedgerIntegrityError(problem, `refusing to chain onto ${recorded.stream}`));
+  }
+
+  /** The first integrity failure this node met, if any (health reports it). */
+  health(): { verifiedEvents: number; verifyMs: number; failure?: string } {
+    return { verifiedEvents: this.verified, verifyMs: Math.round(this.verifyMs), failure: this.failure?.message };
+  }
+
+  private fail(error: LedgerIntegrityError): LedgerIntegrityError {
+    this.failure ??= error;
+    return error;
+  }
+
+  private learnKey(recorded: RecordedEvent): void {
+    const env = recorded.data as EventEnvelope<{ kid?: unknown; publicKey?: unknown }>;
+    if (env.type !== KEY_REGISTERED_TYPE || env.kid !== this.directory.rootKid) return;
+    if (typeof env.data.kid !== 'string' || typeof env.data.publicKey !== 'string' || this.directory.keys.has(env.data.kid)) return;
+    const publicKey = fromBase64Url(env.data.publicKey);
+    if (keyIdOf(publicKey) === env.data.kid) this.directory.keys.set(env.data.kid, { publicKey, position: recorded.position });
+  }
+}
