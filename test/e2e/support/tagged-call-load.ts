@@ -82,8 +82,7 @@ export function startTaggedLoad(options: TaggedLoadOptions): TaggedLoad {
         const headers = revision === '2026-07-28' ? modernHeaders('tools/call', options.tool) : sessionHeaders;
         report.sent.set(tag, revision);
         const answer = await post({ jsonrpc: '2.0', id: tag, method: 'tools/call', params }, headers);
-        const echoed = answer.json?.result?.content?.[0]?.text;
-        if (answer.status === 200 && typeof echoed === 'string' && JSON.parse(echoed).tag === tag) report.answered.add(tag);
+        if (answer.status === 200 && echoedTag(answer.json) === tag) report.answered.add(tag);
         else refuse(answer.json?.error?.data?.reason ?? `HTTP ${answer.status}`);
       }
     } catch {
@@ -100,4 +99,15 @@ export function startTaggedLoad(options: TaggedLoadOptions): TaggedLoad {
     },
     done,
   };
+}
+
+/** The `tag` argument the echo tool sent back in its text content, if the answer is such a result. */
+function echoedTag(message: any): unknown {
+  const text = message?.result?.content?.[0]?.text;
+  if (typeof text !== 'string') return undefined;
+  try {
+    return (JSON.parse(text) as { tag?: unknown }).tag;
+  } catch {
+    return undefined;
+  }
 }
