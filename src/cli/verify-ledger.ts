@@ -188,7 +188,7 @@ class WorkerChecker implements Checker {
 
   check(page: RecordedEvent[]): Promise<EventCheck[]> {
     const seq = this.next++;
-    const events = page.map(({ position, stream, revision, data }) => ({ position, stream, revision, data }));
+    const events = page.map(({ position, stream, revision, id, type, data }) => ({ position, stream, revision, id, type, data }));
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
       this.worker(seq % this.parallelism).postMessage({ seq, events });
