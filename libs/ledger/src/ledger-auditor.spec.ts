@@ -206,6 +206,23 @@ describe('LedgerAuditor: key revocation', () => {
   });
 });
 
+describe('LedgerAuditor: the problem cap', () => {
+  const root = newSigner();
+  const forger = newSigner();
+  const forged = (n: number) => callEvents(forger, n).map((c) => ({ stream: c.stream, data: c }));
+
+  it('keeps maxProblems problems and says when there were more', () => {
+    const run = (n: number) => {
+      const directory = buildKeyDirectory(root.publicKey, []);
+      const auditor = new LedgerAuditor(directory, { densePositions: true, maxProblems: 3 });
+      forged(n).forEach((e, i) => auditor.feed(checkStoredEvent({ position: i + 1, stream: e.stream, revision: e.data.seq, data: e.data }, resolverOf(directory))));
+      return auditor;
+    };
+    expect(run(3)).toMatchObject({ problemsCapped: false, problems: { length: 3 } });
+    expect(run(4)).toMatchObject({ problemsCapped: true, problems: { length: 3 } });
+  });
+});
+
 describe('LedgerAuditor.checkStreamHead', () => {
   const root = newSigner();
   const node = newSigner();

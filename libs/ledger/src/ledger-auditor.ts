@@ -221,8 +221,13 @@ export class LedgerAuditor {
     return problem;
   }
 
+  /** True when more problems were found than `problems` keeps (maxProblems, default 100). */
+  problemsCapped = false;
+
   private record(problem: AuditProblem | undefined): void {
-    if (problem && this.problems.length < (this.options.maxProblems ?? 100)) this.problems.push(problem);
+    if (!problem) return;
+    if (this.problems.length < (this.options.maxProblems ?? 100)) this.problems.push(problem);
+    else this.problemsCapped = true;
   }
 
   private find(check: EventCheck): AuditProblem | undefined {
