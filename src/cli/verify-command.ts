@@ -5,18 +5,24 @@ import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { fingerprintOf, isKeyPin, matchesKeyPin, publicKeyFromPem, type KeyFingerprint } from '@warden/ledger';
 import { createEventStore, EventStoreConfigError } from '@warden/event-store';
+import { SqlitePayloadAudit } from '@warden/payload-store';
 import { loadConfig } from '../config/warden-config';
 import { keysDir } from '../ledger/key-files';
 import { messageOf, UsageError } from './cli-errors';
 import { verifyLedger, type VerifyReport } from './verify-ledger';
+import { verifyPayloads, type PayloadsReport } from './verify-payloads';
 
 export const VERIFY_USAGE = `usage: warden verify [--data-dir DIR] [--event-store URL] [--root-key FILE.pub]
-                     [--root-fingerprint KID-OR-SHA256] [--workers N] [--json]
+                     [--root-fingerprint KID-OR-SHA256] [--payloads [--payload-key FILE]]
+                     [--workers N] [--json]
 
   Checks every signature and every stream's hash chain of the ledger, and that no row was
   deleted, inserted or reordered. Prints the root key's fingerprint: pin it with
   --root-fingerprint (its kid, or the hex SHA-256 of the raw key), from a copy kept apart from
-  the ledger, or a forger who replaced ledger and key file alike passes. Exits 0 when the whole
+  the ledger, or a forger who replaced ledger and key file alike passes. --payloads also reads
+  every payload back: present (or erased by a PayloadsErased event of its organisation), and,
+  with the payload master key (<data>/keys/payload-master.key, or --payload-key FILE), decrypting
+  to content whose salted digest is the envelope's; without the key, presence only. Exits 0 when the whole
   ledger verifies, 1 at the first bad event (named with its position, id, stream, seq and
   reason), when the root key does not match the pin, or when the ledger cannot be read, 2 on
   bad usage or when there is no data directory, ledger file or root key where it looks.`;
@@ -31,6 +37,8 @@ export async function verifyCommand(argv: string[]): Promise<number> {
       'event-store': { type: 'string' },
       'root-key': { type: 'string' },
       'root-fingerprint': { type: 'string' },
+      payloads: { type: 'boolean', default: false },
+      'payload-key': { type: 'string' },
       workers: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -68,6 +76,9 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   if (ledgerFile !== undefined && !existsSync(ledgerFile)) {
     throw new UsageError(`no ledger at ${ledgerFile}${defaultedStore ? ' (pass --data-dir DIR or --event-store sqlite:FILE)' : ''}`);
   }
+  if (values['payload-key'] !== undefined && !values.payloads) throw new UsageError('--payload-key needs --payloads');
+  if (values.payloads && ledgerFile === undefined) throw new UsageError('--payloads reads the embedded payload store: it needs a sqlite: ledger');
+  const payloadKey = values.payloads ? loadPayloadKey(values['payload-key'], config.dataDir) : undefined;
   const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new UsageError('--workers must be an integer from 0 to 64');
 
@@ -98,19 +109,63 @@ export async function verifyCommand(argv: string[]): Promise<number> {
       },
     });
     if (barStarted) bar?.stop();
+    const payloads = payloadKey ? await checkPayloads(store, ledgerFile!, payloadKey) : undefined;
     const rootKey = { ...fingerprint, pinned: pin !== undefined };
-    process.stdout.write(values.json ? `${JSON.stringify({ ...report, rootKey, eventsPerSecond: rateOf(report) })}\n` : textReport(report, rootKey));
-    return report.ok ? 0 : 1;
+    const ok = report.ok && (payloads?.ok ?? true);
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify({ ...report, ok, rootKey, ...(payloads && { payloads }), eventsPerSecond: rateOf(report) })}\n`
+        : textReport(report, rootKey, payloads),
+    );
+    return ok ? 0 : 1;
   } finally {
     await store.close();
   }
+}
+
+interface PayloadKey {
+  file: string;
+  /** undefined: no key file at the default place, so presence only. */
+  key?: Buffer;
+}
+
+function loadPayloadKey(given: string | undefined, dataDir: string): PayloadKey {
+  const file = resolve(given ?? join(keysDir(dataDir), 'payload-master.key'));
+  if (!existsSync(file)) {
+    if (given !== undefined) throw new UsageError(`no payload key at ${file}`);
+    return { file };
+  }
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new UsageError(`${file} does not hold a 32-byte base64 payload master key`);
+  return { file, key };
+}
+
+async function checkPayloads(store: Parameters<typeof verifyPayloads>[0], ledgerFile: string, payloadKey: PayloadKey): Promise<PayloadsReport & { keyFile: string }> {
+  const audit = new SqlitePayloadAudit(ledgerFile, payloadKey.key); // a wrong key: MasterKeyMismatchError, exit 1
+  try {
+    return { ...(await verifyPayloads(store, audit)), keyFile: payloadKey.file };
+  } finally {
+    payloadKey.key?.fill(0);
+    audit.close();
+  }
+}
+
+function payloadLines(payloads: PayloadsReport & { keyFile: string }): string[] {
+  const how = payloads.decrypted ? 'read back with the payload key, digests verified' : `presence only: no payload key at ${payloads.keyFile}, nothing decrypted`;
+  const counts = `${payloads.referenced} referenced, ${payloads.present} present, ${payloads.erased} erased by PayloadsErased events`;
+  if (payloads.ok) return [`payloads OK (${how}): ${counts}`];
+  const p = payloads.problems[0];
+  return [
+    `payloads FAILED (${how}): first bad payload of event ${p.eventId}${p.position === undefined ? '' : ` (position ${p.position})`}: ${p.reason} — ${p.detail}`,
+    `${payloads.problemsCapped ? `${CAP_NOTE} ` : ''}${payloads.problems.length} payload problem(s); ${counts}`,
+  ];
 }
 
 function rateOf(report: VerifyReport): number {
   return Math.round(report.events / Math.max(report.seconds, 1e-9));
 }
 
-function textReport(report: VerifyReport, rootKey: KeyFingerprint & { pinned: boolean }): string {
+function textReport(report: VerifyReport, rootKey: KeyFingerprint & { pinned: boolean }, payloads?: PayloadsReport & { keyFile: string }): string {
   const lines: string[] = [];
   if (report.ok) {
     lines.push(
@@ -122,6 +177,7 @@ function textReport(report: VerifyReport, rootKey: KeyFingerprint & { pinned: bo
     lines.push(`ledger FAILED: first bad event at position ${p.position}${names ? ` (${names})` : ''}: ${p.reason} — ${p.detail}`);
     lines.push(`${report.problemsCapped ? `${CAP_NOTE} ` : ''}${report.problems.length} problem(s) in ${report.events} events checked`);
   }
+  if (payloads) lines.push(...payloadLines(payloads));
   lines.push(
     rootKey.pinned
       ? `root key ${rootKey.kid} (sha256 ${rootKey.sha256}): matches the pinned fingerprint`
