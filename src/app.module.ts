@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AgentsModule } from './agents/agents.module';
 import { WARDEN_CONFIG, type WardenConfig } from './config/warden-config';
+import { ErasureModule } from './erasure/erasure.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health.controller';
 import { LedgerModule } from './ledger/ledger.module';
@@ -14,7 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule],
       controllers: [HealthController],
       providers: [{ provide: WARDEN_CONFIG, useValue: config }],
       exports: [WARDEN_CONFIG],

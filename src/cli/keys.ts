@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createEd25519Signer, generateEd25519KeyPair, type Signer } from '@warden/ledger';
 import { createEventStore, type EventStore } from '@warden/event-store';
 import { loadConfig } from '../config/warden-config';
+import { UsageError } from './cli-errors';
 import { systemClock, uuidV7Ids } from '../ledger/clock';
 import {
   createKeyFile,
@@ -30,9 +31,6 @@ export const KEYS_USAGE = `usage: warden keys <command> [--data-dir DIR] [--node
 
   Every key event is signed by the root and appended to the ledger's platform-keys stream.
   Exit 0 on success, 1 when refused (the message says why), 2 on bad usage.`;
-
-/** Bad usage: exit 2. */
-export class KeysUsageError extends Error {}
 
 interface Context {
   dataDir: string;
@@ -62,7 +60,7 @@ export async function keysCommand(argv: string[], out: (line: string) => void): 
   const config = loadConfig(env);
   const needs = (name: 'root-key' | 'root-key-out' | 'kid' | 'reason'): string => {
     const value = values[name];
-    if (typeof value !== 'string' || value.trim() === '') throw new KeysUsageError(`keys ${command} needs --${name}`);
+    if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`keys ${command} needs --${name}`);
     return value;
   };
   const run = async (action: (ctx: Context) => Promise<void>) => {
@@ -116,7 +114,7 @@ export async function keysCommand(argv: string[], out: (line: string) => void): 
       return 0;
     }
     default:
-      throw new KeysUsageError(command === undefined ? 'keys needs a command' : `unknown keys command "${command}"`);
+      throw new UsageError(command === undefined ? 'keys needs a command' : `unknown keys command "${command}"`);
   }
 }
 
@@ -164,7 +162,7 @@ async function show(ctx: Context, json: boolean, out: (line: string) => void): P
 /** The root private key: it must be the root this data directory's public key names. */
 function loadRoot(file: string, dataDir: string): Signer {
   const key = readPrivateKey(resolve(file));
-  if (!key) throw new KeysUsageError(`no root key at ${resolve(file)}`);
+  if (!key) throw new UsageError(`no root key at ${resolve(file)}`);
   const expected = readRootPublicKey(rootPublicKeyFile(dataDir));
   if (!expected) throw new KeyFileError(`no root public key at ${rootPublicKeyFile(dataDir)}: run warden keys init first`);
   if (expected.kid !== key.signer.kid) throw new KeyStreamError(`${file} is key ${key.signer.kid}, but this deployment's root is ${expected.kid}`);

@@ -12,6 +12,8 @@ export interface VerifyReport {
   seconds: number;
   firstProblem?: AuditProblem;
   problems: AuditProblem[];
+  /** More problems were found than `problems` holds (the first 100). */
+  problemsCapped: boolean;
 }
 
 export interface VerifyOptions {
@@ -93,6 +95,7 @@ export async function verifyLedger(store: EventStore, options: VerifyOptions): P
     seconds: (performance.now() - started) / 1000,
     firstProblem: auditor.problems[0],
     problems: auditor.problems,
+    problemsCapped: auditor.problemsCapped,
   };
 }
 
@@ -188,7 +191,7 @@ class WorkerChecker implements Checker {
 
   check(page: RecordedEvent[]): Promise<EventCheck[]> {
     const seq = this.next++;
-    const events = page.map(({ position, stream, revision, data }) => ({ position, stream, revision, data }));
+    const events = page.map(({ position, stream, revision, id, type, data }) => ({ position, stream, revision, id, type, data }));
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
       this.worker(seq % this.parallelism).postMessage({ seq, events });

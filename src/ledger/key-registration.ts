@@ -1,11 +1,9 @@
-import { KEY_REGISTERED_TYPE, KEY_STREAM, toBase64Url, verifyEnvelope, type EventEnvelope, type Signer } from '@warden/ledger';
+import { KEY_REGISTERED_TYPE, KEY_REVOKED_TYPE, KEY_STREAM, toBase64Url, verifyEnvelope, type EventEnvelope, type Signer } from '@warden/ledger';
 import type { EventStore, RecordedEvent } from '@warden/event-store';
 import { LedgerWriter, type NewLedgerEvent } from './ledger-writer';
 import type { Clock, IdGenerator } from './clock';
 
-/** Key stream events (DESIGN.md §3): written only with the deployment's root key at hand. */
-export const KEY_REVOKED = 'KeyRevoked';
-
+/** Key stream events (DESIGN.md §3) are written only with the deployment's root key at hand. */
 export interface KeyRegisteredData {
   kid: string;
   /** base64url of the raw 32-byte Ed25519 public key */
@@ -55,7 +53,7 @@ export function keyStreamState(events: RecordedEvent[], rootPublicKey: Uint8Arra
     if (env.type === KEY_REGISTERED_TYPE) {
       const data = env.data as unknown as KeyRegisteredData;
       state.registered.set(data.kid, { nodeId: data.nodeId, position: recorded.position });
-    } else if (env.type === KEY_REVOKED) {
+    } else if (env.type === KEY_REVOKED_TYPE) {
       const data = env.data as unknown as KeyRevokedData;
       state.revoked.set(data.kid, { reason: data.reason, position: recorded.position });
     }
@@ -73,7 +71,7 @@ function keyRegistered(node: { kid: string; publicKey: Uint8Array }, nodeId: str
 }
 
 function keyRevoked(data: KeyRevokedData): NewLedgerEvent {
-  return { type: KEY_REVOKED, org: 'platform', actor: { kind: 'system', id: 'root' }, data: data as unknown as Record<string, unknown> };
+  return { type: KEY_REVOKED_TYPE, org: 'platform', actor: { kind: 'system', id: 'root' }, data: data as unknown as Record<string, unknown> };
 }
 
 /** Appends root-signed key events at the stream's expected revision (two operators cannot interleave). */

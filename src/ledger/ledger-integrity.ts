@@ -3,6 +3,7 @@ import {
   checkStoredEvent,
   fromBase64Url,
   KEY_REGISTERED_TYPE,
+  KEY_REVOKED_TYPE,
   KEY_STREAM,
   keyIdOf,
   LedgerAuditor,
@@ -36,7 +37,7 @@ export class LedgerIntegrityError extends Error {
 export class LedgerIntegrity {
   private readonly directory: KeyDirectory;
   private readonly resolve: KeyResolver;
-  private failure?: LedgerIntegrityError;
+  private failure?: Error;
   private verified = 0;
   private verifyMs = 0;
 
@@ -76,6 +77,7 @@ export class LedgerIntegrity {
     } else {
       const key = this.directory.keys.get(check.kid!);
       if (key && key.position >= recorded.position) problem = { ...at, reason: 'KEY_NOT_YET_REGISTERED', detail: `signed by ${check.kid}, registered only at position ${key.position}` };
+      else if (key?.revokedAt !== undefined && recorded.position > key.revokedAt) problem = { ...at, reason: 'KEY_REVOKED', detail: `signed by ${check.kid}, revoked by the root at position ${key.revokedAt}` };
     }
     if (problem) throw this.fail(new LedgerIntegrityError(problem, `refusing to chain onto ${recorded.stream}`));
   }
@@ -85,15 +87,32 @@ export class LedgerIntegrity {
     return { verifiedEvents: this.verified, verifyMs: Math.round(this.verifyMs), failure: this.failure?.message };
   }
 
-  private fail(error: LedgerIntegrityError): LedgerIntegrityError {
+  /** Throws once the root has revoked the key this node signs with: it signs nothing more. */
+  assertSigningKeyActive(kid: string): void {
+    if (this.isRevoked(kid)) throw this.fail(new Error(`this node's key ${kid} was revoked by the root: it signs nothing more (rotate it and restart)`));
+  }
+
+  private fail<E extends Error>(error: E): E {
     this.failure ??= error;
     return error;
   }
 
+  /** Whether the root has revoked this key (as far as this node has read the key stream). */
+  isRevoked(kid: string): boolean {
+    return this.directory.keys.get(kid)?.revokedAt !== undefined;
+  }
+
+  /** A key event that passed the feed's checks (so signed by the root) enters the directory. */
   private learnKey(recorded: RecordedEvent): void {
     const env = recorded.data as EventEnvelope<{ kid?: unknown; publicKey?: unknown }>;
-    if (env.type !== KEY_REGISTERED_TYPE || env.kid !== this.directory.rootKid) return;
-    if (typeof env.data.kid !== 'string' || typeof env.data.publicKey !== 'string' || this.directory.keys.has(env.data.kid)) return;
+    if (env.kid !== this.directory.rootKid || typeof env.data.kid !== 'string') return;
+    if (env.type === KEY_REVOKED_TYPE) {
+      const key = this.directory.keys.get(env.data.kid);
+      if (key && key.revokedAt === undefined) key.revokedAt = recorded.position;
+      return;
+    }
+    if (env.type !== KEY_REGISTERED_TYPE) return;
+    if (typeof env.data.publicKey !== 'string' || this.directory.keys.has(env.data.kid)) return;
     const publicKey = fromBase64Url(env.data.publicKey);
     if (keyIdOf(publicKey) === env.data.kid) this.directory.keys.set(env.data.kid, { publicKey, position: recorded.position });
   }

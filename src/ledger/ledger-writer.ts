@@ -25,6 +25,8 @@ export interface LedgerWriterOptions {
    * stream (throws to refuse: the writer never vouches for a row it did not verify).
    */
   verifyHead?: (head: RecordedEvent) => void;
+  /** Called before every append with the signing key id; throws to refuse (a revoked key). */
+  assertKeyActive?: (kid: string) => void;
 }
 
 interface ChainHead {
@@ -72,6 +74,7 @@ export class LedgerWriter {
    */
   async append(stream: string, events: NewLedgerEvent[], expectedRevision?: number): Promise<AppendedEvents> {
     if (events.length === 0) throw new Error('append needs at least one event');
+    this.options.assertKeyActive?.(this.signatures.kid);
     const head = this.heads.get(stream) ?? (await this.loadHead(stream));
     if (expectedRevision !== undefined && head.nextSeq - 1 !== expectedRevision) {
       throw new WrongExpectedRevisionError(stream, expectedRevision, head.nextSeq - 1);

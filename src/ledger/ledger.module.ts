@@ -76,7 +76,10 @@ function openEmbeddedDatabase(config: WardenConfig): SqliteDatabase {
       provide: LedgerWriter,
       inject: [EVENT_STORE, NODE_SIGNATURES, CLOCK, ID_GENERATOR, LedgerIntegrity],
       useFactory: (store: EventStore, signatures: SignatureQueue, clock: Clock, ids: IdGenerator, integrity: LedgerIntegrity) =>
-        new LedgerWriter(store, signatures, clock, ids, { verifyHead: (head) => integrity.checkHead(head) }),
+        new LedgerWriter(store, signatures, clock, ids, {
+          verifyHead: (head) => integrity.checkHead(head),
+          assertKeyActive: (kid) => integrity.assertSigningKeyActive(kid),
+        }),
     },
     {
       provide: ReadModelProjector,

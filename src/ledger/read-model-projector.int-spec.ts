@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '@warden/event-store';
 import { createEd25519Signer, generateEd25519KeyPair, type EventEnvelope, type Signer } from '@warden/ledger';
 import { systemClock, uuidV7Ids } from './clock';
-import { readKeyStream, registerNodeKey } from './key-registration';
+import { readKeyStream, registerNodeKey, revokeKey } from './key-registration';
 import { LedgerIntegrity, LedgerIntegrityError } from './ledger-integrity';
 import { LedgerWriter } from './ledger-writer';
 import type { Projection } from './projection';
@@ -28,6 +28,7 @@ describe('ReadModelProjector', () => {
   let file: string;
   let store: SqliteEventStore;
   let root: Signer;
+  let node: Signer;
   let writer: LedgerWriter;
   const append = (stream: string, data: Record<string, unknown> = {}) =>
     writer.append(stream, [{ type: 'T', org: 'o1', actor: { kind: 'system', id: 'test' }, data: { stream, ...data } }]);
@@ -47,7 +48,7 @@ describe('ReadModelProjector', () => {
     file = join(dir, 'ledger.db');
     store = new SqliteEventStore({ file });
     root = newSigner();
-    const node = newSigner();
+    node = newSigner();
     await registerNodeKey(store, root, node, 'node-1', systemClock, uuidV7Ids);
     writer = new LedgerWriter(store, node, systemClock, uuidV7Ids);
   });
@@ -143,6 +144,22 @@ describe('ReadModelProjector', () => {
       expect(projector.health().failure).toBeUndefined();
       await projector.stop();
     });
+  });
+
+  it('learns a revocation of its own key live, and its writer then signs nothing more', async () => {
+    const checks = await integrity();
+    const projector = new ReadModelProjector(store, checks);
+    projector.register(new Recorder('orgs', ['org-']));
+    await projector.start();
+    const guarded = new LedgerWriter(store, node, systemClock, uuidV7Ids, { assertKeyActive: (kid) => checks.assertSigningKeyActive(kid) });
+    const event = { type: 'T', org: 'o1', actor: { kind: 'system' as const, id: 'x' }, data: {} };
+    await guarded.append('org-1', [event]);
+    await revokeKey(store, root, node.kid, 'compromised', systemClock, uuidV7Ids);
+    await until(() => checks.isRevoked(node.kid));
+    await expect(guarded.append('org-1', [event])).rejects.toThrow(/was revoked by the root: it signs nothing more/);
+    expect(await store.streamRevision('org-1')).toBe(0);
+    expect(checks.health().failure).toMatch(/revoked/);
+    await projector.stop();
   });
 
   describe("the writer's chain head", () => {

@@ -102,7 +102,8 @@ describe('warden verify (compiled CLI) on a real ledger tampered with on disk', 
       expect(rows.length).toBeGreaterThanOrEqual(30);
       expect(result).toMatchObject({ code: 0, stderr: '' });
       expect(result.stdout).toMatch(new RegExp(`^ledger OK: ${rows.length} events in ${streams} streams, 2 keys, every signature and chain link verified \\(`));
-      expect(result.stdout.trim().split('\n')).toHaveLength(1);
+      // The verdict, then the root key's fingerprint (see verify-trust.e2e-spec.ts).
+      expect(result.stdout.trim().split('\n')).toHaveLength(2);
     });
 
     it('prints one parseable JSON report with --json', async () => {

@@ -3,8 +3,11 @@ import { LedgerError } from './errors';
 import { sha256Hex } from './hashing';
 import {
   createEd25519Signer,
+  fingerprintOf,
   generateEd25519KeyPair,
+  isKeyPin,
   keyIdOf,
+  matchesKeyPin,
   publicKeyFromPem,
   publicKeyObjectFromRaw,
   publicKeyPemFromRaw,
@@ -52,5 +55,28 @@ describe('Ed25519 keys', () => {
       publicKeyEncoding: { type: 'spki', format: 'pem' },
     });
     expect(() => createEd25519Signer(privateKey)).toThrow(expect.objectContaining({ code: 'LEDGER.INVALID_KEY' }));
+  });
+});
+
+describe('key fingerprints and pins', () => {
+  const pair = generateEd25519KeyPair();
+  const other = generateEd25519KeyPair();
+
+  it('gives the kid and the full SHA-256 of the raw key', () => {
+    const fp = fingerprintOf(pair.publicKey);
+    expect(fp.kid).toBe(pair.kid);
+    expect(fp.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(fp.kid).toBe(`ed25519:${fp.sha256.slice(0, 32)}`);
+  });
+
+  it('matches a pin given as the kid or the hex SHA-256, in any case, and nothing else', () => {
+    const { kid, sha256 } = fingerprintOf(pair.publicKey);
+    expect(matchesKeyPin(pair.publicKey, kid)).toBe(true);
+    expect(matchesKeyPin(pair.publicKey, sha256.toUpperCase())).toBe(true);
+    expect(matchesKeyPin(other.publicKey, kid)).toBe(false);
+    expect(matchesKeyPin(other.publicKey, sha256)).toBe(false);
+    expect(matchesKeyPin(pair.publicKey, sha256.slice(0, 32))).toBe(false); // a short prefix is not a pin
+    expect(isKeyPin(sha256.slice(0, 32))).toBe(false);
+    expect(isKeyPin(kid)).toBe(true);
   });
 });

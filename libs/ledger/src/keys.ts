@@ -95,3 +95,28 @@ function assertRawPublicKey(publicKeyRaw: Uint8Array): void {
     throw new LedgerError('LEDGER.INVALID_KEY', `an Ed25519 public key is ${ED25519_PUBLIC_KEY_BYTES} raw bytes`);
   }
 }
+
+/** How a human pins a public key: its kid, and the hex SHA-256 of the raw 32 bytes. */
+export interface KeyFingerprint {
+  kid: string;
+  sha256: string;
+}
+
+export function fingerprintOf(publicKeyRaw: Uint8Array): KeyFingerprint {
+  return { kid: keyIdOf(publicKeyRaw), sha256: sha256Hex(publicKeyRaw) };
+}
+
+const PIN_FORMS = /^(?:ed25519:[0-9a-f]{32}|[0-9a-f]{64})$/;
+
+/** A pin is a kid (`ed25519:` + 32 hex) or the 64-hex SHA-256 of the raw key; case-insensitive. */
+export function isKeyPin(pin: string): boolean {
+  return PIN_FORMS.test(pin.trim().toLowerCase());
+}
+
+/** Does the key match the pin (a kid or a full SHA-256, see isKeyPin)? False for a malformed pin. */
+export function matchesKeyPin(publicKeyRaw: Uint8Array, pin: string): boolean {
+  const wanted = pin.trim().toLowerCase();
+  if (!PIN_FORMS.test(wanted)) return false;
+  const { kid, sha256 } = fingerprintOf(publicKeyRaw);
+  return wanted === kid || wanted === sha256;
+}

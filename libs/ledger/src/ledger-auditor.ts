@@ -5,7 +5,11 @@ import { keyIdOf } from './keys';
 import { verifyEnvelope, type KeyResolver, type VerificationResult } from './verify';
 
 export const KEY_REGISTERED_TYPE = 'KeyRegistered';
+/** Root-signed, on KEY_STREAM: data { kid, reason, supersededBy? }. The kid signs nothing after it. */
+export const KEY_REVOKED_TYPE = 'KeyRevoked';
 export const KEY_STREAM = 'platform-keys';
+/** The only event types the root key may sign. */
+const ROOT_EVENT_TYPES: ReadonlySet<string> = new Set([KEY_REGISTERED_TYPE, KEY_REVOKED_TYPE]);
 
 export type AuditProblemReason =
   | Exclude<VerificationResult, { ok: true }>['reason']
@@ -14,6 +18,10 @@ export type AuditProblemReason =
   | 'POSITION_ORDER'
   | 'KEY_NOT_YET_REGISTERED'
   | 'KEY_REGISTRATION_NOT_BY_ROOT'
+  | 'KEY_REVOKED'
+  | 'KEY_REVOCATION_INVALID'
+  | 'ROOT_SIGNED_EVENT'
+  | 'ROW_MISMATCH'
   | 'STREAM_HEAD_MISMATCH';
 
 export interface AuditProblem {
@@ -37,25 +45,44 @@ export interface EventCheck {
   hash?: string;
   kid?: string;
   result: VerificationResult;
+  /** The envelope disagrees with the row's own columns (stream, revision, id, type). */
+  mismatch?: { reason: 'STREAM_MISMATCH' | 'ROW_MISMATCH'; detail: string };
+}
+
+export interface DirectoryKey {
+  publicKey: Uint8Array;
+  /** Global position of its registration (root: -1). */
+  position: number;
+  /** Global position of its root-signed revocation: it signs nothing after it. */
+  revokedAt?: number;
 }
 
 export interface KeyDirectory {
   rootKid: string;
-  /** kid → raw public key and the global position of its registration (root: -1). */
-  keys: Map<string, { publicKey: Uint8Array; position: number }>;
+  keys: Map<string, DirectoryKey>;
+  /** Root-signed KeyRevoked events that revoke nothing (unknown kid, the root, bad data): position → why. */
+  invalidRevocations: Map<number, string>;
 }
 
 /**
- * Builds the key directory from the root public key and the KeyRegistered events of the key
- * stream. Only registrations whose signature verifies against the root key count.
+ * Builds the key directory from the root public key and the events of the key stream, in order.
+ * Only KeyRegistered and KeyRevoked events whose signature verifies against the root key count;
+ * a revocation applies from its own position on.
  */
 export function buildKeyDirectory(rootPublicKey: Uint8Array, registrations: Array<{ position: number; envelope: unknown }>): KeyDirectory {
   const rootKid = keyIdOf(rootPublicKey);
-  const keys = new Map<string, { publicKey: Uint8Array; position: number }>([[rootKid, { publicKey: rootPublicKey, position: -1 }]]);
+  const keys = new Map<string, DirectoryKey>([[rootKid, { publicKey: rootPublicKey, position: -1 }]]);
+  const invalidRevocations = new Map<number, string>();
   const rootOnly: KeyResolver = (kid) => (kid === rootKid ? rootPublicKey : undefined);
   for (const { position, envelope } of registrations) {
-    const env = envelope as EventEnvelope<{ kid?: unknown; publicKey?: unknown }>;
-    if (env?.type !== KEY_REGISTERED_TYPE || !verifyEnvelope(env, rootOnly).ok) continue;
+    const env = envelope as EventEnvelope<{ kid?: unknown; publicKey?: unknown; reason?: unknown }>;
+    if (!ROOT_EVENT_TYPES.has(env?.type) || !verifyEnvelope(env, rootOnly).ok) continue;
+    if (env.type === KEY_REVOKED_TYPE) {
+      const invalid = revocationProblem(env.data, keys, rootKid);
+      if (invalid) invalidRevocations.set(position, invalid);
+      else keys.get(env.data.kid as string)!.revokedAt = position;
+      continue;
+    }
     if (typeof env.data.kid !== 'string' || typeof env.data.publicKey !== 'string') continue;
     let publicKey: Uint8Array;
     try {
@@ -66,21 +93,35 @@ export function buildKeyDirectory(rootPublicKey: Uint8Array, registrations: Arra
     if (keyIdOf(publicKey) !== env.data.kid || keys.has(env.data.kid)) continue;
     keys.set(env.data.kid, { publicKey, position });
   }
-  return { rootKid, keys };
+  return { rootKid, keys, invalidRevocations };
+}
+
+function revocationProblem(data: { kid?: unknown; reason?: unknown; supersededBy?: unknown }, keys: Map<string, DirectoryKey>, rootKid: string): string | undefined {
+  if (typeof data?.kid !== 'string' || typeof data.reason !== 'string') return 'a key revocation needs data { kid: string, reason: string }';
+  if (data.kid === rootKid) return 'the root key cannot be revoked in its own ledger';
+  const key = keys.get(data.kid);
+  if (!key) return `revokes ${data.kid}, which the root never registered before it`;
+  if (key.revokedAt !== undefined) return `revokes ${data.kid} again (already revoked at position ${key.revokedAt})`;
+  if (data.supersededBy !== undefined && typeof data.supersededBy !== 'string') return 'supersededBy must be a key id';
+  return undefined;
 }
 
 export function resolverOf(directory: KeyDirectory): KeyResolver {
   return (kid) => directory.keys.get(kid)?.publicKey;
 }
 
-/** Checks one stored event on its own; runs in any thread. */
+/**
+ * Checks one stored event on its own (runs in any thread): hash and signature, and that the
+ * envelope says what the row's columns say (stream, revision = seq, and id and type when given;
+ * the position is the store's own).
+ */
 export function checkStoredEvent(
-  stored: { position: number; stream: string; revision: number; data: unknown },
+  stored: { position: number; stream: string; revision: number; id?: string; type?: string; data: unknown },
   resolve: KeyResolver,
 ): EventCheck {
   const env = stored.data as Partial<EventEnvelope>;
   const result = verifyEnvelope(stored.data, resolve);
-  return {
+  const check: EventCheck = {
     position: stored.position,
     stream: stored.stream,
     revision: stored.revision,
@@ -92,6 +133,20 @@ export function checkStoredEvent(
     kid: typeof env?.kid === 'string' ? env.kid : undefined,
     result,
   };
+  if (result.ok) {
+    const mismatch = rowMismatch(env as EventEnvelope, stored);
+    if (mismatch) check.mismatch = mismatch;
+  }
+  return check;
+}
+
+function rowMismatch(env: EventEnvelope, stored: { stream: string; revision: number; id?: string; type?: string }): EventCheck['mismatch'] {
+  if (env.stream !== stored.stream || env.seq !== stored.revision) {
+    return { reason: 'STREAM_MISMATCH', detail: `${env.stream}@${env.seq} is stored as ${stored.stream}@${stored.revision}` };
+  }
+  if (stored.id !== undefined && env.id !== stored.id) return { reason: 'ROW_MISMATCH', detail: `id: the envelope says ${env.id}, the row ${stored.id}` };
+  if (stored.type !== undefined && env.type !== stored.type) return { reason: 'ROW_MISMATCH', detail: `type: the envelope says ${env.type}, the row ${stored.type}` };
+  return undefined;
 }
 
 /**
@@ -166,8 +221,13 @@ export class LedgerAuditor {
     return problem;
   }
 
+  /** True when more problems were found than `problems` keeps (maxProblems, default 100). */
+  problemsCapped = false;
+
   private record(problem: AuditProblem | undefined): void {
-    if (problem && this.problems.length < (this.options.maxProblems ?? 100)) this.problems.push(problem);
+    if (!problem) return;
+    if (this.problems.length < (this.options.maxProblems ?? 100)) this.problems.push(problem);
+    else this.problemsCapped = true;
   }
 
   private find(check: EventCheck): AuditProblem | undefined {
@@ -183,12 +243,25 @@ export class LedgerAuditor {
       return { ...at, reason: 'POSITION_GAP', detail: `the log starts at position ${check.position}, not 1` };
     }
     if (!check.result.ok) return { ...at, reason: check.result.reason, detail: check.result.detail };
-    if (check.type === KEY_REGISTERED_TYPE && check.kid !== this.directory.rootKid) {
-      return { ...at, reason: 'KEY_REGISTRATION_NOT_BY_ROOT', detail: `a key registration signed by ${check.kid}` };
+    if (check.mismatch) return { ...at, reason: check.mismatch.reason, detail: check.mismatch.detail };
+    const byRoot = check.kid === this.directory.rootKid;
+    if (ROOT_EVENT_TYPES.has(check.type!) && !byRoot) {
+      return { ...at, reason: 'KEY_REGISTRATION_NOT_BY_ROOT', detail: `a ${check.type} signed by ${check.kid}, not by the root key` };
+    }
+    if (byRoot && !ROOT_EVENT_TYPES.has(check.type!)) {
+      return { ...at, reason: 'ROOT_SIGNED_EVENT', detail: `a ${check.type} signed by the root key, which signs only key registrations and revocations` };
+    }
+    if (check.type === KEY_REVOKED_TYPE) {
+      const invalid = this.directory.invalidRevocations.get(check.position);
+      if (invalid) return { ...at, reason: 'KEY_REVOCATION_INVALID', detail: invalid };
+      if (check.stream !== KEY_STREAM) return { ...at, reason: 'KEY_REVOCATION_INVALID', detail: `a key revocation outside ${KEY_STREAM} revokes nothing` };
     }
     const key = this.directory.keys.get(check.kid!);
     if (key && key.position >= check.position) {
       return { ...at, reason: 'KEY_NOT_YET_REGISTERED', detail: `signed by ${check.kid}, registered only at position ${key.position}` };
+    }
+    if (key?.revokedAt !== undefined && check.position > key.revokedAt) {
+      return { ...at, reason: 'KEY_REVOKED', detail: `signed by ${check.kid}, revoked by the root at position ${key.revokedAt}` };
     }
     const chain = this.chains.check({ stream: check.stream, seq: check.seq!, prev: check.prev!, hash: check.hash! }, { stream: check.stream, revision: check.revision });
     if (chain) return { ...at, reason: chain.reason, detail: chain.detail };

@@ -160,6 +160,37 @@ export function nodeSigner(dataDir: string, nodeId = 'node-1'): Signer {
   return signerFromFile(join(dataDir, 'keys', `${nodeId}.key`));
 }
 
+export function rootSigner(dataDir: string): Signer {
+  return signerFromFile(join(dataDir, 'keys', 'root.key'));
+}
+
+/** Sets the stored columns of one row (not its envelope): what a forger edits to move an event. */
+export function setColumns(db: Database.Database, position: number, columns: Partial<Record<'id' | 'stream' | 'type', string> & { revision: number }>): void {
+  const names = Object.keys(columns);
+  const changed = db
+    .prepare(`UPDATE events SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE position = @position`)
+    .run({ ...columns, position }).changes;
+  if (changed !== 1) throw new Error(`no row at position ${position}`);
+}
+
+/**
+ * Appends rows with their own stored columns (stream, id) beside a verbatim envelope, and
+ * records their stream's head: a stream copied under a new name, as a forger would store it.
+ */
+export function appendStoredRows(db: Database.Database, rows: Array<{ env: EventEnvelope<any>; stream: string; id: string }>): number[] {
+  let position = (db.prepare('SELECT MAX(position) AS p FROM events').get() as { p: number | null }).p ?? 0;
+  const upsertHead = db.prepare(
+    `INSERT INTO streams (stream, revision, position) VALUES (?, ?, ?)
+     ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, position = excluded.position`,
+  );
+  return rows.map(({ env, stream, id }) => {
+    position += 1;
+    db.prepare('INSERT INTO events (position, id, stream, revision, type, data) VALUES (?, ?, ?, ?, ?, ?)').run(position, id, stream, env.seq, env.type, JSON.stringify(env));
+    upsertHead.run(stream, env.seq, position);
+    return position;
+  });
+}
+
 export interface CliResult {
   code: number;
   stdout: string;
@@ -196,6 +227,8 @@ export interface JsonReport {
   keys: number;
   firstProblem?: { position: number; eventId?: string; stream?: string; seq?: number; reason: string; detail: string };
   problems: unknown[];
+  problemsCapped?: boolean;
+  rootKey?: { kid: string; sha256: string; pinned: boolean };
 }
 
 export async function verifyJson(dataDir: string, ...extra: string[]): Promise<{ code: number; report: JsonReport; stderr: string }> {
