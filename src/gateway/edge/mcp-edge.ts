@@ -10,7 +10,7 @@ import type { McpRequestContext } from '../mcp-request-context';
 import { CallRecorder } from '../tool-call/call-recorder';
 import { checkRoutingHeaders, HostOriginPolicy } from './edge-guards';
 import { EdgeReply } from './edge-reply';
-import { parseJsonRpc, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc';
+import { invalidUnicode, loneSurrogateField, parseJsonRpc, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc';
 import { toJsonRpcError } from './jsonrpc-errors';
 import { InFlightRequests } from './in-flight-requests';
 import { SessionChannel } from './session-channel';
@@ -79,7 +79,14 @@ export class McpEdge {
       if (!/^application\/json\b/i.test(contentType)) {
         throw new WardenError('bad_request', 'EDGE.UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
       }
-      const parsed = parseJsonRpc(typeof req.body === 'string' ? req.body : '');
+      const body = typeof req.body === 'string' ? req.body : '';
+      const parsed = parseJsonRpc(body);
+      const badField = loneSurrogateField(body, parsed);
+      if (badField !== undefined) {
+        if (parsed.kind === 'request' && badField !== 'id') id = parsed.message.id;
+        this.logger.warn(`refused a request of agent ${agent.agentId}: ${badField} holds a lone UTF-16 surrogate (EDGE.INVALID_UNICODE)`);
+        throw invalidUnicode(badField);
+      }
       if (parsed.kind === 'response') {
         // An agent's answer to a request warden relayed to it (sampling, elicitation, roots).
         const session = this.sessionOf(req, agent, server);
@@ -124,7 +131,7 @@ export class McpEdge {
     } catch (error) {
       const cause = error instanceof EdgeRejection ? error.error : error;
       if (agent && cause instanceof WardenError) {
-        await this.recordRejection(req, agent, cause.code, method);
+        await this.recordRejection(req, agent, cause, method);
       }
       const status = cause instanceof WardenError ? HTTP_STATUS_OF[cause.kind] : 500;
       if (!(cause instanceof WardenError)) this.logger.error(`unexpected edge error: ${String(cause)}`);
@@ -216,9 +223,11 @@ export class McpEdge {
     return server;
   }
 
-  private async recordRejection(req: FastifyRequest, agent: Agent, reason: string, method: string | null): Promise<void> {
+  private async recordRejection(req: FastifyRequest, agent: Agent, cause: WardenError, method: string | null): Promise<void> {
+    const field = typeof cause.details.field === 'string' ? { field: cause.details.field } : {};
+    const data = { reason: cause.code, path: req.url.split('?')[0], method, agentId: agent.agentId, keyHint: agent.hint, ...field };
     await this.recorder
-      .requestRejected(agent.orgId, { kind: 'agent', id: agent.agentId }, { reason, path: req.url.split('?')[0], method, agentId: agent.agentId, keyHint: agent.hint })
+      .requestRejected(agent.orgId, { kind: 'agent', id: agent.agentId }, data)
       .catch(() => this.logger.error('could not record a rejected request'));
   }
 

@@ -28,6 +28,8 @@ export interface ToolCallCompletedData {
 export interface ToolCallFailedData {
   callId: string;
   reason: string;
+  /** Warden's own words on the failure when the reason alone is too coarse ("invalid Unicode in result"); never upstream content. */
+  detail?: string;
   latencyMs: number;
   upstreamMs: number;
 }
@@ -74,4 +76,6 @@ export interface RequestRejectedData {
   agentId: string | null;
   /** The first characters of a presented key (never the key). */
   keyHint: string | null;
+  /** Where in the body the bad input is (e.g. `params.arguments.note`), never its content. */
+  field?: string;
 }
