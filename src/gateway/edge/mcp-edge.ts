@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, AgentsReadModel } from '../../agents/agents.read-model';
 import { bearerToken, hashApiKey } from '../../common/api-keys';
+import { KeyHints } from '../../common/key-hints';
 import { HTTP_STATUS_OF, WardenError } from '../../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
 import { ServersReadModel, type RegisteredServer } from '../../registry/servers.read-model';
@@ -49,6 +50,7 @@ export class McpEdge {
     private readonly methods: McpMethods,
     private readonly recorder: CallRecorder,
     private readonly channel: SessionChannel,
+    private readonly hints: KeyHints,
   ) {
     this.hostOrigin = new HostOriginPolicy(config.allowedHosts, config.allowedOrigins);
   }
@@ -204,7 +206,7 @@ export class McpEdge {
         path: req.url.split('?')[0],
         method: null,
         agentId: null,
-        keyHint: key ? key.slice(0, 12) : null,
+        keyHint: key ? this.hints.hintOf(key) : null,
       })
       .catch(() => this.logger.error('could not record a rejected request'));
     throw new EdgeRejection(
