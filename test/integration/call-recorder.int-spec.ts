@@ -7,13 +7,13 @@ import { SqliteEventStore } from '@warden/event-store';
 import { createEd25519Signer, generateEd25519KeyPair } from '@warden/ledger';
 import { SqlitePayloadStore } from '@warden/payload-store';
 import { SqliteDatabase } from '@warden/sqlite';
-import type { WardenConfig } from '../../config/warden-config';
-import { systemClock, uuidV7Ids } from '../../ledger/clock';
-import { LedgerWriter } from '../../ledger/ledger-writer';
-import { CallRecorder } from './call-recorder';
+import type { WardenConfig } from '../../src/config/warden-config';
+import { systemClock, uuidV7Ids } from '../../src/ledger/clock';
+import { LedgerWriter } from '../../src/ledger/ledger-writer';
+import { CallRecorder } from '../../src/gateway/tool-call/call-recorder';
 
 /**
- * The recorder on the real embedded stores (one SQLite file): when an event cannot be sealed
+ * The recorder on the real embedded stores (one SQLite file; here, as capability modules may not import adapters): when an event cannot be sealed
  * after its payload was prepared, the payload is not committed alone.
  */
 describe('CallRecorder on the embedded ledger', () => {
