@@ -50,7 +50,7 @@ describe('lone UTF-16 surrogates in requests and results', () => {
     upstream = await startLegacyMcpServer({ withBrokenUnicode: true });
     h = await startHarness({}, { logger: logs.logger });
     const notes = await h.api.registerServer('Notes', 'notes', upstream.url);
-    for (const tool of ['echo', 'mangled_text']) await h.api.approve(notes.serverId, tool, 'read');
+    for (const tool of ['echo', 'mangled_text', 'slow']) await h.api.approve(notes.serverId, tool, 'read');
     agentKey = (await h.api.registerAgent('tester')).apiKey;
   });
 
@@ -137,7 +137,8 @@ describe('lone UTF-16 surrogates in requests and results', () => {
       const blocker = new Database(join(h.dataDir, 'ledger.db'));
       blocker.pragma('busy_timeout = 0');
       const before = toolCalls();
-      const call = statelessCall(60, `{"name":"echo","arguments":{"n":2},"_meta":${meta}}`);
+      // slow: the upstream holds the call long enough for the lock to be taken before the outcome is written.
+      const call = statelessCall(60, `{"name":"slow","arguments":{"ms":300},"_meta":${meta}}`, 'slow');
       // Once the upstream has the call, its decision is durable; then the ledger stops writing.
       while (toolCalls() === before) await new Promise((r) => setTimeout(r, 5));
       blocker.exec('BEGIN IMMEDIATE');
