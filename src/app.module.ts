@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AgentsModule } from './agents/agents.module';
+import { loadOrCreateKeyHintSecret } from './common/key-hint-secret';
+import { KeyHints } from './common/key-hints';
 import { WARDEN_CONFIG, type WardenConfig } from './config/warden-config';
 import { ErasureModule } from './erasure/erasure.module';
 import { GatewayModule } from './gateway/gateway.module';
@@ -17,8 +19,11 @@ export class AppModule {
       global: true,
       imports: [CqrsModule.forRoot(), LedgerModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule],
       controllers: [HealthController],
-      providers: [{ provide: WARDEN_CONFIG, useValue: config }],
-      exports: [WARDEN_CONFIG],
+      providers: [
+        { provide: WARDEN_CONFIG, useValue: config },
+        { provide: KeyHints, useFactory: () => new KeyHints(loadOrCreateKeyHintSecret(config.dataDir)) },
+      ],
+      exports: [WARDEN_CONFIG, KeyHints],
     };
   }
 }

@@ -6,8 +6,9 @@ import { LedgerIntegrity } from './ledger/ledger-integrity';
 import { ReadModelProjector } from './ledger/read-model-projector';
 
 /**
- * Liveness, the projector's state and the recorder's: a failing projection, or a call outcome
- * that could not be recorded, makes the gateway unhealthy (503 problem details with a code).
+ * Liveness, the projector's state and the recorder's: a failing projection, or call outcomes
+ * failing to be recorded (since the last one that was), makes the gateway unhealthy (503 problem
+ * details with a code); every lost outcome stays counted in `outcomesNotRecorded`.
  */
 @ApiTags('health')
 @Controller('health')
@@ -33,7 +34,7 @@ export class HealthController {
       });
     }
     const calls = this.recorder.health();
-    if (calls.outcomesNotRecorded > 0) {
+    if (calls.outcomeWritesFailing > 0) {
       throw new WardenError('unavailable', 'HEALTH.OUTCOMES_NOT_RECORDED', 'call outcomes could not be recorded in the ledger', calls);
     }
     return { status: 'ok', position: state.position, verifiedEvents: integrity.verifiedEvents, ...calls };

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { KeyHints } from './key-hints';
 
 /**
  * API keys are 256-bit random secrets shown once; only their SHA-256 is kept (in events and read
@@ -11,13 +12,13 @@ export interface IssuedApiKey {
   /** The secret: returned to the caller once, never stored, never logged. */
   key: string;
   hash: string;
-  /** First characters, safe to show in lists and events. */
+  /** The kind prefix and a keyed digest (KeyHints), safe to show in lists and events: no character of the random part. */
   hint: string;
 }
 
-export function issueApiKey(kind: ApiKeyKind): IssuedApiKey {
+export function issueApiKey(kind: ApiKeyKind, hints: KeyHints): IssuedApiKey {
   const key = `wdn_${kind}_${randomBytes(32).toString('base64url')}`;
-  return { key, hash: hashApiKey(key), hint: key.slice(0, kind.length + 9) };
+  return { key, hash: hashApiKey(key), hint: hints.hintOf(key) };
 }
 
 export function hashApiKey(key: string): string {

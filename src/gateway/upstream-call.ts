@@ -6,7 +6,7 @@ import { UpstreamPool, type UpstreamTarget } from '../upstream/upstream-pool';
 import type { UpstreamAnswer } from '../upstream/upstream-session';
 import { ParkedCall, ParkedCalls } from './bridge/parked-calls';
 import type { McpRequestContext } from './mcp-request-context';
-import { agentCanAnswer, refusal, upstreamOptionsFor } from './upstream-request-options';
+import { agentCanAnswer, refusal, unrecordable, upstreamOptionsFor } from './upstream-request-options';
 
 type Result = Record<string, unknown>;
 
@@ -42,7 +42,8 @@ export class UpstreamCaller {
     const options = { ...upstreamOptionsFor(ctx, params), headers };
     if (ctx.stateless) {
       const parked = new ParkedCall(ctx.agent.agentId, method, targetOf(method, params));
-      options.onServerRequest = (request) => (agentCanAnswer(ctx, request.method) ? parked.ask(request) : Promise.resolve(refusal(request.method)));
+      options.onServerRequest = (request) =>
+        agentCanAnswer(ctx, request.method) ? Promise.resolve(unrecordable(request) ?? parked.ask(request)) : Promise.resolve(refusal(request.method));
       parked.attach(this.upstreams.request(target, method, params, options));
       return this.drive(parked);
     }

@@ -1,3 +1,4 @@
+import { loneSurrogatePath } from '../common/lone-surrogates';
 import type { UpstreamAnswer, UpstreamRequestOptions } from '../upstream/upstream-session';
 import type { McpRequestContext } from './mcp-request-context';
 
@@ -53,7 +54,18 @@ export function refusal(method: string): UpstreamAnswer {
   return { error: { code: -32601, message: `the calling agent cannot answer ${method}` } };
 }
 
+/**
+ * The answer to an upstream's request whose params hold a lone UTF-16 surrogate: the exchange
+ * could not be recorded (the ledger's canonical JSON is I-JSON), so it is not relayed at all.
+ * Undefined for a well-formed request.
+ */
+export function unrecordable(request: { method: string; params?: Record<string, unknown> }): UpstreamAnswer | undefined {
+  const field = loneSurrogatePath(request.params, 'params');
+  if (field === undefined) return undefined;
+  return { error: { code: -32602, message: `invalid Unicode in the request (a lone UTF-16 surrogate at ${field}): not relayed` } };
+}
+
 function askAgent(ctx: McpRequestContext, request: { method: string; params?: Record<string, unknown> }): Promise<UpstreamAnswer> {
   if (ctx.ask === undefined || !agentCanAnswer(ctx, request.method)) return Promise.resolve(refusal(request.method));
-  return ctx.ask(request);
+  return Promise.resolve(unrecordable(request) ?? ctx.ask(request));
 }

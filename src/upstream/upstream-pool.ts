@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { loneSurrogatePath } from '../common/lone-surrogates';
+import { WardenError } from '../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
 import { openUpstreamSession } from './open-upstream-session';
 import type { UpstreamRequestOptions, UpstreamSession } from './upstream-session';
@@ -29,8 +31,9 @@ export class UpstreamPool implements OnApplicationShutdown {
     } catch (error) {
       throw toUpstreamError(error);
     }
+    let result: Record<string, unknown>;
     try {
-      return await session.request(method, params, { ...options, timeoutMs: this.config.upstreamTimeoutMs });
+      result = await session.request(method, params, { ...options, timeoutMs: this.config.upstreamTimeoutMs });
     } catch (error) {
       const mapped = toUpstreamError(error);
       if (mapped.code !== 'UPSTREAM.ERROR' && mapped.code !== 'CALL.CANCELLED') {
@@ -39,6 +42,7 @@ export class UpstreamPool implements OnApplicationShutdown {
       }
       throw mapped;
     }
+    return this.wellFormed(`upstream ${target.serverId}`, method, result);
   }
 
   /** What the upstream offers, from its pooled session (opened if need be). */
@@ -52,11 +56,27 @@ export class UpstreamPool implements OnApplicationShutdown {
 
   /** A request on a session the caller owns (discovery); errors classified as for pooled calls. */
   async requestOn(session: UpstreamSession, method: string, params: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+    let result: Record<string, unknown>;
     try {
-      return await session.request(method, params, { timeoutMs: this.config.upstreamTimeoutMs });
+      result = await session.request(method, params, { timeoutMs: this.config.upstreamTimeoutMs });
     } catch (error) {
       throw toUpstreamError(error);
     }
+    return this.wellFormed('an upstream in discovery', method, result);
+  }
+
+  /**
+   * A result holding a lone UTF-16 surrogate cannot be recorded (the ledger's canonical JSON is
+   * I-JSON) and may not be what the upstream meant: it is refused as UPSTREAM.BAD_RESPONSE, so
+   * the call is recorded as failed and the agent gets a clear error. Refused rather than mended
+   * with U+FFFD: fail closed — content warden altered would be neither what the upstream said
+   * nor safe to act on, and the session itself is fine, so it is kept.
+   */
+  private wellFormed(upstream: string, method: string, result: Record<string, unknown>): Record<string, unknown> {
+    const field = loneSurrogatePath(result, 'result');
+    if (field === undefined) return result;
+    this.logger.warn(`${upstream}: ${method} answered invalid Unicode (a lone UTF-16 surrogate at ${field}): refused as UPSTREAM.BAD_RESPONSE`);
+    throw new WardenError('upstream', 'UPSTREAM.BAD_RESPONSE', 'the upstream answered invalid Unicode in its result', { detail: 'invalid Unicode in result', field });
   }
 
   private async openPooled(target: UpstreamTarget): Promise<UpstreamSession> {

@@ -20,6 +20,12 @@ export type PayloadLookup =
 export interface PendingPayload extends StoredPayloadRef {
   /** Resolves once the ciphertext is committed; rejects if it could not be. */
   durable: Promise<void>;
+  /**
+   * The event that was to carry this payload will not be written (sealing or appending it
+   * failed): the payload must not be stored alone. Unless it is already committing with its
+   * event (then it shares the event's fate), it is dropped and `durable` rejects.
+   */
+  abandon(): void;
 }
 
 export interface PayloadStore {

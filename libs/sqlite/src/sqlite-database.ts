@@ -76,6 +76,18 @@ export class SqliteDatabase {
     });
   }
 
+  /**
+   * Gives up a write still waiting (submitBefore) for `key`: it is not written, and its promise
+   * rejects with `reason`. For a partner that will never come (its event failed before reaching
+   * the store): the write must not commit alone. False when nothing waits for `key` (the partner
+   * came, so both share one fate, or the wait is over).
+   */
+  withdraw(key: string, reason: Error): boolean {
+    const held = this.waiting.take(key);
+    held?.reject(reason);
+    return held !== undefined;
+  }
+
   /** Returns a function that removes the listener. */
   onCommit(listener: () => void): () => void {
     this.commitListeners.add(listener);

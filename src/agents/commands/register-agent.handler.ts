@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { issueApiKey } from '../../common/api-keys';
+import { KeyHints } from '../../common/key-hints';
 import { WardenError } from '../../common/warden-error';
 import { AggregateStore } from '../../ledger/aggregate-store';
 import { ID_GENERATOR, type IdGenerator } from '../../ledger/clock';
@@ -17,6 +18,7 @@ export class RegisterAgentHandler implements ICommandHandler<RegisterAgentComman
     private readonly agents: AgentsReadModel,
     private readonly servers: ServersReadModel,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    private readonly hints: KeyHints,
   ) {}
 
   async execute(command: RegisterAgentCommand): Promise<RegisteredAgent> {
@@ -26,7 +28,7 @@ export class RegisterAgentHandler implements ICommandHandler<RegisterAgentComman
       }
     }
     const agentId = this.ids.next();
-    const key = issueApiKey('agent');
+    const key = issueApiKey('agent', this.hints);
     await this.aggregates.handle(
       agentDecider,
       { type: 'RegisterAgent', agentId, orgId: command.orgId, name: command.name, keyHash: key.hash, hint: key.hint, servers: command.servers },

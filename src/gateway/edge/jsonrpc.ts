@@ -1,3 +1,4 @@
+import { loneSurrogatePath, mayHoldLoneSurrogate } from '../../common/lone-surrogates';
 import { WardenError } from '../../common/warden-error';
 
 export type JsonRpcId = string | number;
@@ -62,4 +63,18 @@ export function idOf(body: string): JsonRpcId | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Where a parsed message holds a lone UTF-16 surrogate (method, id, params, names, arguments,
+ * `_meta`, keys: anywhere), as a path like `params.arguments.note`; undefined when it holds none.
+ * Such text cannot be recorded (the ledger's canonical JSON is I-JSON), so the edge refuses it.
+ */
+export function loneSurrogateField(body: string, parsed: IncomingMessage): string | undefined {
+  if (!mayHoldLoneSurrogate(body)) return undefined;
+  return loneSurrogatePath(parsed.message, '')?.replace(/^\./, '');
+}
+
+export function invalidUnicode(field: string): WardenError {
+  return new WardenError('bad_request', 'EDGE.INVALID_UNICODE', `${field} holds text that is not valid Unicode (a lone UTF-16 surrogate)`, { field });
 }

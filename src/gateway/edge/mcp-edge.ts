@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, AgentsReadModel } from '../../agents/agents.read-model';
 import { bearerToken, hashApiKey } from '../../common/api-keys';
+import { KeyHints } from '../../common/key-hints';
 import { HTTP_STATUS_OF, WardenError } from '../../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
 import { ServersReadModel, type RegisteredServer } from '../../registry/servers.read-model';
@@ -10,7 +11,7 @@ import type { McpRequestContext } from '../mcp-request-context';
 import { CallRecorder } from '../tool-call/call-recorder';
 import { checkRoutingHeaders, HostOriginPolicy } from './edge-guards';
 import { EdgeReply } from './edge-reply';
-import { parseJsonRpc, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc';
+import { invalidUnicode, loneSurrogateField, parseJsonRpc, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc';
 import { toJsonRpcError } from './jsonrpc-errors';
 import { InFlightRequests } from './in-flight-requests';
 import { SessionChannel } from './session-channel';
@@ -49,6 +50,7 @@ export class McpEdge {
     private readonly methods: McpMethods,
     private readonly recorder: CallRecorder,
     private readonly channel: SessionChannel,
+    private readonly hints: KeyHints,
   ) {
     this.hostOrigin = new HostOriginPolicy(config.allowedHosts, config.allowedOrigins);
   }
@@ -79,7 +81,14 @@ export class McpEdge {
       if (!/^application\/json\b/i.test(contentType)) {
         throw new WardenError('bad_request', 'EDGE.UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
       }
-      const parsed = parseJsonRpc(typeof req.body === 'string' ? req.body : '');
+      const body = typeof req.body === 'string' ? req.body : '';
+      const parsed = parseJsonRpc(body);
+      const badField = loneSurrogateField(body, parsed);
+      if (badField !== undefined) {
+        if (parsed.kind === 'request' && badField !== 'id') id = parsed.message.id;
+        this.logger.warn(`refused a request of agent ${agent.agentId}: ${badField} holds a lone UTF-16 surrogate (EDGE.INVALID_UNICODE)`);
+        throw invalidUnicode(badField);
+      }
       if (parsed.kind === 'response') {
         // An agent's answer to a request warden relayed to it (sampling, elicitation, roots).
         const session = this.sessionOf(req, agent, server);
@@ -124,7 +133,7 @@ export class McpEdge {
     } catch (error) {
       const cause = error instanceof EdgeRejection ? error.error : error;
       if (agent && cause instanceof WardenError) {
-        await this.recordRejection(req, agent, cause.code, method);
+        await this.recordRejection(req, agent, cause, method);
       }
       const status = cause instanceof WardenError ? HTTP_STATUS_OF[cause.kind] : 500;
       if (!(cause instanceof WardenError)) this.logger.error(`unexpected edge error: ${String(cause)}`);
@@ -197,7 +206,7 @@ export class McpEdge {
         path: req.url.split('?')[0],
         method: null,
         agentId: null,
-        keyHint: key ? key.slice(0, 12) : null,
+        keyHint: key ? this.hints.hintOf(key) : null,
       })
       .catch(() => this.logger.error('could not record a rejected request'));
     throw new EdgeRejection(
@@ -216,9 +225,11 @@ export class McpEdge {
     return server;
   }
 
-  private async recordRejection(req: FastifyRequest, agent: Agent, reason: string, method: string | null): Promise<void> {
+  private async recordRejection(req: FastifyRequest, agent: Agent, cause: WardenError, method: string | null): Promise<void> {
+    const field = typeof cause.details.field === 'string' ? { field: cause.details.field } : {};
+    const data = { reason: cause.code, path: req.url.split('?')[0], method, agentId: agent.agentId, keyHint: agent.hint, ...field };
     await this.recorder
-      .requestRejected(agent.orgId, { kind: 'agent', id: agent.agentId }, { reason, path: req.url.split('?')[0], method, agentId: agent.agentId, keyHint: agent.hint })
+      .requestRejected(agent.orgId, { kind: 'agent', id: agent.agentId }, data)
       .catch(() => this.logger.error('could not record a rejected request'));
   }
 

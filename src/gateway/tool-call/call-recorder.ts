@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Actor } from '@warden/ledger';
-import { PAYLOAD_STORE, type PayloadStore } from '@warden/payload-store';
+import { PAYLOAD_STORE, type PayloadStore, type PendingPayload } from '@warden/payload-store';
 import { WardenError } from '../../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
 import { LedgerWriter } from '../../ledger/ledger-writer';
@@ -24,13 +24,15 @@ import {
  * A decision is durable before anything is forwarded. An outcome (completed / failed) is sealed,
  * encrypted and committed behind the agent's answer (from the turn after it is written): the
  * agent does not wait for a second commit. If that commit fails, the outcome is
- * counted and logged, and health turns 503; the ledger then shows the decision without an outcome.
+ * counted and logged, and health turns 503 until an outcome commits again; the ledger then shows
+ * the decision without an outcome.
  */
 @Injectable()
 export class CallRecorder implements BeforeApplicationShutdown {
   private readonly logger = new Logger('CallRecorder');
   private readonly outcomesInFlight = new Set<Promise<void>>();
   private outcomesNotRecorded = 0;
+  private outcomeWritesFailing = 0;
 
   constructor(
     private readonly writer: LedgerWriter,
@@ -44,7 +46,10 @@ export class CallRecorder implements BeforeApplicationShutdown {
 
   /** Throws LEDGER.UNAVAILABLE if the decision could not be made durable: the caller must deny. */
   async decided(org: string, actor: Actor, data: ToolCallDecidedData, args: unknown): Promise<void> {
-    await this.record(org, actor, 'ToolCallDecided', data, data.callId, args);
+    await this.record(org, actor, 'ToolCallDecided', data, data.callId, args).catch((error: unknown) => {
+      this.logger.error(`the decision of call ${data.callId} could not be recorded, so it is denied: ${reasonOf(error)}`);
+      throw error;
+    });
   }
 
   /** Queued behind the answer (see above); never throws at the caller. */
@@ -77,9 +82,13 @@ export class CallRecorder implements BeforeApplicationShutdown {
     await this.settled();
   }
 
-  /** Outcomes whose commit failed since start: anything but 0 makes the gateway unhealthy. */
-  health(): { outcomesNotRecorded: number; outcomesInFlight: number } {
-    return { outcomesNotRecorded: this.outcomesNotRecorded, outcomesInFlight: this.outcomesInFlight.size };
+  /**
+   * outcomeWritesFailing: outcomes whose commit failed since the last one that succeeded —
+   * anything but 0 makes the gateway unhealthy, until an outcome commits again.
+   * outcomesNotRecorded: every outcome lost since start (each one logged).
+   */
+  health(): { outcomeWritesFailing: number; outcomesNotRecorded: number; outcomesInFlight: number } {
+    return { outcomeWritesFailing: this.outcomeWritesFailing, outcomesNotRecorded: this.outcomesNotRecorded, outcomesInFlight: this.outcomesInFlight.size };
   }
 
   /** Unauthenticated requests are recorded on the platform's calls stream (no organisation is known). */
@@ -93,24 +102,42 @@ export class CallRecorder implements BeforeApplicationShutdown {
    */
   private behindTheAnswer(callId: string, record: () => Promise<void>): void {
     const recording = new Promise<void>((resolve) => setImmediate(resolve)).then(record);
-    const tracked = recording.catch(() => {
-      this.outcomesNotRecorded += 1;
-      this.logger.error(`the outcome of request ${callId} could not be recorded`);
-    });
+    const tracked = recording.then(
+      () => {
+        this.outcomeWritesFailing = 0;
+      },
+      (error: unknown) => {
+        this.outcomesNotRecorded += 1;
+        this.outcomeWritesFailing += 1;
+        this.logger.error(`the outcome of request ${callId} could not be recorded: ${reasonOf(error)}`);
+      },
+    );
     this.outcomesInFlight.add(tracked);
     void tracked.finally(() => this.outcomesInFlight.delete(tracked));
   }
 
   private async record(org: string, actor: Actor, type: string, data: object, id?: string, content?: unknown): Promise<void> {
     const eventId = id ?? this.writer.newEventId();
+    let payload: PendingPayload | undefined;
     try {
-      const payload = content === undefined ? undefined : this.payloads.write(org, eventId, content);
+      payload = content === undefined ? undefined : this.payloads.write(org, eventId, content);
       const event = this.writer.append(callsStream(org, this.config.nodeId), [
         { id: eventId, type, org, actor, data: data as Record<string, unknown>, payload: payload ? { digest: payload.digest } : null },
       ]);
+      // If the event fails before it reaches the store (sealing it, signing it), its payload waits
+      // for nothing: drop it, so that no payload row is ever committed without its event.
+      event.catch(() => payload?.abandon());
       await Promise.all([payload?.durable, event]);
-    } catch {
-      throw new WardenError('unavailable', 'LEDGER.UNAVAILABLE', 'the ledger cannot record this call, so it is not made');
+    } catch (error) {
+      const failure = new WardenError('unavailable', 'LEDGER.UNAVAILABLE', 'the ledger cannot record this call, so it is not made');
+      failure.cause = error; // for the log line, never for the answer
+      throw failure;
     }
   }
+}
+
+/** What went wrong, for the log: the error's kind and message (ledger and store errors carry no content). */
+function reasonOf(error: unknown): string {
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
 }

@@ -28,6 +28,8 @@ export interface ToolCallCompletedData {
 export interface ToolCallFailedData {
   callId: string;
   reason: string;
+  /** Warden's own words on the failure when the reason alone is too coarse ("invalid Unicode in result"); never upstream content. */
+  detail?: string;
   latencyMs: number;
   upstreamMs: number;
 }
@@ -72,6 +74,8 @@ export interface RequestRejectedData {
   path: string;
   method: string | null;
   agentId: string | null;
-  /** The first characters of a presented key (never the key). */
+  /** A keyed digest of the presented key, with warden's kind prefix if it has warden's format (KeyHints): never characters of the secret. */
   keyHint: string | null;
+  /** Where in the body the bad input is (e.g. `params.arguments.note`), never its content. */
+  field?: string;
 }

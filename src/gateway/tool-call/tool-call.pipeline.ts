@@ -89,6 +89,7 @@ export class ToolCallPipeline {
       this.recorder.failed(org, actor, {
         callId,
         reason: failure.code,
+        ...(typeof failure.details.detail === 'string' ? { detail: failure.details.detail } : {}),
         latencyMs: round(performance.now() - started),
         upstreamMs: round(performance.now() - upstreamStarted),
       });

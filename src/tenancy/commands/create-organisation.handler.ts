@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { issueApiKey } from '../../common/api-keys';
+import { KeyHints } from '../../common/key-hints';
 import { AggregateStore } from '../../ledger/aggregate-store';
 import { ID_GENERATOR, type IdGenerator } from '../../ledger/clock';
 import { organisationDecider } from '../organisation.decider';
@@ -12,6 +13,7 @@ export class CreateOrganisationHandler implements ICommandHandler<CreateOrganisa
   constructor(
     private readonly aggregates: AggregateStore,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    private readonly hints: KeyHints,
   ) {}
 
   async execute(command: CreateOrganisationCommand): Promise<OrganisationWithKey> {
@@ -19,7 +21,7 @@ export class CreateOrganisationHandler implements ICommandHandler<CreateOrganisa
     const stream = organisationStream(orgId);
     const options = { stream, org: orgId, actor: command.actor };
     await this.aggregates.handle(organisationDecider, { type: 'CreateOrganisation', orgId, name: command.name }, options);
-    const key = issueApiKey('admin');
+    const key = issueApiKey('admin', this.hints);
     await this.aggregates.handle(
       organisationDecider,
       { type: 'IssueAdminKey', orgId, keyId: this.ids.next(), keyHash: key.hash, hint: key.hint, label: 'bootstrap' },

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LoggerService } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { startGateway, type RunningGateway } from '../../../src/bootstrap';
 import { loadConfig, type WardenConfig } from '../../../src/config/warden-config';
@@ -27,11 +28,11 @@ export interface Harness {
 }
 
 /** A real gateway on 127.0.0.1 with its ledger in a fresh temporary directory. */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { logger?: LoggerService } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-e2e-'));
   const port = await freePort();
   const config = loadConfig({ WARDEN_DATA_DIR: dataDir, WARDEN_PORT: String(port), WARDEN_SQLITE_SYNCHRONOUS: 'NORMAL', ...env });
-  const gateway = await startGateway(config, { logger: ['error'] });
+  const gateway = await startGateway(config, { logger: options.logger ?? ['error'] });
   if (!gateway.bootstrap) throw new Error('a fresh ledger must bootstrap an organisation');
   const api = new AdminApi(gateway.url, gateway.bootstrap.adminKey);
   let stopped = false;

@@ -73,7 +73,8 @@ export class SqlitePayloadStore implements PayloadStore {
   /**
    * On a database shared with the event store, the payload waits for its event (appended with
    * this id, once signed) and commits with it, under one savepoint: both or neither. If the event
-   * never comes, the payload commits alone after a bounded wait (SqliteDatabase.submitBefore).
+   * fails before reaching the store, the writer calls abandon() and the payload is dropped; if it
+   * is only slow, the payload commits alone after a bounded wait (SqliteDatabase.submitBefore).
    */
   write(org: string, eventId: string, content: unknown): PendingPayload {
     return this.store(org, eventId, content, !this.ownsDatabase);
@@ -92,7 +93,10 @@ export class SqlitePayloadStore implements PayloadStore {
     const durable = this.submit(request, withEvent ? eventId : undefined).then((stored) => {
       if (!stored) throw new Error('put committed without a payload reference');
     });
-    return { digest, durable };
+    const abandon = () => {
+      if (withEvent) this.database.withdraw(eventId, new PayloadStoreUnavailableError(`payload of ${eventId} abandoned: its event was not written`));
+    };
+    return { digest, durable, abandon };
   }
 
   async get(org: string, eventId: string): Promise<PayloadLookup> {
