@@ -34,6 +34,3 @@ export interface BearerAuthenticator {
   readonly name: string;
   authenticate(token: string): Promise<Principal | undefined> | Principal | undefined;
 }
-
-/** Nest multi-provider token: every BearerAuthenticator the identity guard asks, in order. */
-export const BEARER_AUTHENTICATORS = Symbol('BEARER_AUTHENTICATORS');
