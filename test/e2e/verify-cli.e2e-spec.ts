@@ -343,6 +343,25 @@ describe('warden verify (compiled CLI) on a real ledger tampered with on disk', 
       const { code } = await verifyJson(dir);
       expect(code).toBe(0);
     });
+
+    it('does not see a ToolApproved moved behind the calls it allowed (no other event of its stream in between)', async () => {
+      const dir = copy();
+      const approved = rows.find((r) => r.type === 'ToolApproved')!;
+      const firstCall = rows.find((r) => r.type === 'ToolCallDecided' && r.position > approved.position)!;
+      const between = rows.filter((r) => r.position > approved.position && r.position <= firstCall.position);
+      expect(between.some((r) => r.stream === approved.stream)).toBe(false);
+      tamper(dir, (db) => {
+        // Every row from just after the approval up to the first call moves one place up; the approval takes the call's place.
+        db.prepare('UPDATE events SET position = -1 WHERE position = ?').run(approved.position);
+        for (const row of between) db.prepare('UPDATE events SET position = ? WHERE position = ?').run(row.position - 1, row.position);
+        db.prepare('UPDATE events SET position = ? WHERE position = -1').run(firstCall.position);
+        db.prepare('UPDATE streams SET position = ? WHERE stream = ? AND position = ?').run(firstCall.position, approved.stream, approved.position);
+      });
+      const moved = readRows(dir);
+      expect(moved.findIndex((r) => r.id === approved.id)).toBeGreaterThan(moved.findIndex((r) => r.id === firstCall.id));
+      const { code } = await verifyJson(dir);
+      expect(code).toBe(0);
+    });
   });
 
   describe('a long ledger (10,000 more events, appended correctly by an insider with the node key)', () => {
