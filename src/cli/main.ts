@@ -9,6 +9,7 @@ import { createEventStore, EventStoreConfigError } from '@warden/event-store';
 import { ConfigError, loadConfig } from '../config/warden-config';
 import { keysDir } from '../ledger/key-files';
 import { verifyLedger } from './verify-ledger';
+import { CHECK_URL_USAGE, checkUrl } from './check-url';
 
 const USAGE = `usage: warden verify [--data-dir DIR] [--event-store URL] [--root-key FILE.pub] [--workers N] [--json]
 
@@ -16,6 +17,7 @@ const USAGE = `usage: warden verify [--data-dir DIR] [--event-store URL] [--root
   deleted, inserted or reordered. Exits 0 when the whole ledger verifies, 1 at the first bad
   event (named with its position, id, stream, seq and reason) or when the ledger cannot be read,
   2 on bad usage or when there is no data directory, ledger file or root key where it looks.`;
+const USAGES = `${USAGE}\n\n${CHECK_URL_USAGE}`;
 
 async function verify(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -116,8 +118,9 @@ async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   try {
     if (command === 'verify') process.exitCode = await verify(rest);
+    else if (command === 'check-url') process.exitCode = await checkUrl(rest);
     else {
-      process.stderr.write(`${USAGE}\n`);
+      process.stderr.write(`${USAGES}\n`);
       process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2;
     }
   } catch (error) {
