@@ -91,3 +91,23 @@ describe('SseParser on large events', () => {
     expect(out).toEqual([{ event: 'note', data: 'first\nsecond\n third' }]);
   });
 });
+
+describe('SseParser on byte chunks (undici hands out Buffers)', () => {
+  it('keeps a multi-byte character split across chunks whole', () => {
+    const wire = Buffer.from('data: {"note":"café — ünïcødé ✓ 𝄞"}\n\n', 'utf8');
+    const parser = new SseParser();
+    const out: ReturnType<SseParser['push']> = [];
+    for (let i = 0; i < wire.length; i++) out.push(...parser.push(wire.subarray(i, i + 1)));
+    expect(out).toEqual([{ event: 'message', data: '{"note":"café — ünïcødé ✓ 𝄞"}' }]);
+  });
+
+  it('parses a 4 MiB event of non-ASCII text in 16 KiB Buffer chunks to the same data', () => {
+    const text = 'Grüße, 世界! '.repeat(300_000);
+    const wire = Buffer.from(`data: ${text}\n\n`, 'utf8');
+    const parser = new SseParser();
+    const out: ReturnType<SseParser['push']> = [];
+    for (let i = 0; i < wire.length; i += 16 * 1024) out.push(...parser.push(wire.subarray(i, i + 16 * 1024)));
+    expect(out).toHaveLength(1);
+    expect(out[0].data === text).toBe(true);
+  });
+});

@@ -14,9 +14,12 @@ const LINE_END = /[\r\n]/g;
  * Linear in the input: each character is scanned once. A line that has no end yet is kept as its
  * chunks and joined once when its end arrives (a multi-MiB `data:` line in small chunks used to
  * be rescanned from its start on every chunk). A CR ends a line at once; an LF right after it,
- * even in the next chunk, is skipped.
+ * even in the next chunk, is skipped. Byte chunks are decoded as one UTF-8 stream (a character
+ * split across two chunks stays one character; a leading BOM is dropped, as the spec says):
+ * undici's response body hands out Buffers even after setEncoding('utf8').
  */
 export class SseParser {
+  private readonly decoder = new TextDecoder('utf-8');
   private partial: string[] = [];
   private skipLineFeed = false;
   private event = '';
@@ -24,7 +27,8 @@ export class SseParser {
   /** Characters the line-end search has looked at so far (a linearity check for tests and benches). */
   charsScanned = 0;
 
-  push(chunk: string): SseEvent[] {
+  push(input: string | Uint8Array): SseEvent[] {
+    const chunk = typeof input === 'string' ? input : this.decoder.decode(input, { stream: true });
     const events: SseEvent[] = [];
     let start = 0;
     if (this.skipLineFeed && chunk.length > 0) {
