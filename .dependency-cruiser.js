@@ -25,7 +25,7 @@ module.exports = {
       name: 'egress-decision-is-pure',
       comment: 'libs/egress: the URL and address decision does no I/O; only the lookup, dispatcher and redirect files resolve or connect',
       severity: 'error',
-      from: { path: '^libs/egress/src', pathNot: ['\\.spec\\.ts$', '^libs/egress/src/(checked-lookup|egress-dispatcher|follow-redirects|index)\\.ts$'] },
+      from: { path: '^libs/egress/src', pathNot: ['\\.spec\\.ts$', '^libs/egress/src/testing/', '^libs/egress/src/(checked-lookup|egress-dispatcher|follow-redirects|index)\\.ts$'] },
       to: { path: ['^node_modules/(undici|@nestjs)', '^libs/(event-store|payload-store|sqlite|ledger)', '^(node:)?(fs|dns|http|https|child_process|worker_threads|dgram|tls)$'] },
     },
     {
