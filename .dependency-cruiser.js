@@ -1,7 +1,8 @@
 /**
  * Layer rules of DESIGN.md §2/§7, checked in `npm run lint` (part of `npm test`):
  *   libs never import src; libs/ledger is pure (no Nest, no I/O, no other lib);
- *   adapters never import domain modules; deciders stay free of Nest and adapters.
+ *   adapters never import domain modules; deciders stay free of Nest and adapters;
+ *   libs/egress decides without I/O (only its lookup, dispatcher and redirect files touch the network).
  */
 module.exports = {
   forbidden: [
@@ -19,6 +20,20 @@ module.exports = {
       to: {
         path: ['^node_modules/@nestjs', '^libs/(event-store|payload-store|sqlite)', '^(node:)?(fs|net|http|https|child_process|worker_threads|dgram|tls)$'],
       },
+    },
+    {
+      name: 'egress-decision-is-pure',
+      comment: 'libs/egress: the URL and address decision does no I/O; only the lookup, dispatcher and redirect files resolve or connect',
+      severity: 'error',
+      from: { path: '^libs/egress/src', pathNot: ['\\.spec\\.ts$', '^libs/egress/src/testing/', '^libs/egress/src/(checked-lookup|egress-dispatcher|follow-redirects|index)\\.ts$'] },
+      to: { path: ['^node_modules/(undici|@nestjs)', '^libs/(event-store|payload-store|sqlite|ledger)', '^(node:)?(fs|dns|http|https|child_process|worker_threads|dgram|tls)$'] },
+    },
+    {
+      name: 'egress-stands-alone',
+      comment: 'libs/egress imports no other lib and no Nest: the pool, OAuth and health checks all call it',
+      severity: 'error',
+      from: { path: '^libs/egress/src' },
+      to: { path: ['^node_modules/@nestjs', '^libs/(event-store|payload-store|sqlite|ledger)'] },
     },
     {
       name: 'deciders-are-pure',

@@ -13,6 +13,7 @@ import { connectRaw, type RawRpcTarget } from './support/raw-rpc';
 import { hostTicks, otherCores, waitForQuietHost } from './support/host-load';
 import { environment, target, type BenchReport, type Table, type TargetCheck } from './support/report';
 import { round } from './support/stats';
+import { largeResultsTable, measureLargeResults, type LargeResultFigures } from './support/large-results';
 import type { BenchOptions } from './support/bench-options';
 
 /**
@@ -182,6 +183,7 @@ export async function runGatewayBench(options: BenchOptions): Promise<BenchRepor
   const profiles: ProfileSummary[] = [];
   const gatewayWarnings: Record<string, Record<string, number>> = {};
   const quiet: Quiet = { budget: { remainingMs: 45_000 }, log };
+  let largeResults: LargeResultFigures[] = [];
   try {
     for (const mode of SYNC_MODES) {
       const gw = await startConfiguredGateway(mode, upstreams);
@@ -202,6 +204,10 @@ export async function runGatewayBench(options: BenchOptions): Promise<BenchRepor
             if (!governed.has(path.id)) governed.set(path.id, new Map());
             governed.get(path.id)!.set(mode, figures);
           }
+        }
+        if (mode === 'FULL') {
+          await waitForQuietHost(quiet.budget, log);
+          largeResults = await measureLargeResults(upstreams.legacy.info.url, `${gw.url}/mcp/legacy`, bearer(gw), options.quick, log);
         }
         if (options.profile) {
           // FULL, 16 clients: where the time goes under load (fsync blocking the event loop shows as SQLite time).
@@ -224,6 +230,7 @@ export async function runGatewayBench(options: BenchOptions): Promise<BenchRepor
   }
 
   const { tables, targets, comparisons } = present(direct, governed);
+  if (largeResults.length > 0) tables.push(largeResultsTable(largeResults));
   for (const profile of profiles) {
     const name = profile.file.split('/').pop();
     tables.push({
@@ -247,6 +254,7 @@ export async function runGatewayBench(options: BenchOptions): Promise<BenchRepor
       direct: Object.fromEntries(direct),
       governed: Object.fromEntries([...governed].map(([id, byMode]) => [id, Object.fromEntries(byMode)])),
       comparisons,
+      largeResults,
       profiles,
       gatewayWarnings,
     },

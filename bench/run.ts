@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GATEWAY_BENCH, runGatewayBench } from './gateway-call.bench';
 import { LEDGER_BENCH, runLedgerBench } from './ledger-append.bench';
+import { SSE_PARSE_BENCH, runSseParseBench } from './sse-parse.bench';
 import { VERIFY_BENCH, runVerifyBench } from './verify.bench';
 import { STARTUP_BENCH, runStartupBench } from './startup.bench';
 import type { BenchOptions } from './support/bench-options';
@@ -11,16 +12,17 @@ import { countProcessWarnings, warningCounts } from './support/warnings';
 /**
  * `npm run bench [-- <name>…] [--quick | --long] [--profile]`: runs every benchmark (or the named ones),
  * writes bench/results/<bench>.json and prints a short table with PASS / MISS beside each target.
- * Names: gateway (gateway-call), ledger (ledger-append), verify, startup.
+ * Names: gateway (gateway-call), ledger (ledger-append), verify, startup, sse (sse-parse).
  */
 const BENCHES: Array<{ name: string; aliases: string[]; run: (options: BenchOptions) => Promise<BenchReport> }> = [
   { name: LEDGER_BENCH, aliases: ['ledger'], run: runLedgerBench },
   { name: VERIFY_BENCH, aliases: [], run: runVerifyBench },
   { name: STARTUP_BENCH, aliases: [], run: runStartupBench },
+  { name: SSE_PARSE_BENCH, aliases: ['sse'], run: runSseParseBench },
   { name: GATEWAY_BENCH, aliases: ['gateway'], run: runGatewayBench },
 ];
 
-const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify|startup …] [--quick | --long] [--profile]
+const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify|startup|sse …] [--quick | --long] [--profile]
   --quick    small counts (a smoke run)
   --long     larger counts (gateway: 2,000 sequential, 16 × 250 concurrent; ~2× the time)
   --profile  also profile the gateway under load (bench/results/profiles/*.cpuprofile)`;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config/warden-config';
 import { messageOf, UsageError } from './cli-errors';
+import { CHECK_URL_USAGE, checkUrl } from './check-url';
 import { KEYS_USAGE, keysCommand } from './keys';
 import { VERIFY_USAGE, verifyCommand } from './verify-command';
 
@@ -10,6 +11,7 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
   verify: { run: verifyCommand, usage: VERIFY_USAGE },
   keys: { run: (argv) => keysCommand(argv, print), usage: KEYS_USAGE },
+  'check-url': { run: (argv) => checkUrl(argv), usage: CHECK_URL_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)

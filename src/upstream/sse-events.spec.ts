@@ -29,3 +29,85 @@ describe('SseParser', () => {
     expect(await collect(['event: ping\n\ndata: cut off'])).toEqual([]);
   });
 });
+
+/** A JSON-RPC answer of about `bytes` characters, as an SSE event of the SDK servers' framing. */
+function bigEvent(bytes: number): { wire: string; data: string } {
+  const text = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(Math.ceil(bytes / 36)).slice(0, bytes);
+  const data = JSON.stringify({ jsonrpc: '2.0', id: 9, result: { content: [{ type: 'text', text }] } });
+  return { wire: `event: message\ndata: ${data}\n\n`, data };
+}
+
+function chunked(text: string, size: number): string[] {
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
+  return chunks;
+}
+
+describe('SseParser on large events', () => {
+  const { wire, data } = bigEvent(4 * 1024 * 1024);
+
+  it.each([64, 16 * 1024])('parses a 4 MiB event in %i-character chunks to the same data', (size) => {
+    const parser = new SseParser();
+    const events = chunked(wire, size).flatMap((chunk) => parser.push(chunk));
+    expect(events).toHaveLength(1);
+    expect(events[0].event).toBe('message');
+    expect(events[0].data.length).toBe(data.length);
+    expect(events[0].data === data).toBe(true);
+  });
+
+  it('scans each character once: the work is linear in the input, not in chunks × line length', () => {
+    const small = bigEvent(64 * 1024).wire;
+    const parser = new SseParser();
+    for (const chunk of chunked(small, 64)) parser.push(chunk);
+    // the old parser rescanned the unterminated line from its start on every chunk: ~n²/128 characters
+    expect(parser.charsScanned).toBeLessThanOrEqual(small.length);
+  });
+
+  it('keeps CRLF split across chunks as one line end', () => {
+    const events = new SseParser();
+    const out = ['data: a\r', '\ndata: b\r', '\n\r', '\n'].flatMap((chunk) => events.push(chunk));
+    expect(out).toEqual([{ event: 'message', data: 'a\nb' }]);
+  });
+
+  it('ends a line at a CR at a chunk end, and a following non-LF chunk starts a new line', () => {
+    const parser = new SseParser();
+    const out = ['data: x\r', 'data: y\r', '\r', 'event: second\r', 'data: z\r\r'].flatMap((chunk) => parser.push(chunk));
+    expect(out).toEqual([
+      { event: 'message', data: 'x\ny' },
+      { event: 'second', data: 'z' },
+    ]);
+  });
+
+  it('does not take an empty chunk after a CR for the end of the CRLF', () => {
+    const parser = new SseParser();
+    const out = ['data: a\r', '', '\n', '\n'].flatMap((chunk) => parser.push(chunk));
+    expect(out).toEqual([{ event: 'message', data: 'a' }]);
+  });
+
+  it('joins multi-line data split anywhere, one character at a time', () => {
+    const wireText = 'event: note\r\ndata: first\r\ndata:second\n: comment\ndata:  third\r\n\r\n';
+    const parser = new SseParser();
+    const out = [...wireText].flatMap((c) => parser.push(c));
+    expect(out).toEqual([{ event: 'note', data: 'first\nsecond\n third' }]);
+  });
+});
+
+describe('SseParser on byte chunks (undici hands out Buffers)', () => {
+  it('keeps a multi-byte character split across chunks whole', () => {
+    const wire = Buffer.from('data: {"note":"café — ünïcødé ✓ 𝄞"}\n\n', 'utf8');
+    const parser = new SseParser();
+    const out: ReturnType<SseParser['push']> = [];
+    for (let i = 0; i < wire.length; i++) out.push(...parser.push(wire.subarray(i, i + 1)));
+    expect(out).toEqual([{ event: 'message', data: '{"note":"café — ünïcødé ✓ 𝄞"}' }]);
+  });
+
+  it('parses a 4 MiB event of non-ASCII text in 16 KiB Buffer chunks to the same data', () => {
+    const text = 'Grüße, 世界! '.repeat(300_000);
+    const wire = Buffer.from(`data: ${text}\n\n`, 'utf8');
+    const parser = new SseParser();
+    const out: ReturnType<SseParser['push']> = [];
+    for (let i = 0; i < wire.length; i += 16 * 1024) out.push(...parser.push(wire.subarray(i, i + 16 * 1024)));
+    expect(out).toHaveLength(1);
+    expect(out[0].data === text).toBe(true);
+  });
+});

@@ -4,49 +4,80 @@ export interface SseEvent {
   data: string;
 }
 
+const LINE_END = /[\r\n]/g;
+
 /**
  * An incremental parser of server-sent events (WHATWG HTML §9.2 parsing rules): text chunks in,
  * the events they complete out, synchronously (no async iteration per chunk on the hot path).
  * Comments, `id` and `retry` fields are ignored; an event with no data line is not dispatched.
+ *
+ * Linear in the input: each character is scanned once. A line that has no end yet is kept as its
+ * chunks and joined once when its end arrives (a multi-MiB `data:` line in small chunks used to
+ * be rescanned from its start on every chunk). A CR ends a line at once; an LF right after it,
+ * even in the next chunk, is skipped. Byte chunks are decoded as one UTF-8 stream (a character
+ * split across two chunks stays one character; a leading BOM is dropped, as the spec says):
+ * undici's response body hands out Buffers even after setEncoding('utf8').
  */
 export class SseParser {
-  private buffer = '';
+  private readonly decoder = new TextDecoder('utf-8');
+  private partial: string[] = [];
+  private skipLineFeed = false;
   private event = '';
   private data: string[] = [];
+  /** Characters the line-end search has looked at so far (a linearity check for tests and benches). */
+  charsScanned = 0;
 
-  push(chunk: string): SseEvent[] {
+  push(input: string | Uint8Array): SseEvent[] {
+    const chunk = typeof input === 'string' ? input : this.decoder.decode(input, { stream: true });
     const events: SseEvent[] = [];
-    this.buffer += chunk;
     let start = 0;
-    for (;;) {
-      const end = lineEnd(this.buffer, start);
-      if (end < 0) break;
-      const line = this.buffer.slice(start, end);
-      start = this.buffer[end] === '\r' && this.buffer[end + 1] === '\n' ? end + 2 : end + 1;
-      if (line.length === 0) {
-        if (this.data.length > 0) events.push({ event: this.event || 'message', data: this.data.join('\n') });
-        this.event = '';
-        this.data = [];
-      } else if (!line.startsWith(':')) {
-        const colon = line.indexOf(':');
-        const field = colon < 0 ? line : line.slice(0, colon);
-        let value = colon < 0 ? '' : line.slice(colon + 1);
-        if (value.startsWith(' ')) value = value.slice(1);
-        if (field === 'data') this.data.push(value);
-        else if (field === 'event') this.event = value;
-      }
+    if (this.skipLineFeed && chunk.length > 0) {
+      this.skipLineFeed = false;
+      if (chunk.charCodeAt(0) === 10) start = 1;
     }
-    this.buffer = this.buffer.slice(start);
+    while (start < chunk.length) {
+      LINE_END.lastIndex = start;
+      const found = LINE_END.exec(chunk);
+      if (found === null) {
+        this.charsScanned += chunk.length - start;
+        this.partial.push(chunk.slice(start));
+        break;
+      }
+      const end = found.index;
+      this.charsScanned += end + 1 - start;
+      const tail = chunk.slice(start, end);
+      const line = this.partial.length === 0 ? tail : this.takePartial(tail);
+      if (chunk.charCodeAt(end) === 13) {
+        if (end + 1 === chunk.length) this.skipLineFeed = true;
+        start = chunk.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
+      } else {
+        start = end + 1;
+      }
+      this.line(line, events);
+    }
     return events;
   }
-}
 
-/** Index of the next CR or LF from `from`, or -1; a CR as the buffer's last char waits for more (it may start a CRLF). */
-function lineEnd(buffer: string, from: number): number {
-  for (let i = from; i < buffer.length; i++) {
-    const c = buffer.charCodeAt(i);
-    if (c === 10) return i;
-    if (c === 13) return i + 1 < buffer.length ? i : -1;
+  private takePartial(tail: string): string {
+    this.partial.push(tail);
+    const line = this.partial.join('');
+    this.partial = [];
+    return line;
   }
-  return -1;
+
+  private line(line: string, events: SseEvent[]): void {
+    if (line.length === 0) {
+      if (this.data.length > 0) events.push({ event: this.event || 'message', data: this.data.join('\n') });
+      this.event = '';
+      this.data = [];
+      return;
+    }
+    if (line.charCodeAt(0) === 58 /* ':' */) return;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32 /* ' ' */) value = value.slice(1);
+    if (field === 'data') this.data.push(value);
+    else if (field === 'event') this.event = value;
+  }
 }
