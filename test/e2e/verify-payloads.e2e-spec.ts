@@ -1,12 +1,10 @@
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SqlitePayloadStore } from '@warden/payload-store';
-import { connectAgent } from '../fixtures/agent-clients';
-import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server';
-import { startHarness, type Harness } from './support/gateway-harness';
-import { appendRows, CLI, copyDataDir, forge, nodeSigner, readRows, removeDirs, verifyCli, verifyJson, type LedgerRow } from './support/tamper';
+import { recordLedger, type RecordedLedger } from './support/recorded-ledger';
+import { appendRows, copyDataDir, forge, nodeSigner, readRows, removeDirs, verifyCli, verifyJson, type LedgerRow } from './support/tamper';
 
 const SECRET = 'secret-note-7f3a9c';
 
@@ -31,8 +29,7 @@ function masterKeyOf(dir: string): Buffer {
  */
 describe('warden verify --payloads, and erasure through the API', () => {
   const scratch: string[] = [];
-  let upstream: LegacyMcpServer | undefined;
-  let h: Harness | undefined;
+  let recorded: RecordedLedger | undefined;
   let pristine: string;
   let rows: LedgerRow[];
   /** A call's ToolCallDecided whose payload (the arguments) stays; and one erased through the API. */
@@ -42,39 +39,33 @@ describe('warden verify --payloads, and erasure through the API', () => {
   let badRequests: Array<{ status: number; body: any }>;
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`the compiled CLI ${CLI} is missing: run \`npm run build\` before jest (npm test does)`);
-    upstream = await startLegacyMcpServer();
-    h = await startHarness();
-    const server = await h.api.registerServer('Notes', 'notes', upstream.url);
-    await h.api.approve(server.serverId, 'echo', 'read');
-    const { apiKey } = await h.api.registerAgent('payload-writer');
-    const agent = await connectAgent(`${h.url}/mcp/notes`, { revision: '2025-11-25', headers: { authorization: `Bearer ${apiKey}` } });
-    try {
-      for (let i = 0; i < 3; i++) await agent.callTool('echo', { text: `${SECRET} ${i}` });
-    } finally {
-      await agent.close();
-    }
-    await h.settled();
-    const decided = readRows(h.dataDir).filter((r) => r.type === 'ToolCallDecided' && r.env.payload);
-    expect(decided.length).toBe(3);
-    erasedEvent = decided[0];
-    kept = decided[1];
-    erasureResponse = await h.api.request('POST', '/v1/erasures', { eventIds: [erasedEvent.id], reason: 'subject access request #12' });
-    badRequests = [
-      await h.api.request('POST', '/v1/erasures', { eventIds: [kept.id], reason: 'x' }, null),
-      await h.api.request('POST', '/v1/erasures', { eventIds: ['not-an-id'], reason: 'x' }),
-      await h.api.request('POST', '/v1/erasures', { eventIds: [], reason: 'x' }),
-      await h.api.request('POST', '/v1/erasures', { eventIds: [kept.id] }),
-      await h.api.request('POST', '/v1/erasures', { eventIds: [kept.id, randomUUID()], reason: 'x' }),
-    ];
-    await h.stop();
-    pristine = h.dataDir;
+    recorded = await recordLedger(
+      'payload-writer',
+      async (agent) => {
+        for (let i = 0; i < 3; i++) await agent.callTool('echo', { text: `${SECRET} ${i}` });
+      },
+      async (h) => {
+        await h.settled();
+        const decided = readRows(h.dataDir).filter((r) => r.type === 'ToolCallDecided' && r.env.payload);
+        expect(decided.length).toBe(3);
+        erasedEvent = decided[0];
+        kept = decided[1];
+        erasureResponse = await h.api.request('POST', '/v1/erasures', { eventIds: [erasedEvent.id], reason: 'subject access request #12' });
+        badRequests = [
+          await h.api.request('POST', '/v1/erasures', { eventIds: [kept.id], reason: 'x' }, null),
+          await h.api.request('POST', '/v1/erasures', { eventIds: ['not-an-id'], reason: 'x' }),
+          await h.api.request('POST', '/v1/erasures', { eventIds: [], reason: 'x' }),
+          await h.api.request('POST', '/v1/erasures', { eventIds: [kept.id] }),
+          await h.api.request('POST', '/v1/erasures', { eventIds: [kept.id, randomUUID()], reason: 'x' }),
+        ];
+      },
+    );
+    pristine = recorded.dataDir;
     rows = readRows(pristine);
   }, 60_000);
 
   afterAll(async () => {
-    await h?.cleanup();
-    await upstream?.close();
+    await recorded?.close();
     removeDirs(scratch);
   });
 
@@ -98,8 +89,8 @@ describe('warden verify --payloads, and erasure through the API', () => {
       expect(erasureResponse.status).toBe(201);
       expect(erasureResponse.body).toMatchObject({ eventIds: [erasedEvent.id] });
       const event = rows.find((r) => r.type === 'PayloadsErased')!;
-      expect(event).toMatchObject({ stream: `erasure-${h!.orgId}`, id: erasureResponse.body.erasureEventId });
-      expect(event.env).toMatchObject({ org: h!.orgId, actor: { kind: 'user' }, data: { eventIds: [erasedEvent.id], reason: 'subject access request #12' } });
+      expect(event).toMatchObject({ stream: `erasure-${recorded!.harness.orgId}`, id: erasureResponse.body.erasureEventId });
+      expect(event.env).toMatchObject({ org: recorded!.harness.orgId, actor: { kind: 'user' }, data: { eventIds: [erasedEvent.id], reason: 'subject access request #12' } });
       const row = tamperPayloads(pristine, (db) => db.prepare('SELECT ciphertext, salt, erased_at FROM payloads WHERE event_id = ?').get(erasedEvent.id)) as any;
       expect(row).toMatchObject({ ciphertext: null, salt: null });
       expect(row.erased_at).toEqual(expect.any(String));

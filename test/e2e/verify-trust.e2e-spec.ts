@@ -1,14 +1,11 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createEd25519Signer, fingerprintOf, generateEd25519KeyPair, KEY_REVOKED_TYPE, publicKeyFromPem } from '@warden/ledger';
-import { connectAgent } from '../fixtures/agent-clients';
-import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server';
-import { startHarness, type Harness } from './support/gateway-harness';
+import { recordLedger, type RecordedLedger } from './support/recorded-ledger';
 import {
   appendRows,
   appendStoredRows,
-  CLI,
   copyDataDir,
   forge,
   nodeSigner,
@@ -32,28 +29,17 @@ import {
  */
 describe('warden verify: pinning, rows vs envelopes, root-signed events, revocation', () => {
   const scratch: string[] = [];
-  let upstream: LegacyMcpServer | undefined;
-  let h: Harness | undefined;
+  let recorded: RecordedLedger | undefined;
   let pristine: string;
   let rows: LedgerRow[];
   let rootFingerprint: { kid: string; sha256: string };
   let call: LedgerRow;
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`the compiled CLI ${CLI} is missing: run \`npm run build\` before jest (npm test does)`);
-    upstream = await startLegacyMcpServer();
-    h = await startHarness();
-    const server = await h.api.registerServer('Notes', 'notes', upstream.url);
-    await h.api.approve(server.serverId, 'echo', 'read');
-    const { apiKey } = await h.api.registerAgent('trust-writer');
-    const agent = await connectAgent(`${h.url}/mcp/notes`, { revision: '2025-11-25', headers: { authorization: `Bearer ${apiKey}` } });
-    try {
+    recorded = await recordLedger('trust-writer', async (agent) => {
       for (let i = 0; i < 3; i++) await agent.callTool('echo', { text: `call ${i}` });
-    } finally {
-      await agent.close();
-    }
-    await h.stop();
-    pristine = h.dataDir;
+    });
+    pristine = recorded.dataDir;
     rows = readRows(pristine);
     rootFingerprint = fingerprintOf(publicKeyFromPem(readFileSync(join(pristine, 'keys', 'root.key.pub'), 'utf8')));
     call = rows.find((r) => r.type === 'ToolCallDecided')!;
@@ -61,8 +47,7 @@ describe('warden verify: pinning, rows vs envelopes, root-signed events, revocat
   }, 60_000);
 
   afterAll(async () => {
-    await h?.cleanup();
-    await upstream?.close();
+    await recorded?.close();
     removeDirs(scratch);
   });
 
