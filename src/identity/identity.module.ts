@@ -1,5 +1,5 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { GatewayModule } from '../gateway/gateway.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { AdminKeyAuthenticator, PlatformKeyAuthenticator, UserKeyAuthenticator } from './api-key-authenticators';
@@ -18,7 +18,7 @@ import { UsersReadModel } from './users/users.read-model';
  * credential (OIDC) register into the exported AuthenticatorRegistry from their own modules.
  */
 @Module({
-  imports: [TenancyModule, GatewayModule],
+  imports: [TenancyModule, GatewayModule, DiscoveryModule],
   controllers: [UsersController],
   providers: [
     AuthenticatorRegistry,
