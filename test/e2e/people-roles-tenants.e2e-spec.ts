@@ -69,6 +69,10 @@ describe('people, roles and tenants', () => {
       expect((await olga.request('GET', '/v1/servers')).status).toBe(200);
       expect(await olga.request('POST', '/v1/erasures', {})).toMatchObject({ status: 403, body: { code: 'AUTH.ROLE_REQUIRED', requiredRoles: ['admin'] } });
       expect(JSON.stringify(readLedger(h.dataDir))).not.toContain(created.apiKey.slice('wdn_user_'.length));
+      for (const key of [created.apiKey, h.platformKey, h.adminKey]) {
+        const mcp = await listTools(`${h.url}/mcp`, key); // a person's key never passes /mcp
+        expect({ status: mcp.status, reason: mcp.body.error.data.reason }).toEqual({ status: 401, reason: 'AUTH.INVALID_KEY' });
+      }
       expect((await h.api.request('GET', `/v1/users/${created.user.userId}`)).body).not.toHaveProperty('apiKey');
 
       const rotated = await h.api.request('POST', `/v1/users/${created.user.userId}/rotate-key`, {});
