@@ -10,6 +10,7 @@ import type { WardenConfig } from './config/warden-config';
 import { McpEdge } from './gateway/edge/mcp-edge';
 import { NODE_TRUST } from './ledger/ledger.module';
 import type { NodeTrust } from './ledger/node-trust';
+import { PlatformOperatorBootstrap } from './identity/platform/platform-operator.bootstrap';
 import { FirstOrganisationBootstrap } from './tenancy/bootstrap-first-organisation';
 
 export interface RunningGateway {
@@ -17,6 +18,8 @@ export interface RunningGateway {
   url: string;
   /** Present only on the very first start of a ledger. */
   bootstrap?: { orgId: string; adminKey: string };
+  /** Present only when the ledger had no platform operator yet (its first start): the operator's key, shown once. */
+  platformOperator?: { operatorId: string; platformKey: string };
   /** The root this node trusts, and what an operator must do about its keys. */
   trust: { rootKid: string; createdRootKeyFile?: string; notices: string[] };
   close(): Promise<void>;
@@ -46,6 +49,7 @@ export async function startGateway(config: WardenConfig, options: { logger?: Log
   await app.get(McpEdge).register(app.getHttpAdapter().getInstance());
   await app.init();
   const bootstrap = await app.get(FirstOrganisationBootstrap).ensure();
+  const platformOperator = await app.get(PlatformOperatorBootstrap).ensure();
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -55,6 +59,7 @@ export async function startGateway(config: WardenConfig, options: { logger?: Log
     app,
     url: `http://${host}:${port}`,
     bootstrap,
+    platformOperator,
     trust: { rootKid: trust.root.kid, createdRootKeyFile: trust.createdRootKeyFile, notices: trust.notices },
     close: () => app.close(),
   };

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { WardenError } from './common/warden-error';
+import { Public } from './identity/route-access';
 import { CallRecorder } from './gateway/tool-call/call-recorder';
 import { LedgerIntegrity } from './ledger/ledger-integrity';
 import { ReadModelProjector } from './ledger/read-model-projector';
@@ -11,6 +12,7 @@ import { ReadModelProjector } from './ledger/read-model-projector';
  * details with a code); every lost outcome stays counted in `outcomesNotRecorded`.
  */
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

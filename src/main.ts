@@ -31,6 +31,12 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   for (const notice of gateway.trust.notices) process.stderr.write(`warden: ${notice}\n`);
+  if (gateway.platformOperator) {
+    // Printed once, when the ledger gets its platform operator, straight to stdout (never through the logger).
+    process.stdout.write(
+      `\n  warden: platform operator API key (creates and suspends organisations; shown once, store it now): ${gateway.platformOperator.platformKey}\n`,
+    );
+  }
   if (gateway.bootstrap) {
     // Printed once, on the ledger's first start, straight to stdout (never through the logger).
     process.stdout.write(

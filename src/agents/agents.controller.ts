@@ -1,16 +1,16 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AdminAuthGuard } from '../tenancy/admin-auth.guard';
-import { CurrentAdmin } from '../tenancy/current-admin.decorator';
-import type { AdminPrincipal } from '../tenancy/organisations.read-model';
+import { ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from '../identity/current-principal.decorator';
+import type { UserPrincipal } from '../identity/principal';
+import { actorOf } from '../identity/principal-actor';
+import { Roles } from '../identity/route-access';
 import { AgentsReadModel } from './agents.read-model';
 import { RegisterAgentCommand } from './commands/register-agent.command';
 import { RegisterAgentDto } from './dto/register-agent.dto';
 
 @ApiTags('agents')
-@ApiBearerAuth()
-@UseGuards(AdminAuthGuard)
+@Roles('operator', 'admin')
 @Controller('v1/agents')
 export class AgentsController {
   constructor(
@@ -21,14 +21,14 @@ export class AgentsController {
   /** Registers an agent; its API key is in this response and nowhere else, ever. */
   @Post()
   @HttpCode(201)
-  register(@CurrentAdmin() admin: AdminPrincipal, @Body() body: RegisterAgentDto) {
+  register(@CurrentUser() user: UserPrincipal, @Body() body: RegisterAgentDto) {
     return this.commands.execute(
-      new RegisterAgentCommand(admin.orgId, body.name, body.servers ?? null, { kind: 'user', id: admin.keyId }),
+      new RegisterAgentCommand(user.orgId, body.name, body.servers ?? null, actorOf(user)),
     );
   }
 
   @Get()
-  list(@CurrentAdmin() admin: AdminPrincipal) {
-    return { agents: this.agents.list(admin.orgId) };
+  list(@CurrentUser() user: UserPrincipal) {
+    return { agents: this.agents.list(user.orgId) };
   }
 }

@@ -6,7 +6,7 @@ import type { KeyHints } from './key-hints';
  * models). A plain hash suffices for keys of this entropy; lookup is O(1) by hash.
  * Format: wdn_<kind>_<43 base64url chars>; the kind tells an admin key from an agent key on sight.
  */
-export type ApiKeyKind = 'admin' | 'agent';
+export type ApiKeyKind = 'admin' | 'agent' | 'user' | 'platform';
 
 export interface IssuedApiKey {
   /** The secret: returned to the caller once, never stored, never logged. */

@@ -1,15 +1,15 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AdminAuthGuard } from '../tenancy/admin-auth.guard';
-import { CurrentAdmin } from '../tenancy/current-admin.decorator';
-import type { AdminPrincipal } from '../tenancy/organisations.read-model';
+import { ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from '../identity/current-principal.decorator';
+import type { UserPrincipal } from '../identity/principal';
+import { actorOf } from '../identity/principal-actor';
+import { Roles } from '../identity/route-access';
 import { ErasePayloadsCommand } from './commands/erase-payloads.command';
 import { ErasePayloadsDto } from './dto/erase-payloads.dto';
 
 @ApiTags('erasures')
-@ApiBearerAuth()
-@UseGuards(AdminAuthGuard)
+@Roles('admin')
 @Controller('v1/erasures')
 export class ErasuresController {
   constructor(private readonly commands: CommandBus) {}
@@ -17,7 +17,7 @@ export class ErasuresController {
   /** Erases the payloads of events of the admin's organisation, recorded first as PayloadsErased. */
   @Post()
   @HttpCode(201)
-  erase(@CurrentAdmin() admin: AdminPrincipal, @Body() body: ErasePayloadsDto) {
-    return this.commands.execute(new ErasePayloadsCommand(admin.orgId, body.eventIds, body.reason, { kind: 'user', id: admin.keyId }));
+  erase(@CurrentUser() user: UserPrincipal, @Body() body: ErasePayloadsDto) {
+    return this.commands.execute(new ErasePayloadsCommand(user.orgId, body.eventIds, body.reason, actorOf(user)));
   }
 }

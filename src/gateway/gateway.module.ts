@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { RegistryModule } from '../registry/registry.module';
+import { TenancyModule } from '../tenancy/tenancy.module';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { McpEdge } from './edge/mcp-edge';
 import { SessionChannel } from './edge/session-channel';
@@ -8,11 +9,12 @@ import { McpMethods } from './mcp-methods';
 import { McpRelay } from './relay/mcp-relay';
 import { UpstreamCaller } from './upstream-call';
 import { CallRecorder } from './tool-call/call-recorder';
+import { RejectedRequests } from './tool-call/rejected-requests';
 import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 
 @Module({
-  imports: [AgentsModule, RegistryModule, UpstreamModule],
-  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel],
-  exports: [McpEdge, CallRecorder],
+  imports: [AgentsModule, RegistryModule, UpstreamModule, TenancyModule],
+  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, RejectedRequests],
+  exports: [McpEdge, CallRecorder, RejectedRequests],
 })
 export class GatewayModule {}

@@ -8,7 +8,10 @@ export interface AdminRequest {
   admin?: AdminPrincipal;
 }
 
-/** Command API authentication: an organisation's admin key. Agent keys never pass here. */
+/**
+ * Superseded by the global CommandApiGuard and @Roles (src/identity): kept, unchanged, so that
+ * routes written against it still compile until they are converted. Accepts only admin keys.
+ */
 @Injectable()
 export class AdminAuthGuard implements CanActivate {
   constructor(private readonly organisations: OrganisationsReadModel) {}

@@ -15,6 +15,7 @@ describe('the gateway process', () => {
   let adminKey: string;
   let agentKey: string;
   const SECRET_ARGUMENT = 'patient-record-4711-confidential';
+  const platformKey = (output: string) => /platform operator API key[^:]*: (wdn_platform_\S+)/.exec(output)![1];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'warden-process-'));
@@ -73,6 +74,9 @@ describe('the gateway process', () => {
     const second = await startGatewayProcess(env);
     try {
       expect(second.output()).not.toContain('bootstrap admin API key');
+      expect(second.output()).not.toContain('platform operator API key');
+      const orgs = await fetch(`${second.url}/v1/orgs`, { headers: { authorization: `Bearer ${platformKey(first.output())}` } });
+      expect(orgs.status).toBe(200); // the printed platform key survives the restart
       const agent = await connectAgent(`${second.url}/mcp/notes`, { revision: '2026-07-28', headers: { authorization: `Bearer ${agentKey}` } });
       try {
         expect((await agent.listTools()).map((t) => t.name)).toEqual(['echo']);

@@ -8,7 +8,9 @@ import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
 import { ServersReadModel, type RegisteredServer } from '../../registry/servers.read-model';
 import { WARDEN_SERVER_INFO, McpMethods } from '../mcp-methods';
 import type { McpRequestContext } from '../mcp-request-context';
+import { OrganisationsReadModel } from '../../tenancy/organisations.read-model';
 import { CallRecorder } from '../tool-call/call-recorder';
+import { RejectedRequests } from '../tool-call/rejected-requests';
 import { checkRoutingHeaders, HostOriginPolicy } from './edge-guards';
 import { EdgeReply } from './edge-reply';
 import { invalidUnicode, loneSurrogateField, parseJsonRpc, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc';
@@ -51,6 +53,8 @@ export class McpEdge {
     private readonly recorder: CallRecorder,
     private readonly channel: SessionChannel,
     private readonly hints: KeyHints,
+    private readonly organisations: OrganisationsReadModel,
+    private readonly rejections: RejectedRequests,
   ) {
     this.hostOrigin = new HostOriginPolicy(config.allowedHosts, config.allowedOrigins);
   }
@@ -198,17 +202,16 @@ export class McpEdge {
   private async authenticate(req: FastifyRequest): Promise<Agent> {
     const key = bearerToken(req.headers.authorization);
     const agent = key ? this.agents.byKey(hashApiKey(key)) : undefined;
-    if (agent) return agent;
+    if (agent) {
+      if (this.organisations.get(agent.orgId)?.suspended !== false) {
+        const suspended = new WardenError('forbidden', 'TENANCY.ORG_SUSPENDED', "the agent's organisation is suspended");
+        await this.recordRejection(req, agent, suspended, null);
+        throw new EdgeRejection(suspended);
+      }
+      return agent;
+    }
     const code = key ? 'AUTH.INVALID_KEY' : 'AUTH.MISSING_KEY';
-    await this.recorder
-      .requestRejected(undefined, { kind: 'system', id: 'edge' }, {
-        reason: code,
-        path: req.url.split('?')[0],
-        method: null,
-        agentId: null,
-        keyHint: key ? this.hints.hintOf(key) : null,
-      })
-      .catch(() => this.logger.error('could not record a rejected request'));
+    await this.rejections.record({ source: req.ip, reason: code, path: req.url.split('?')[0], keyHint: key ? this.hints.hintOf(key) : null });
     throw new EdgeRejection(
       new WardenError('unauthenticated', code, key ? 'the API key is not a valid agent key' : 'an agent API key is required (Authorization: Bearer <key>)'),
     );

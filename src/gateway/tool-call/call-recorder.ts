@@ -9,6 +9,7 @@ import {
   PLATFORM_ORG,
   type McpRequestRelayedData,
   type RequestRejectedData,
+  type RequestsRejectedData,
   type ServerRequestRelayedData,
   type ToolCallCompletedData,
   type ToolCallDecidedData,
@@ -94,6 +95,11 @@ export class CallRecorder implements BeforeApplicationShutdown {
   /** Unauthenticated requests are recorded on the platform's calls stream (no organisation is known). */
   async requestRejected(org: string | undefined, actor: Actor, data: RequestRejectedData): Promise<void> {
     await this.record(org ?? PLATFORM_ORG, actor, 'RequestRejected', data);
+  }
+
+  /** A window's count of unauthenticated rejections beyond those recorded one by one. */
+  async requestsRejected(data: RequestsRejectedData): Promise<void> {
+    await this.record(PLATFORM_ORG, { kind: 'system', id: 'edge' }, 'RequestsRejected', data);
   }
 
   /**

@@ -78,4 +78,19 @@ export interface RequestRejectedData {
   keyHint: string | null;
   /** Where in the body the bad input is (e.g. `params.arguments.note`), never its content. */
   field?: string;
+  /** The remote address, for an unauthenticated request (bounded per source and reason: RequestsRejected). */
+  source?: string;
+}
+
+/**
+ * Unauthenticated rejections of one source and reason in one window beyond those recorded one by
+ * one (RequestRejected): only counted, so that a flood cannot grow the ledger without bound.
+ */
+export interface RequestsRejectedData {
+  source: string;
+  reason: string;
+  count: number;
+  /** First and last counted rejection (RFC 3339). */
+  from: string;
+  to: string;
 }

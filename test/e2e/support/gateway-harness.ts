@@ -18,6 +18,8 @@ export interface Harness {
   dataDir: string;
   adminKey: string;
   orgId: string;
+  /** The platform operator's key (printed once on first start). */
+  platformKey: string;
   api: AdminApi;
   /** Creates another organisation (as the bootstrap does) and returns its admin API. */
   newOrganisation(name: string): Promise<{ orgId: string; api: AdminApi }>;
@@ -34,6 +36,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
   const config = loadConfig({ WARDEN_DATA_DIR: dataDir, WARDEN_PORT: String(port), WARDEN_SQLITE_SYNCHRONOUS: 'NORMAL', ...env });
   const gateway = await startGateway(config, { logger: options.logger ?? ['error'] });
   if (!gateway.bootstrap) throw new Error('a fresh ledger must bootstrap an organisation');
+  if (!gateway.platformOperator) throw new Error('a fresh ledger must create its platform operator');
   const api = new AdminApi(gateway.url, gateway.bootstrap.adminKey);
   let stopped = false;
   const stop = async () => {
@@ -47,6 +50,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     dataDir,
     adminKey: gateway.bootstrap.adminKey,
     orgId: gateway.bootstrap.orgId,
+    platformKey: gateway.platformOperator.platformKey,
     api,
     async newOrganisation(name) {
       const created = await gateway.app.get(CommandBus).execute(new CreateOrganisationCommand(name, { kind: 'system', id: 'test' }));
@@ -92,6 +96,13 @@ export class AdminApi {
     const res = await this.request('POST', `/v1/servers/${serverId}/tools/${encodeURIComponent(tool)}/approve`, { riskClass });
     if (res.status !== 200) throw new Error(`approve: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
+  }
+
+  /** Creates a user with these roles (as this API's admin); returns its id and key. */
+  async createUser(name: string, roles: string[]) {
+    const res = await this.request('POST', '/v1/users', { name, roles });
+    if (res.status !== 201) throw new Error(`create user: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body as { user: { userId: string; revision: number; roles: string[] }; apiKey: string };
   }
 
   async registerAgent(name: string, servers?: string[]) {
