@@ -18,6 +18,7 @@ module.exports = {
     '^@warden/event-store$': '<rootDir>/libs/event-store/src',
     '^@warden/payload-store$': '<rootDir>/libs/payload-store/src',
     '^@warden/sqlite$': '<rootDir>/libs/sqlite/src',
+    '^@warden/policy$': '<rootDir>/libs/policy/src',
   },
   testTimeout: 30000,
 };
