@@ -8,6 +8,7 @@ import { ErasureModule } from './erasure/erasure.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health.controller';
 import { LedgerModule } from './ledger/ledger.module';
+import { PolicyModule } from './policy/policy.module';
 import { RegistryModule } from './registry/registry.module';
 import { TenancyModule } from './tenancy/tenancy.module';
 
@@ -17,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, PolicyModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

@@ -8,11 +8,12 @@ import { McpMethods } from './mcp-methods';
 import { McpRelay } from './relay/mcp-relay';
 import { UpstreamCaller } from './upstream-call';
 import { CallRecorder } from './tool-call/call-recorder';
+import { GateRegistry } from './tool-call/gate-registry';
 import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 
 @Module({
   imports: [AgentsModule, RegistryModule, UpstreamModule],
-  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel],
-  exports: [McpEdge, CallRecorder],
+  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, GateRegistry],
+  exports: [McpEdge, CallRecorder, GateRegistry],
 })
 export class GatewayModule {}
