@@ -2,6 +2,7 @@
 import { ConfigError } from '../config/warden-config';
 import { messageOf, UsageError } from './cli-errors';
 import { KEYS_USAGE, keysCommand } from './keys';
+import { POLICY_USAGE, policyCommand } from './policy';
 import { VERIFY_USAGE, verifyCommand } from './verify-command';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -10,6 +11,7 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
   verify: { run: verifyCommand, usage: VERIFY_USAGE },
   keys: { run: (argv) => keysCommand(argv, print), usage: KEYS_USAGE },
+  policy: { run: (argv) => policyCommand(argv, print), usage: POLICY_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)
