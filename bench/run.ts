@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GATEWAY_BENCH, runGatewayBench } from './gateway-call.bench';
 import { LEDGER_BENCH, runLedgerBench } from './ledger-append.bench';
+import { POLICY_GATE_BENCH, runPolicyGateBench } from './policy-gate.bench';
 import { VERIFY_BENCH, runVerifyBench } from './verify.bench';
 import type { BenchOptions } from './support/bench-options';
 import { renderReport, writeReport, type BenchReport } from './support/report';
@@ -16,6 +17,7 @@ const BENCHES: Array<{ name: string; aliases: string[]; run: (options: BenchOpti
   { name: LEDGER_BENCH, aliases: ['ledger'], run: runLedgerBench },
   { name: VERIFY_BENCH, aliases: [], run: runVerifyBench },
   { name: GATEWAY_BENCH, aliases: ['gateway'], run: runGatewayBench },
+  { name: POLICY_GATE_BENCH, aliases: ['policy'], run: runPolicyGateBench },
 ];
 
 const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify …] [--quick | --long] [--profile]
