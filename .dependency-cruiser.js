@@ -36,6 +36,15 @@ module.exports = {
       to: { path: ['^node_modules/@nestjs', '^libs/(event-store|payload-store|sqlite|ledger)'] },
     },
     {
+      name: 'policy-is-pure',
+      comment: 'libs/policy: the policy model, its validation, CEL compilation and evaluation — no Nest, no I/O, no store',
+      severity: 'error',
+      from: { path: '^libs/policy/src' },
+      to: {
+        path: ['^node_modules/@nestjs', '^libs/(event-store|payload-store|sqlite)', '^(node:)?(fs|net|http|https|child_process|worker_threads|dgram|tls)$'],
+      },
+    },
+    {
       name: 'deciders-are-pure',
       comment: 'decide/evolve functions import no Nest and no adapter',
       severity: 'error',
@@ -46,7 +55,7 @@ module.exports = {
       name: 'src-uses-ports-not-adapters',
       comment: 'capability modules reach stores through the ports; only the ledger module wires adapters',
       severity: 'error',
-      from: { path: '^src/(tenancy|agents|registry|gateway|upstream)/' },
+      from: { path: '^src/(tenancy|agents|registry|gateway|upstream|policy)/' },
       to: { path: ['^libs/(event-store|payload-store)/src/sqlite', '^libs/sqlite', '^node_modules/better-sqlite3'] },
     },
     {

@@ -19,6 +19,7 @@ module.exports = {
     '^@warden/payload-store$': '<rootDir>/libs/payload-store/src',
     '^@warden/sqlite$': '<rootDir>/libs/sqlite/src',
     '^@warden/egress$': '<rootDir>/libs/egress/src',
+    '^@warden/policy$': '<rootDir>/libs/policy/src',
   },
   testTimeout: 30000,
 };

@@ -9,12 +9,13 @@ import { McpMethods } from './mcp-methods';
 import { McpRelay } from './relay/mcp-relay';
 import { UpstreamCaller } from './upstream-call';
 import { CallRecorder } from './tool-call/call-recorder';
+import { GateRegistry } from './tool-call/gate-registry';
 import { RejectedRequests } from './tool-call/rejected-requests';
 import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 
 @Module({
   imports: [AgentsModule, RegistryModule, UpstreamModule, TenancyModule],
-  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, RejectedRequests],
-  exports: [McpEdge, CallRecorder, RejectedRequests],
+  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, RejectedRequests, GateRegistry],
+  exports: [McpEdge, CallRecorder, RejectedRequests, GateRegistry],
 })
 export class GatewayModule {}

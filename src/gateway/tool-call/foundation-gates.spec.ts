@@ -9,7 +9,8 @@ const server = (t?: RegisteredTool): RegisteredServer => ({
   serverId: 's1', orgId: 'o1', slug: 'notes', name: 'Notes', url: 'http://127.0.0.1:1/mcp', protocolVersion: null, registeredAt: '',
   tools: new Map(t ? [[t.name, t]] : []),
 });
-const decide = (ctx: Parameters<(typeof FOUNDATION_GATES)[0]['evaluate']>[0]) => combine(FOUNDATION_GATES.map((g) => g.evaluate(ctx)));
+type Ctx = Parameters<(typeof FOUNDATION_GATES)[0]['evaluate']>[0];
+const decide = (ctx: Omit<Ctx, 'method' | 'at'>) => combine(FOUNDATION_GATES.map((g) => g.evaluate({ method: 'tools/call', at: new Date(), ...ctx })));
 
 describe('foundation gates', () => {
   it('allows an approved tool on a permitted server, with every gate’s reason recorded', () => {

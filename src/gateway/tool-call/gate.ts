@@ -11,6 +11,10 @@ export interface GateVerdict {
   /** Stable reason code, e.g. GATE.TOOL_IN_REVIEW; `GATE.OK` for a passing gate. */
   code: string;
   detail?: string;
+  /** Ids of the policy rules that took part (matched, or failed closed), each with its own decision and code. */
+  matches?: Array<{ rule: string; decision: Decision; code: string }>;
+  /** The policy version the verdict was reached under. */
+  policyVersion?: number;
 }
 
 /** What every gate sees about one call. Gates are pure functions of it: no I/O on the hot path. */
@@ -22,6 +26,17 @@ export interface CallContext {
   tool?: RegisteredTool;
   /** The upstream's tool name, once resolved. */
   toolName?: string;
+  /** The MCP method: `tools/call`, or a relayed method that passes the gate (`resources/read`, …). */
+  method: string;
+  /** The tool call's arguments (tools/call). */
+  arguments?: Record<string, unknown>;
+  /** A resources/read request's URI; a prompts/get request's prompt name. */
+  resourceUri?: string;
+  promptName?: string;
+  /** The request's `_meta` as the agent sent it (client-asserted). */
+  meta?: Record<string, unknown>;
+  /** When the request arrived. */
+  at: Date;
 }
 
 /**
@@ -30,7 +45,13 @@ export interface CallContext {
  */
 export interface Gate {
   readonly name: string;
+  /** The methods it judges; default tools/call only. */
+  readonly methods?: readonly string[];
   evaluate(context: CallContext): GateVerdict;
+}
+
+export function gateApplies(gate: Gate, method: string): boolean {
+  return (gate.methods ?? ['tools/call']).includes(method);
 }
 
 export function combine(verdicts: GateVerdict[]): { decision: Decision; reasons: GateVerdict[] } {

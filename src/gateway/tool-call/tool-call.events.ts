@@ -1,5 +1,8 @@
 import type { Decision, GateVerdict } from './gate';
 
+/** One gate's verdict as recorded; `matches` names the policy rules behind it. */
+export type RecordedReason = Pick<GateVerdict, 'gate' | 'code' | 'decision'> & Pick<GateVerdict, 'matches'>;
+
 /** Tool calls of an organisation go to the node's own stream: one writer, chain head in memory. */
 export const callsStream = (org: string, nodeId: string) => `calls-${org}-${nodeId}`;
 export const PLATFORM_ORG = 'platform';
@@ -11,7 +14,11 @@ export interface ToolCallDecidedData {
   serverId: string | null;
   tool: string;
   decision: Decision;
-  reasons: Array<Pick<GateVerdict, 'gate' | 'code' | 'decision'>>;
+  reasons: RecordedReason[];
+  /** Every policy rule id that took part in the decision (matched, or failed closed). */
+  rules?: string[];
+  /** The policy version in force, when a policy set decided. */
+  policyVersion?: number;
   protocolVersion: string;
   endpoint: string;
   requestId: string;
@@ -44,8 +51,13 @@ export interface McpRequestRelayedData {
   method: string;
   /** The resource URI, prompt name or completion reference the request names. */
   target: string | null;
-  /** 'ok', or the machine-readable reason it failed. */
+  /** 'ok', or the machine-readable reason it failed (or was refused by the gate). */
   outcome: string;
+  /** The gate's decision, its reasons and the policy rules behind it (when a gate judged the method). */
+  decision?: Decision;
+  reasons?: RecordedReason[];
+  rules?: string[];
+  policyVersion?: number;
   latencyMs: number;
   protocolVersion: string;
   endpoint: string;

@@ -7,8 +7,9 @@ import { forwardableParams } from '../hop-meta';
 import { UpstreamCaller } from '../upstream-call';
 import { resolveTool } from '../tool-names';
 import { CallRecorder } from './call-recorder';
-import { combine, firstRestrictive, type CallContext, type Gate } from './gate';
-import { FOUNDATION_GATES } from './foundation-gates';
+import { combine, firstRestrictive, type CallContext } from './gate';
+import { GateRegistry } from './gate-registry';
+import { decisionRecord, refusalOf } from './verdict-record';
 
 /**
  * The hot path of DESIGN.md §5: resolve → gate (every check, most restrictive wins) →
@@ -18,12 +19,11 @@ import { FOUNDATION_GATES } from './foundation-gates';
  */
 @Injectable()
 export class ToolCallPipeline {
-  private readonly gates: Gate[] = FOUNDATION_GATES;
-
   constructor(
     private readonly recorder: CallRecorder,
     private readonly upstreamCaller: UpstreamCaller,
     private readonly servers: ServersReadModel,
+    private readonly gates: GateRegistry,
   ) {}
 
   async call(ctx: McpRequestContext, params: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
@@ -38,8 +38,17 @@ export class ToolCallPipeline {
     }
 
     const resolved = resolveTool(this.servers, ctx, name);
-    const call: CallContext = { agent: ctx.agent, requestedName: name, ...resolved };
-    const { decision, reasons } = combine(this.gates.map((gate) => gate.evaluate(call)));
+    const meta = params?._meta;
+    const call: CallContext = {
+      agent: ctx.agent,
+      requestedName: name,
+      ...resolved,
+      method: 'tools/call',
+      arguments: args as Record<string, unknown>,
+      ...(typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? { meta: meta as Record<string, unknown> } : {}),
+      at: new Date(),
+    };
+    const { decision, reasons } = combine(this.gates.for('tools/call').map((gate) => gate.evaluate(call)));
     const callId = this.recorder.newCallId();
     const actor = { kind: 'agent' as const, id: ctx.agent.agentId };
     const org = ctx.agent.orgId;
@@ -52,8 +61,7 @@ export class ToolCallPipeline {
         agentId: ctx.agent.agentId,
         serverId: resolved.server?.serverId ?? null,
         tool: resolved.toolName ?? name,
-        decision,
-        reasons: reasons.map(({ gate, code, decision: d }) => ({ gate, code, decision: d })),
+        ...decisionRecord(decision, reasons),
         protocolVersion: ctx.protocolVersion,
         endpoint: ctx.endpoint,
         requestId: String(ctx.requestId),
@@ -61,10 +69,7 @@ export class ToolCallPipeline {
       args,
     );
 
-    if (decision !== 'allow' && decision !== 'observe') {
-      const blocking = firstRestrictive(reasons, decision)!;
-      throw new WardenError('denied', blocking.code, blocking.detail ?? 'denied', { callId, gate: blocking.gate, decision });
-    }
+    if (decision !== 'allow' && decision !== 'observe') throw refusalOf(firstRestrictive(reasons, decision)!, decision, { callId });
 
     const server = resolved.server!;
     const upstreamStarted = performance.now();

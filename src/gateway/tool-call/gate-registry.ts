@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { FOUNDATION_GATES } from './foundation-gates';
+import { gateApplies, type Gate } from './gate';
+
+/**
+ * The gates every request passes: the foundation's, plus those a capability module registers
+ * (policy, later trust, limits, guardrails) from its own provider, without editing the pipeline.
+ */
+@Injectable()
+export class GateRegistry {
+  private readonly gates: Gate[] = [...FOUNDATION_GATES];
+  private readonly byMethod = new Map<string, Gate[]>();
+
+  register(gate: Gate): void {
+    if (this.gates.some((g) => g.name === gate.name)) throw new Error(`gate ${gate.name} registered twice`);
+    this.gates.push(gate);
+    this.byMethod.clear();
+  }
+
+  /** The gates that judge this method, in registration order. */
+  for(method: string): readonly Gate[] {
+    let gates = this.byMethod.get(method);
+    if (!gates) {
+      gates = this.gates.filter((g) => gateApplies(g, method));
+      this.byMethod.set(method, gates);
+    }
+    return gates;
+  }
+}

@@ -1,0 +1,24 @@
+import { WardenError } from '../../common/warden-error';
+import type { Decision, GateVerdict } from './gate';
+import type { RecordedReason } from './tool-call.events';
+
+/** What the ledger keeps of a combined decision: every gate's reason, every policy rule id, the policy version. */
+export function decisionRecord(decision: Decision, reasons: GateVerdict[]): { decision: Decision; reasons: RecordedReason[]; rules?: string[]; policyVersion?: number } {
+  const recorded = reasons.map(({ gate, code, decision: d, matches }) => ({ gate, code, decision: d, ...(matches ? { matches } : {}) }));
+  const rules = reasons.flatMap((r) => r.matches?.map((m) => m.rule) ?? []);
+  const policyVersion = reasons.find((r) => r.policyVersion !== undefined)?.policyVersion;
+  return { decision, reasons: recorded, ...(rules.length > 0 ? { rules } : {}), ...(policyVersion !== undefined ? { policyVersion } : {}) };
+}
+
+/**
+ * The agent's error for a refused request. step_up has no approval flow yet (issue 14 part B):
+ * it is refused as a denial with GATE.STEP_UP_REQUIRED, naming the rule that asked for it.
+ */
+export function refusalOf(blocking: GateVerdict, decision: Decision, details: Record<string, unknown>): WardenError {
+  const rules = blocking.matches?.filter((m) => m.decision === decision).map((m) => m.rule);
+  const extra = { ...details, gate: blocking.gate, decision, ...(rules && rules.length > 0 ? { rules } : {}) };
+  if (decision === 'step_up') {
+    return new WardenError('denied', 'GATE.STEP_UP_REQUIRED', `${blocking.detail ?? 'this call needs an approval'}; approvals are not available yet, so it is refused`, { ...extra, policyCode: blocking.code });
+  }
+  return new WardenError('denied', blocking.code, blocking.detail ?? 'denied', extra);
+}
