@@ -5,6 +5,7 @@ import { bearerToken, hashApiKey } from '../../common/api-keys';
 import { KeyHints } from '../../common/key-hints';
 import { HTTP_STATUS_OF, WardenError } from '../../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
+import { CLOCK, type Clock } from '../../ledger/clock';
 import { ServersReadModel, type RegisteredServer } from '../../registry/servers.read-model';
 import { WARDEN_SERVER_INFO, McpMethods } from '../mcp-methods';
 import type { McpRequestContext } from '../mcp-request-context';
@@ -51,6 +52,7 @@ export class McpEdge {
     private readonly recorder: CallRecorder,
     private readonly channel: SessionChannel,
     private readonly hints: KeyHints,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.hostOrigin = new HostOriginPolicy(config.allowedHosts, config.allowedOrigins);
   }
@@ -197,8 +199,17 @@ export class McpEdge {
 
   private async authenticate(req: FastifyRequest): Promise<Agent> {
     const key = bearerToken(req.headers.authorization);
-    const agent = key ? this.agents.byKey(hashApiKey(key)) : undefined;
-    if (agent) return agent;
+    const found = key ? this.agents.authenticate(hashApiKey(key), this.clock.nowMs()) : undefined;
+    if (found && !found.refused) return found.agent;
+    if (found?.refused) {
+      // A suspended or revoked agent: refused on every request, open sessions included.
+      const { agent, refused } = found;
+      const cause = refused === 'AUTH.AGENT_SUSPENDED'
+        ? new WardenError('forbidden', refused, 'the agent is suspended', { state: 'suspended' })
+        : new WardenError('unauthenticated', refused, 'the agent is revoked', { state: 'revoked' });
+      await this.recordRejection(req, agent, cause, null);
+      throw new EdgeRejection(cause);
+    }
     const code = key ? 'AUTH.INVALID_KEY' : 'AUTH.MISSING_KEY';
     await this.recorder
       .requestRejected(undefined, { kind: 'system', id: 'edge' }, {
