@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Res, UseG
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { entityTag, revisionFromIfMatch } from '../common/if-match';
+import { entityTag, IF_MATCH_OPTIONAL, IF_MATCH_REQUIRED, revisionFromIfMatch } from '../common/if-match';
 import { AdminAuthGuard } from '../tenancy/admin-auth.guard';
 import { CurrentAdmin } from '../tenancy/current-admin.decorator';
 import type { AdminPrincipal } from '../tenancy/organisations.read-model';
@@ -16,8 +16,6 @@ import { RegisterAgentDto } from './dto/register-agent.dto';
 import { RotateAgentKeyDto } from './dto/rotate-agent-key.dto';
 import { UpdateAgentDto } from './dto/update-agent.dto';
 
-const IF_MATCH_REQUIRED = { name: 'If-Match', required: true, description: 'The revision you read, as GET’s ETag ("3"); another revision is 409 CONFLICT.STALE_REVISION.' };
-const IF_MATCH_OPTIONAL = { ...IF_MATCH_REQUIRED, required: false, description: 'Optional: when sent, the change applies only at this revision.' };
 
 /**
  * Agents of the admin's organisation. Another organisation's agent id is unknown here (404).

@@ -19,3 +19,7 @@ export function revisionFromIfMatch(header: string | string[] | undefined, requi
 
 /** The entity tag of a revision, as GET sends it in ETag. */
 export const entityTag = (revision: number) => `"${revision}"`;
+
+/** OpenAPI descriptions of the header, for the routes that take it. */
+export const IF_MATCH_REQUIRED = { name: 'If-Match', required: true, description: 'The revision you read, as GET’s ETag ("3"); another revision is 409 CONFLICT.STALE_REVISION.' };
+export const IF_MATCH_OPTIONAL = { ...IF_MATCH_REQUIRED, required: false, description: 'Optional: when sent, the change applies only at this revision.' };

@@ -1,16 +1,21 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Put, Res, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { WardenError } from '../common/warden-error';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { entityTag, IF_MATCH_OPTIONAL, IF_MATCH_REQUIRED, revisionFromIfMatch } from '../common/if-match';
 import { AdminAuthGuard } from '../tenancy/admin-auth.guard';
 import { CurrentAdmin } from '../tenancy/current-admin.decorator';
 import type { AdminPrincipal } from '../tenancy/organisations.read-model';
 import { RediscoverToolsCommand } from './commands/rediscover-tools.command';
+import { ChangeServerStateCommand, type ServerStateChange } from './commands/change-server-state.command';
+import { unknownServer } from './commands/server-state';
+import { UpdateServerCommand } from './commands/update-server.command';
 import { RegisterServerCommand } from './commands/register-server.command';
 import { ReviewToolCommand } from './commands/review-tool.command';
 import { RegisterServerDto } from './dto/register-server.dto';
 import { ApproveToolDto, ClassifyToolDto } from './dto/review-tool.dto';
-import { ServersReadModel } from './servers.read-model';
+import { UpdateServerDto } from './dto/update-server.dto';
+import { ServersReadModel, type RegisteredServer } from './servers.read-model';
 import { serverView, slugFrom, toolView } from './servers.view';
 
 @ApiTags('servers')
@@ -39,10 +44,59 @@ export class ServersController {
   }
 
   @Get(':serverId')
-  get(@CurrentAdmin() admin: AdminPrincipal, @Param('serverId') serverId: string) {
+  get(@CurrentAdmin() admin: AdminPrincipal, @Param('serverId') serverId: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const server = this.servers.get(admin.orgId, serverId);
-    if (!server) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', `no server ${serverId} in this organisation`);
-    return serverView(server);
+    if (!server) throw unknownServer(serverId);
+    return tagged(reply, server);
+  }
+
+  /** Renames and/or moves the server (URL validated and discovered again). Requires If-Match. */
+  @Patch(':serverId')
+  @ApiHeader(IF_MATCH_REQUIRED)
+  async update(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Param('serverId') serverId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Body() body: UpdateServerDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const expectedRevision = this.revisionFor(admin, serverId, ifMatch, true)!;
+    const changes = { ...(body.name !== undefined && { name: body.name }), ...(body.url !== undefined && { url: body.url }) };
+    return tagged(reply, await this.commands.execute(new UpdateServerCommand(admin.orgId, serverId, changes, expectedRevision, actorOf(admin))));
+  }
+
+  /** Its tools are no longer listed or callable (GATE.SERVER_DISABLED) and its pooled sessions close. Idempotent. */
+  @Post(':serverId/disable')
+  @HttpCode(200)
+  @ApiHeader(IF_MATCH_OPTIONAL)
+  disable(@CurrentAdmin() admin: AdminPrincipal, @Param('serverId') serverId: string, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.changeState(admin, serverId, 'DisableServer', ifMatch, reply);
+  }
+
+  @Post(':serverId/enable')
+  @HttpCode(200)
+  @ApiHeader(IF_MATCH_OPTIONAL)
+  enable(@CurrentAdmin() admin: AdminPrincipal, @Param('serverId') serverId: string, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.changeState(admin, serverId, 'EnableServer', ifMatch, reply);
+  }
+
+  /** Final (GATE.SERVER_REMOVED; any later change is 409 SERVER.REMOVED). Its slug stays taken. */
+  @Post(':serverId/remove')
+  @HttpCode(200)
+  @ApiHeader(IF_MATCH_OPTIONAL)
+  remove(@CurrentAdmin() admin: AdminPrincipal, @Param('serverId') serverId: string, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.changeState(admin, serverId, 'RemoveServer', ifMatch, reply);
+  }
+
+  private async changeState(admin: AdminPrincipal, serverId: string, change: ServerStateChange, ifMatch: string | undefined, reply: FastifyReply) {
+    const expectedRevision = this.revisionFor(admin, serverId, ifMatch, false);
+    return tagged(reply, await this.commands.execute(new ChangeServerStateCommand(admin.orgId, serverId, change, expectedRevision, actorOf(admin))));
+  }
+
+  /** An unknown server is 404 before the header is looked at. */
+  private revisionFor(admin: AdminPrincipal, serverId: string, ifMatch: string | undefined, required: boolean): number | undefined {
+    if (!this.servers.get(admin.orgId, serverId)) throw unknownServer(serverId);
+    return revisionFromIfMatch(ifMatch, required);
   }
 
   /** Runs discovery again: new tools enter review, changed ones go back to review, missing ones are withdrawn. */
@@ -62,4 +116,12 @@ export class ServersController {
   async approve(@CurrentAdmin() admin: AdminPrincipal, @Param('serverId') serverId: string, @Param('tool') tool: string, @Body() body: ApproveToolDto) {
     return toolView(await this.commands.execute(new ReviewToolCommand(admin.orgId, serverId, tool, 'approve', body.riskClass, { kind: 'user', id: admin.keyId })));
   }
+}
+
+
+const actorOf = (admin: AdminPrincipal) => ({ kind: 'user' as const, id: admin.keyId });
+
+function tagged(reply: FastifyReply, server: RegisteredServer) {
+  reply.header('etag', entityTag(server.revision));
+  return serverView(server);
 }
