@@ -67,7 +67,7 @@ describe('agent lifecycle', () => {
     const before = readLedger(env.h.dataDir).length;
     for (const body of [{ labels: { Team: 'x' } }, { labels: { team: 7 } }, { labels: ['a'] }, { name: '' }, { servers: 'all' }, { unknown: 1 }]) {
       const res = await patch(agent.agentId, body, '"0"');
-      expect([body, res.status, res.body.code]).toEqual([body, 400, 'VALIDATION.FAILED']);
+      expect([body, res.status, (res.body as { code: string }).code]).toEqual([body, 400, 'VALIDATION.FAILED']);
     }
     expect((await patch(agent.agentId, { name: 'x' })).body).toMatchObject({ code: 'CONFLICT.REVISION_REQUIRED' });
     expect((await patch(agent.agentId, { name: 'x' }, 'zero')).body).toMatchObject({ code: 'VALIDATION.FAILED' });
@@ -99,7 +99,7 @@ describe('agent lifecycle', () => {
     const suspend = (ifMatch: string) =>
       fetch(`${env.h.url}/v1/agents/${agent.agentId}/suspend`, { method: 'POST', headers: { authorization: `Bearer ${env.h.adminKey}`, 'if-match': ifMatch } });
     const stale = await suspend('"1"');
-    expect([stale.status, (await stale.json()).code]).toEqual([409, 'CONFLICT.STALE_REVISION']);
+    expect([stale.status, ((await stale.json()) as { code: string }).code]).toEqual([409, 'CONFLICT.STALE_REVISION']);
     expect((await suspend('"2"')).status).toBe(200);
   });
 
