@@ -1,3 +1,4 @@
+import type { ServerCommand } from './server.decider';
 import type { RegistryEvent } from './registry.events';
 import { serverDecider as decider } from './server.decider';
 
@@ -97,7 +98,7 @@ describe('server decider', () => {
       const removed = [...registered, disabled, { type: 'ServerRemoved', data: { serverId: 's1' } } as RegistryEvent];
       expect(given(removed).status).toBe('removed');
       expect(decider.decide({ type: 'RemoveServer' }, given(removed))).toEqual([]);
-      for (const command of [{ type: 'EnableServer' }, { type: 'DisableServer' }, { type: 'UpdateServer', name: 'x' }, { type: 'ApproveTool', tool: 'read_note', riskClass: 'read' }, { type: 'RediscoverTools', tools: [] }] as const) {
+      for (const command of [{ type: 'EnableServer' }, { type: 'DisableServer' }, { type: 'UpdateServer', name: 'x' }, { type: 'ApproveTool', tool: 'read_note', riskClass: 'read' }, { type: 'RediscoverTools', tools: [] }] as ServerCommand[]) {
         expect(() => decider.decide(command, given(removed))).toThrow(expect.objectContaining({ code: 'SERVER.REMOVED', kind: 'conflict' }));
       }
     });
