@@ -30,7 +30,7 @@ export async function runPolicyGateBench(options: BenchOptions): Promise<BenchRe
   policies.apply({ type: 'PolicySetApplied', org: 'o1', at: new Date().toISOString(), actor: { kind: 'user', id: 'bench' }, data: { version: 1, digest: 'bench', set: buildSet(), baseVersion: 0 } } as unknown as EventEnvelope);
   const registry = new GateRegistry();
   new PolicyGate(policies, registry);
-  const agent: Agent = { agentId: 'a1', orgId: 'o1', name: 'bench-agent', hint: '', servers: null, registeredAt: '' };
+  const agent: Agent = { agentId: 'a1', orgId: 'o1', name: 'bench-agent', hint: '', servers: null, labels: { team: 'bench' }, status: 'active', revision: 0, registeredAt: '', updatedAt: '' };
   const contexts: CallContext[] = Array.from({ length: 256 }, (_, i) => {
     const server = servers[i % SERVERS];
     const tool = [...server.tools.values()][(i * 7) % TOOLS_PER_SERVER];
@@ -82,7 +82,7 @@ function buildServers(): RegisteredServer[] {
       const name = `tool_${t}`;
       tools.set(name, { name, state: 'approved', riskClass: (['read', 'write', 'destructive'] as const)[t % 3], definition: { name }, definitionDigest: 'd' });
     }
-    return { serverId: `srv-${s}`, orgId: 'o1', slug: `server-${s}`, name: `Server ${s}`, url: 'http://127.0.0.1:1/mcp', protocolVersion: null, registeredAt: '', tools };
+    return { serverId: `srv-${s}`, orgId: 'o1', slug: `server-${s}`, name: `Server ${s}`, url: 'http://127.0.0.1:1/mcp', protocolVersion: null, status: 'active' as const, revision: 0, registeredAt: '', updatedAt: '', tools };
   });
 }
 

@@ -89,6 +89,7 @@ export class McpMethods {
   /** Only approved tools appear; on the aggregated endpoint, prefixed by their server's slug. */
   private listTools(ctx: McpRequestContext): unknown[] {
     if (ctx.server) {
+      if (ctx.server.status !== 'active') return [];
       return [...ctx.server.tools.values()].filter((t) => t.state === 'approved').map((t) => t.definition);
     }
     return serversVisibleTo(ctx.agent, this.servers).flatMap((server) =>

@@ -29,7 +29,7 @@ export function resolveTool(servers: ServersReadModel, ctx: Pick<McpRequestConte
   return { server, tool: server?.tools.get(toolName), toolName };
 }
 
-/** The servers an agent may see tools of: its organisation's, narrowed by its allow-list. */
+/** The servers an agent may see tools of: its organisation's active ones, narrowed by its allow-list. */
 export function serversVisibleTo(agent: Agent, servers: ServersReadModel): RegisteredServer[] {
-  return servers.list(agent.orgId).filter((s) => !agent.servers || agent.servers.includes(s.serverId));
+  return servers.list(agent.orgId).filter((s) => s.status === 'active' && (!agent.servers || agent.servers.includes(s.serverId)));
 }

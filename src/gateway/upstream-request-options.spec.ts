@@ -4,7 +4,7 @@ import { upstreamOptionsFor } from './upstream-request-options';
 describe('upstreamOptionsFor: requests an upstream makes of the agent', () => {
   const asked: string[] = [];
   const ctx: McpRequestContext = {
-    agent: { agentId: 'a1', orgId: 'o1', name: 'bot', hint: '#0', servers: null, registeredAt: '' },
+    agent: { agentId: 'a1', orgId: 'o1', name: 'bot', hint: '#0', servers: null, labels: {}, status: 'active', revision: 0, registeredAt: '', updatedAt: '' },
     endpoint: 'notes',
     protocolVersion: '2025-11-25',
     requestId: 1,

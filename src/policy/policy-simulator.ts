@@ -75,7 +75,7 @@ export class PolicySimulator {
         if (lookup.status === 'present' && typeof lookup.content === 'object' && lookup.content !== null) args = lookup.content as Record<string, unknown>;
         else argumentsUnavailable = true;
       }
-      const agent: Agent = this.agents.get(org, data.agentId) ?? { agentId: data.agentId, orgId: org, name: '', hint: '', servers: null, registeredAt: '' };
+      const agent: Agent = this.agents.get(org, data.agentId) ?? { agentId: data.agentId, orgId: org, name: '', hint: '', servers: null, labels: {}, status: 'revoked', revision: -1, registeredAt: '', updatedAt: '' };
       const others = data.reasons.filter((r) => r.gate !== 'policy').map((r) => ({ gate: r.gate, code: r.code, decision: r.decision }) as GateVerdict);
       let policyVerdict: GateVerdict | undefined;
       let rules: string[] = [];

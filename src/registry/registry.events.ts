@@ -29,7 +29,27 @@ export type ToolDefinitionChanged = DomainEvent<
 /** Rediscovery no longer found the tool: it is gone from listings and calls. */
 export type ToolWithdrawn = DomainEvent<'ToolWithdrawn', { serverId: string; tool: string }>;
 
-export type RegistryEvent = ServerRegistered | ToolDiscovered | ToolClassified | ToolApproved | ToolDefinitionChanged | ToolWithdrawn;
+/** Only the fields that changed; a new URL was validated and discovered again (its tool changes follow as events). */
+export type ServerUpdated = DomainEvent<'ServerUpdated', { serverId: string; name?: string; url?: string; protocolVersion?: string | null }>;
+/** Its tools are not listed or callable and its pooled sessions are closed, until it is enabled. */
+export type ServerDisabled = DomainEvent<'ServerDisabled', { serverId: string }>;
+export type ServerEnabled = DomainEvent<'ServerEnabled', { serverId: string }>;
+/** Final; its slug stays taken so that old names never reach another server. */
+export type ServerRemoved = DomainEvent<'ServerRemoved', { serverId: string }>;
+
+export type ServerStatus = 'active' | 'disabled' | 'removed';
+
+export type RegistryEvent =
+  | ServerRegistered
+  | ToolDiscovered
+  | ToolClassified
+  | ToolApproved
+  | ToolDefinitionChanged
+  | ToolWithdrawn
+  | ServerUpdated
+  | ServerDisabled
+  | ServerEnabled
+  | ServerRemoved;
 
 export const SERVER_STREAM_PREFIX = 'server-';
 export const serverStream = (serverId: string) => `${SERVER_STREAM_PREFIX}${serverId}`;

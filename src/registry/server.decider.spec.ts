@@ -1,3 +1,4 @@
+import type { ServerCommand } from './server.decider';
 import type { RegistryEvent } from './registry.events';
 import { serverDecider as decider } from './server.decider';
 
@@ -69,6 +70,37 @@ describe('server decider', () => {
 
     it('refuses to rediscover a server that does not exist', () => {
       expect(() => decider.decide({ type: 'RediscoverTools', tools: [] }, given([]))).toThrow(expect.objectContaining({ code: 'REGISTRY.SERVER_UNKNOWN' }));
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('updates only what changed; a new URL brings its tool changes in the same decision', () => {
+      const tools = [{ definition: { name: 'read_note', description: 'elsewhere' }, definitionDigest: 'd2' }];
+      expect(decider.decide({ type: 'UpdateServer', expectedRevision: 1, name: 'Notes', url: 'http://127.0.0.1:2/mcp', protocolVersion: '2025-06-18', tools }, given(registered))).toEqual([
+        { type: 'ServerUpdated', data: { serverId: 's1', url: 'http://127.0.0.1:2/mcp', protocolVersion: '2025-06-18' } },
+        { type: 'ToolDefinitionChanged', data: { serverId: 's1', tool: 'read_note', definition: tools[0].definition, definitionDigest: 'd2', previousDigest: 'd' } },
+      ]);
+      expect(decider.decide({ type: 'UpdateServer', expectedRevision: 1, name: 'Notes' }, given(registered))).toEqual([]);
+    });
+
+    it('refuses a stale revision with CONFLICT.STALE_REVISION', () => {
+      expect(() => decider.decide({ type: 'UpdateServer', expectedRevision: 0, name: 'Other' }, given(registered))).toThrow(
+        expect.objectContaining({ code: 'CONFLICT.STALE_REVISION', details: { expectedRevision: 0, currentRevision: 1 } }),
+      );
+    });
+
+    it('disables and enables idempotently, and removal is final (409 SERVER.REMOVED)', () => {
+      const disabled: RegistryEvent = { type: 'ServerDisabled', data: { serverId: 's1' } };
+      expect(decider.decide({ type: 'DisableServer' }, given(registered))).toEqual([disabled]);
+      expect(decider.decide({ type: 'DisableServer' }, given([...registered, disabled]))).toEqual([]);
+      expect(decider.decide({ type: 'EnableServer' }, given([...registered, disabled]))).toEqual([{ type: 'ServerEnabled', data: { serverId: 's1' } }]);
+      expect(decider.decide({ type: 'EnableServer' }, given(registered))).toEqual([]);
+      const removed = [...registered, disabled, { type: 'ServerRemoved', data: { serverId: 's1' } } as RegistryEvent];
+      expect(given(removed).status).toBe('removed');
+      expect(decider.decide({ type: 'RemoveServer' }, given(removed))).toEqual([]);
+      for (const command of [{ type: 'EnableServer' }, { type: 'DisableServer' }, { type: 'UpdateServer', name: 'x' }, { type: 'ApproveTool', tool: 'read_note', riskClass: 'read' }, { type: 'RediscoverTools', tools: [] }] as ServerCommand[]) {
+        expect(() => decider.decide(command, given(removed))).toThrow(expect.objectContaining({ code: 'SERVER.REMOVED', kind: 'conflict' }));
+      }
     });
   });
 });

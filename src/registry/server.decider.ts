@@ -1,6 +1,9 @@
+import { assertFreshRevision } from '../common/stale-revision';
 import { WardenError } from '../common/warden-error';
 import type { Decider } from '../ledger/decider';
-import type { RegistryEvent, RiskClass, ToolDefinition } from './registry.events';
+import type { RegistryEvent, RiskClass, ServerStatus, ToolDefinition } from './registry.events';
+
+type DiscoveredTools = Array<{ definition: ToolDefinition; definitionDigest: string }>;
 
 export type ServerCommand =
   | {
@@ -16,10 +19,20 @@ export type ServerCommand =
   /** The upstream's tool list as discovery found it again (on tools/list_changed, or asked by an admin). */
   | { type: 'RediscoverTools'; tools: Array<{ definition: ToolDefinition; definitionDigest: string }> }
   | { type: 'ClassifyTool'; tool: string; riskClass: RiskClass }
-  | { type: 'ApproveTool'; tool: string; riskClass?: RiskClass };
+  | { type: 'ApproveTool'; tool: string; riskClass?: RiskClass }
+  /** A new name and/or URL; with a new URL, what discovery found there (changed tools go back to review). */
+  | { type: 'UpdateServer'; expectedRevision?: number; name?: string; url?: string; protocolVersion?: string | null; tools?: DiscoveredTools }
+  | { type: 'DisableServer'; expectedRevision?: number }
+  | { type: 'EnableServer'; expectedRevision?: number }
+  | { type: 'RemoveServer'; expectedRevision?: number };
 
 export interface ServerState {
   serverId?: string;
+  name?: string;
+  url?: string;
+  status: ServerStatus;
+  /** Revision of the server's stream (seq of its last event), -1 before registration. */
+  revision: number;
   tools: Map<string, { riskClass?: RiskClass; approved: boolean; definitionDigest: string }>;
 }
 
@@ -30,13 +43,24 @@ function known(state: ServerState, tool: string) {
 }
 
 export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> = {
-  initialState: () => ({ tools: new Map() }),
+  initialState: () => ({ tools: new Map(), status: 'active', revision: -1 }),
 
-  evolve(state, event) {
+  evolve(previous, event) {
+    const state = { ...previous, revision: previous.revision + 1 };
     const tools = new Map(state.tools);
     switch (event.type) {
       case 'ServerRegistered':
-        return { ...state, serverId: event.data.serverId };
+        return { ...state, serverId: event.data.serverId, name: event.data.name, url: event.data.url };
+      case 'ServerUpdated': {
+        const { name, url } = event.data;
+        return { ...state, ...(name !== undefined && { name }), ...(url !== undefined && { url }) };
+      }
+      case 'ServerDisabled':
+        return { ...state, status: 'disabled' };
+      case 'ServerEnabled':
+        return { ...state, status: 'active' };
+      case 'ServerRemoved':
+        return { ...state, status: 'removed' };
       case 'ToolDiscovered':
         tools.set(event.data.tool, { approved: false, definitionDigest: event.data.definitionDigest });
         return { ...state, tools };
@@ -60,6 +84,14 @@ export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> =
   },
 
   decide(command, state) {
+    if (command.type !== 'RegisterServer') {
+      if (!state.serverId) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', 'no such server');
+      if ('expectedRevision' in command) assertFreshRevision(command.expectedRevision, state.revision);
+      if (state.status === 'removed') {
+        if (command.type === 'RemoveServer') return [];
+        throw new WardenError('conflict', 'SERVER.REMOVED', 'the server is removed: removal is final', { state: 'removed' });
+      }
+    }
     switch (command.type) {
       case 'RegisterServer': {
         if (state.serverId) throw new WardenError('conflict', 'REGISTRY.SERVER_EXISTS', 'server already registered');
@@ -72,21 +104,25 @@ export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> =
           })),
         ];
       }
-      case 'RediscoverTools': {
-        if (!state.serverId) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', 'no such server');
-        const serverId = state.serverId;
-        const found = new Map(command.tools.map((t) => [t.definition.name, t]));
-        const events: RegistryEvent[] = [];
-        for (const [tool, { definition, definitionDigest }] of found) {
-          const before = state.tools.get(tool);
-          if (!before) events.push({ type: 'ToolDiscovered', data: { serverId, tool, definition, definitionDigest } });
-          else if (before.definitionDigest !== definitionDigest) {
-            events.push({ type: 'ToolDefinitionChanged', data: { serverId, tool, definition, definitionDigest, previousDigest: before.definitionDigest } });
-          }
+      case 'RediscoverTools':
+        return toolChanges(state, command.tools);
+      case 'UpdateServer': {
+        const serverId = state.serverId!;
+        const data: { serverId: string; name?: string; url?: string; protocolVersion?: string | null } = { serverId };
+        if (command.name !== undefined && command.name !== state.name) data.name = command.name;
+        if (command.url !== undefined && command.url !== state.url) {
+          data.url = command.url;
+          if (command.protocolVersion !== undefined) data.protocolVersion = command.protocolVersion;
         }
-        for (const tool of state.tools.keys()) if (!found.has(tool)) events.push({ type: 'ToolWithdrawn', data: { serverId, tool } });
-        return events;
+        const changes: RegistryEvent[] = Object.keys(data).length > 1 ? [{ type: 'ServerUpdated', data }] : [];
+        return command.tools ? [...changes, ...toolChanges(state, command.tools)] : changes;
       }
+      case 'DisableServer':
+        return state.status === 'disabled' ? [] : [{ type: 'ServerDisabled', data: { serverId: state.serverId! } }];
+      case 'EnableServer':
+        return state.status === 'active' ? [] : [{ type: 'ServerEnabled', data: { serverId: state.serverId! } }];
+      case 'RemoveServer':
+        return [{ type: 'ServerRemoved', data: { serverId: state.serverId! } }];
       case 'ClassifyTool': {
         known(state, command.tool);
         return [{ type: 'ToolClassified', data: { serverId: state.serverId!, tool: command.tool, riskClass: command.riskClass } }];
@@ -109,3 +145,19 @@ export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> =
     }
   },
 };
+
+/** Discovery again: new tools enter review, a changed definition goes back to review, a missing tool is withdrawn. */
+function toolChanges(state: ServerState, discovered: DiscoveredTools): RegistryEvent[] {
+  const serverId = state.serverId!;
+  const found = new Map(discovered.map((t) => [t.definition.name, t]));
+  const events: RegistryEvent[] = [];
+  for (const [tool, { definition, definitionDigest }] of found) {
+    const before = state.tools.get(tool);
+    if (!before) events.push({ type: 'ToolDiscovered', data: { serverId, tool, definition, definitionDigest } });
+    else if (before.definitionDigest !== definitionDigest) {
+      events.push({ type: 'ToolDefinitionChanged', data: { serverId, tool, definition, definitionDigest, previousDigest: before.definitionDigest } });
+    }
+  }
+  for (const tool of state.tools.keys()) if (!found.has(tool)) events.push({ type: 'ToolWithdrawn', data: { serverId, tool } });
+  return events;
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EventEnvelope } from '@warden/ledger';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
-import { SERVER_STREAM_PREFIX, type RegistryEvent, type RiskClass, type ToolDefinition } from './registry.events';
+import { SERVER_STREAM_PREFIX, type RegistryEvent, type RiskClass, type ServerStatus, type ToolDefinition } from './registry.events';
 
 export type ToolState = 'review' | 'approved';
 
@@ -21,7 +21,12 @@ export interface RegisteredServer {
   name: string;
   url: string;
   protocolVersion: string | null;
+  /** Only an active server's tools are listed and callable. */
+  status: ServerStatus;
+  /** Revision of the server's stream: send it back in If-Match to change the server. */
+  revision: number;
   registeredAt: string;
+  updatedAt: string;
   tools: Map<string, RegisteredTool>;
 }
 
@@ -33,6 +38,7 @@ export class ServersReadModel implements Projection {
   private readonly byId = new Map<string, RegisteredServer>();
   private readonly bySlug = new Map<string, RegisteredServer>();
   private readonly listedToolsListeners = new Set<(server: RegisteredServer) => void>();
+  private readonly retiredListeners = new Set<(server: RegisteredServer) => void>();
 
   constructor(projector: ReadModelProjector) {
     projector.register(this);
@@ -40,11 +46,44 @@ export class ServersReadModel implements Projection {
 
   apply(envelope: EventEnvelope): void {
     const event = { type: envelope.type, data: envelope.data } as RegistryEvent;
+    if (event.type !== 'ServerRegistered') {
+      const server = this.byId.get(event.data.serverId);
+      if (!server || envelope.seq <= server.revision) return;
+      server.revision = envelope.seq;
+      server.updatedAt = envelope.at;
+    }
     switch (event.type) {
       case 'ServerRegistered': {
-        const server: RegisteredServer = { ...event.data, registeredAt: envelope.at, tools: new Map() };
+        if (this.byId.has(event.data.serverId)) return;
+        const server: RegisteredServer = { ...event.data, status: 'active', revision: envelope.seq, registeredAt: envelope.at, updatedAt: envelope.at, tools: new Map() };
         this.byId.set(server.serverId, server);
         this.bySlug.set(`${server.orgId}/${server.slug}`, server);
+        break;
+      }
+      case 'ServerUpdated': {
+        const server = this.byId.get(event.data.serverId)!;
+        const { name, url, protocolVersion } = event.data;
+        if (name !== undefined) server.name = name;
+        if (protocolVersion !== undefined) server.protocolVersion = protocolVersion;
+        if (url !== undefined && url !== server.url) {
+          server.url = url;
+          this.retired(server); // the pooled session speaks to the old URL
+        }
+        break;
+      }
+      case 'ServerDisabled':
+      case 'ServerRemoved': {
+        const server = this.byId.get(event.data.serverId)!;
+        const wasActive = server.status === 'active';
+        server.status = event.type === 'ServerDisabled' ? 'disabled' : 'removed';
+        this.retired(server);
+        if (wasActive) this.listedToolsChanged(server);
+        break;
+      }
+      case 'ServerEnabled': {
+        const server = this.byId.get(event.data.serverId)!;
+        server.status = 'active';
+        this.listedToolsChanged(server);
         break;
       }
       case 'ToolDiscovered': {
@@ -94,8 +133,22 @@ export class ServersReadModel implements Projection {
     return () => this.listedToolsListeners.delete(listener);
   }
 
+  /** Told when a server's pooled upstream sessions must end: it was disabled, removed, or moved to another URL. */
+  onRetired(listener: (server: RegisteredServer) => void): () => void {
+    this.retiredListeners.add(listener);
+    return () => this.retiredListeners.delete(listener);
+  }
+
+  private retired(server: RegisteredServer): void {
+    this.notify(this.retiredListeners, server);
+  }
+
   private listedToolsChanged(server: RegisteredServer): void {
-    for (const listener of this.listedToolsListeners) {
+    this.notify(this.listedToolsListeners, server);
+  }
+
+  private notify(listeners: Set<(server: RegisteredServer) => void>, server: RegisteredServer): void {
+    for (const listener of listeners) {
       try {
         listener(server);
       } catch {

@@ -79,9 +79,22 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
     },
     close: async () => {
       closed = true;
+      // A 2025 upstream is told the session is over (DELETE), bounded: a hung upstream must not hold up closing.
+      if (sessionId && !stateless) await withinMs(transport.terminateSession(), Math.min(options.timeoutMs, TERMINATE_BOUND_MS)).catch(() => undefined);
       await client.close();
     },
   };
+}
+
+const TERMINATE_BOUND_MS = 2_000;
+
+function withinMs(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function routingHeaders(method: string, params: Record<string, unknown> | undefined): Record<string, string> {

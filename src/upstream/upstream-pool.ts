@@ -115,6 +115,21 @@ export class UpstreamPool implements OnApplicationShutdown {
     return session;
   }
 
+  /**
+   * Ends the pooled session of a server (disabled, removed, moved): the upstream is told (a 2025
+   * session gets its DELETE) and the next request, if any is still allowed, opens a new one.
+   */
+  async closeServer(serverId: string): Promise<void> {
+    const pending = this.sessions.get(serverId);
+    if (!pending) return;
+    this.sessions.delete(serverId);
+    try {
+      await (await pending).close();
+    } catch {
+      // a session that never opened, or whose upstream is gone, has nothing left to close
+    }
+  }
+
   private evict(serverId: string, session: UpstreamSession): void {
     void this.sessions.get(serverId)?.then((current) => {
       if (current === session) this.sessions.delete(serverId);

@@ -14,6 +14,7 @@ export class RegisterAgentCommand extends Command<RegisteredAgent> {
     readonly name: string,
     readonly servers: string[] | null,
     readonly actor: Actor,
+    readonly labels: Record<string, string> = {},
   ) {
     super();
   }

@@ -2,13 +2,13 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { issueApiKey } from '../../common/api-keys';
 import { KeyHints } from '../../common/key-hints';
-import { WardenError } from '../../common/warden-error';
 import { AggregateStore } from '../../ledger/aggregate-store';
 import { ID_GENERATOR, type IdGenerator } from '../../ledger/clock';
 import { ServersReadModel } from '../../registry/servers.read-model';
 import { agentDecider } from '../agent.decider';
 import { agentStream } from '../agents.events';
 import { AgentsReadModel } from '../agents.read-model';
+import { assertServersInOrg } from './agent-servers';
 import { RegisterAgentCommand, type RegisteredAgent } from './register-agent.command';
 
 @CommandHandler(RegisterAgentCommand)
@@ -22,16 +22,12 @@ export class RegisterAgentHandler implements ICommandHandler<RegisterAgentComman
   ) {}
 
   async execute(command: RegisterAgentCommand): Promise<RegisteredAgent> {
-    for (const serverId of command.servers ?? []) {
-      if (!this.servers.get(command.orgId, serverId)) {
-        throw new WardenError('bad_request', 'AGENTS.UNKNOWN_SERVER', `servers: no server ${serverId} in this organisation`, { field: 'servers' });
-      }
-    }
+    assertServersInOrg(this.servers, command.orgId, command.servers);
     const agentId = this.ids.next();
     const key = issueApiKey('agent', this.hints);
     await this.aggregates.handle(
       agentDecider,
-      { type: 'RegisterAgent', agentId, orgId: command.orgId, name: command.name, keyHash: key.hash, hint: key.hint, servers: command.servers },
+      { type: 'RegisterAgent', agentId, orgId: command.orgId, name: command.name, keyHash: key.hash, hint: key.hint, servers: command.servers, labels: command.labels },
       { stream: agentStream(agentId), org: command.orgId, actor: command.actor },
     );
     const agent = this.agents.get(command.orgId, agentId);

@@ -36,6 +36,8 @@ const CODE_BY_REASON: Record<string, number> = {
   /** Not I-JSON, so not a valid request object, wherever the lone surrogate sits. */
   'EDGE.INVALID_UNICODE': JSONRPC.INVALID_REQUEST,
   'GATE.UNKNOWN_TOOL': JSONRPC.INVALID_PARAMS,
+  /** Authenticated but not served (HTTP 403): still an authentication failure for the agent. */
+  'AUTH.AGENT_SUSPENDED': JSONRPC.UNAUTHENTICATED,
   'EDGE.HEADER_MISMATCH': JSONRPC.HEADER_MISMATCH,
   'EDGE.UNSUPPORTED_PROTOCOL_VERSION': JSONRPC.UNSUPPORTED_PROTOCOL_VERSION,
 };

@@ -5,6 +5,7 @@ import { bearerToken, hashApiKey } from '../../common/api-keys';
 import { KeyHints } from '../../common/key-hints';
 import { HTTP_STATUS_OF, WardenError } from '../../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
+import { CLOCK, type Clock } from '../../ledger/clock';
 import { ServersReadModel, type RegisteredServer } from '../../registry/servers.read-model';
 import { WARDEN_SERVER_INFO, McpMethods } from '../mcp-methods';
 import type { McpRequestContext } from '../mcp-request-context';
@@ -55,6 +56,7 @@ export class McpEdge {
     private readonly hints: KeyHints,
     private readonly organisations: OrganisationsReadModel,
     private readonly rejections: RejectedRequests,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.hostOrigin = new HostOriginPolicy(config.allowedHosts, config.allowedOrigins);
   }
@@ -201,14 +203,23 @@ export class McpEdge {
 
   private async authenticate(req: FastifyRequest): Promise<Agent> {
     const key = bearerToken(req.headers.authorization);
-    const agent = key ? this.agents.byKey(hashApiKey(key)) : undefined;
-    if (agent) {
-      if (this.organisations.get(agent.orgId)?.suspended !== false) {
+    const found = key ? this.agents.authenticate(hashApiKey(key), this.clock.nowMs()) : undefined;
+    if (found && !found.refused) {
+      if (this.organisations.get(found.agent.orgId)?.suspended !== false) {
         const suspended = new WardenError('forbidden', 'TENANCY.ORG_SUSPENDED', "the agent's organisation is suspended");
-        await this.recordRejection(req, agent, suspended, null);
+        await this.recordRejection(req, found.agent, suspended, null);
         throw new EdgeRejection(suspended);
       }
-      return agent;
+      return found.agent;
+    }
+    if (found?.refused) {
+      // A suspended or revoked agent: refused on every request, open sessions included.
+      const { agent, refused } = found;
+      const cause = refused === 'AUTH.AGENT_SUSPENDED'
+        ? new WardenError('forbidden', refused, 'the agent is suspended', { state: 'suspended' })
+        : new WardenError('unauthenticated', refused, 'the agent is revoked', { state: 'revoked' });
+      await this.recordRejection(req, agent, cause, null);
+      throw new EdgeRejection(cause);
     }
     const code = key ? 'AUTH.INVALID_KEY' : 'AUTH.MISSING_KEY';
     await this.rejections.record({ source: req.ip, reason: code, path: req.url.split('?')[0], keyHint: key ? this.hints.hintOf(key) : null });

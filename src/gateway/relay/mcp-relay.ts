@@ -34,7 +34,8 @@ export class McpRelay {
 
   /** The capabilities of `/mcp/<server>`: tools, plus what its upstream offers of the relayed ones. */
   async capabilitiesOf(server: RegisteredServer | undefined, tools: Result): Promise<Result> {
-    if (!server) return { tools };
+    // A disabled or removed server's upstream is not contacted: its sessions stay closed.
+    if (!server || server.status !== 'active') return { tools };
     let upstream: Readonly<Result>;
     try {
       upstream = await this.upstreams.capabilities(target(server));
@@ -49,6 +50,10 @@ export class McpRelay {
   async forward(ctx: McpRequestContext, method: string, params: Result | undefined, needs: RelayedCapability, recorded: boolean): Promise<Result> {
     const server = ctx.server;
     if (!server) throw notFound(ctx, `${method} is served on /mcp/<server> endpoints only`);
+    if (server.status !== 'active') {
+      const code = server.status === 'disabled' ? 'GATE.SERVER_DISABLED' : 'GATE.SERVER_REMOVED';
+      throw new WardenError('denied', code, `the server is ${server.status}`);
+    }
     const offered = await this.upstreams.capabilities(target(server));
     if (offered[needs] === undefined) throw notFound(ctx, `${server.slug} does not offer ${needs}`);
     const started = performance.now();

@@ -13,6 +13,17 @@ export const serverScopeGate: Gate = {
   },
 };
 
+/** A disabled or removed server's tools are not callable, whatever their review state. */
+export const serverStateGate: Gate = {
+  name: 'server-state',
+  evaluate({ server }) {
+    if (!server || server.status === 'active') return { decision: 'allow', gate: this.name, code: server ? 'GATE.OK' : 'GATE.NOT_APPLICABLE' };
+    return server.status === 'disabled'
+      ? { decision: 'deny', gate: this.name, code: 'GATE.SERVER_DISABLED', detail: 'the server is disabled' }
+      : { decision: 'deny', gate: this.name, code: 'GATE.SERVER_REMOVED', detail: 'the server is removed' };
+  },
+};
+
 /** Only tools the registry knows and an admin approved are callable; tools in review are not. */
 export const toolStateGate: Gate = {
   name: 'tool-state',
@@ -24,4 +35,4 @@ export const toolStateGate: Gate = {
   },
 };
 
-export const FOUNDATION_GATES: Gate[] = [serverScopeGate, toolStateGate];
+export const FOUNDATION_GATES: Gate[] = [serverScopeGate, serverStateGate, toolStateGate];

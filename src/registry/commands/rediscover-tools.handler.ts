@@ -6,6 +6,7 @@ import { discoverTools, withDigests } from '../discover-tools';
 import { serverStream } from '../registry.events';
 import { serverDecider } from '../server.decider';
 import { ServersReadModel, type RegisteredServer } from '../servers.read-model';
+import { assertServerChangeable } from './server-state';
 import { RediscoverToolsCommand } from './rediscover-tools.command';
 
 /**
@@ -24,6 +25,7 @@ export class RediscoverToolsHandler implements ICommandHandler<RediscoverToolsCo
   async execute(command: RediscoverToolsCommand): Promise<RegisteredServer> {
     const server = this.servers.get(command.orgId, command.serverId);
     if (!server) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', `no server ${command.serverId} in this organisation`);
+    assertServerChangeable(server);
     const discovered = await discoverTools(this.upstreams, new URL(server.url));
     await this.aggregates.handle(
       serverDecider,
