@@ -55,7 +55,7 @@ export class MerkleFrontier {
     }
     const index = this.sizeNow;
     if (index + 1 > Number.MAX_SAFE_INTEGER) throw new MerkleError('MERKLE.INVALID_SIZE', 'the tree is full');
-    let hash = Uint8Array.from(leafHash);
+    let hash: Uint8Array = Uint8Array.from(leafHash);
     sink?.(0, index, hash);
     let rest = index;
     let level = 0;
