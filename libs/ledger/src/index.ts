@@ -12,3 +12,4 @@ export * from './payload-digest';
 export * from './time';
 export * from './ledger-auditor';
 export * from './merkle';
+export * from './checkpoint';
