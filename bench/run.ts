@@ -4,6 +4,7 @@ import { GATEWAY_BENCH, runGatewayBench } from './gateway-call.bench';
 import { LEDGER_BENCH, runLedgerBench } from './ledger-append.bench';
 import { VERIFY_BENCH, runVerifyBench } from './verify.bench';
 import { STARTUP_BENCH, runStartupBench } from './startup.bench';
+import { MERKLE_BENCH, runMerkleBench } from './merkle.bench';
 import type { BenchOptions } from './support/bench-options';
 import { renderReport, writeReport, type BenchReport } from './support/report';
 import { countProcessWarnings, warningCounts } from './support/warnings';
@@ -18,6 +19,7 @@ const BENCHES: Array<{ name: string; aliases: string[]; run: (options: BenchOpti
   { name: VERIFY_BENCH, aliases: [], run: runVerifyBench },
   { name: STARTUP_BENCH, aliases: [], run: runStartupBench },
   { name: GATEWAY_BENCH, aliases: ['gateway'], run: runGatewayBench },
+  { name: MERKLE_BENCH, aliases: [], run: runMerkleBench },
 ];
 
 const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify|startup …] [--quick | --long] [--profile]
