@@ -11,3 +11,5 @@ export * from './chain-verifier';
 export * from './payload-digest';
 export * from './time';
 export * from './ledger-auditor';
+export * from './merkle';
+export * from './checkpoint';
