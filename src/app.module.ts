@@ -7,6 +7,8 @@ import { WARDEN_CONFIG, type WardenConfig } from './config/warden-config';
 import { ErasureModule } from './erasure/erasure.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health.controller';
+import { OidcModule } from './identity/oidc/oidc.module';
+import { TokensModule } from './identity/tokens/tokens.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { RegistryModule } from './registry/registry.module';
 import { TenancyModule } from './tenancy/tenancy.module';
@@ -17,7 +19,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, TokensModule, OidcModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
+import { TokensModule } from '../identity/tokens/tokens.module';
 import { RegistryModule } from '../registry/registry.module';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { McpEdge } from './edge/mcp-edge';
@@ -11,7 +12,7 @@ import { CallRecorder } from './tool-call/call-recorder';
 import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 
 @Module({
-  imports: [AgentsModule, RegistryModule, UpstreamModule],
+  imports: [AgentsModule, RegistryModule, UpstreamModule, TokensModule],
   providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel],
   exports: [McpEdge, CallRecorder],
 })

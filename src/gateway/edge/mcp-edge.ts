@@ -5,6 +5,8 @@ import { bearerToken, hashApiKey } from '../../common/api-keys';
 import { KeyHints } from '../../common/key-hints';
 import { HTTP_STATUS_OF, WardenError } from '../../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
+import { looksLikeJwt, type CapabilityScope } from '../../identity/tokens/capability-scope';
+import { CapabilityTokens } from '../../identity/tokens/capability-tokens';
 import { ServersReadModel, type RegisteredServer } from '../../registry/servers.read-model';
 import { WARDEN_SERVER_INFO, McpMethods } from '../mcp-methods';
 import type { McpRequestContext } from '../mcp-request-context';
@@ -51,6 +53,7 @@ export class McpEdge {
     private readonly recorder: CallRecorder,
     private readonly channel: SessionChannel,
     private readonly hints: KeyHints,
+    private readonly tokens: CapabilityTokens,
   ) {
     this.hostOrigin = new HostOriginPolicy(config.allowedHosts, config.allowedOrigins);
   }
@@ -72,11 +75,12 @@ export class McpEdge {
     const out = new EdgeReply(reply);
     let id: JsonRpcId | null = null;
     let agent: Agent | undefined;
+    let token: CapabilityScope | undefined;
     let method: string | null = null;
     try {
       this.hostOrigin.check(header(req, 'host'), header(req, 'origin'));
-      agent = await this.authenticate(req);
-      const server = await this.resolveEndpoint(req, agent);
+      ({ agent, token } = await this.authenticate(req));
+      const server = await this.resolveEndpoint(req, agent, token);
       const contentType = header(req, 'content-type') ?? '';
       if (!/^application\/json\b/i.test(contentType)) {
         throw new WardenError('bad_request', 'EDGE.UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
@@ -98,7 +102,7 @@ export class McpEdge {
       const message = parsed.message;
       method = message.method;
       if (parsed.kind === 'request') id = parsed.message.id;
-      const ctx = this.requestContext(req, reply, agent, server, message, id);
+      const ctx = this.requestContext(req, reply, agent, token, server, message, id);
       if (parsed.kind === 'notification') {
         if (message.method === 'notifications/cancelled' && ctx.sessionId) {
           this.inFlight.cancel(ctx.sessionId, message.params?.requestId, 'cancelled by the agent');
@@ -150,12 +154,13 @@ export class McpEdge {
     req: FastifyRequest,
     reply: FastifyReply,
     agent: Agent,
+    token: CapabilityScope | undefined,
     server: RegisteredServer | undefined,
     message: JsonRpcRequest | JsonRpcNotification,
     id: JsonRpcId | null,
   ): McpRequestContext {
     const endpoint = server?.slug ?? 'aggregate';
-    const base = { agent, server, endpoint, requestId: id ?? '' };
+    const base = { agent, token, server, endpoint, requestId: id ?? '' };
     const stateless = statelessRevisionOf(message.params, header(req, 'mcp-protocol-version'));
     checkRoutingHeaders(message, header(req, 'mcp-method'), header(req, 'mcp-name'), stateless !== undefined);
     if (stateless !== undefined) {
@@ -195,11 +200,25 @@ export class McpEdge {
     };
   }
 
-  private async authenticate(req: FastifyRequest): Promise<Agent> {
+  /**
+   * An agent key, or a capability token (a JWT) that names the agent and narrows what it may do.
+   * Checked on every request, sessions included: a revoked token's next request is refused.
+   */
+  private async authenticate(req: FastifyRequest): Promise<{ agent: Agent; token?: CapabilityScope }> {
     const key = bearerToken(req.headers.authorization);
-    const agent = key ? this.agents.byKey(hashApiKey(key)) : undefined;
-    if (agent) return agent;
-    const code = key ? 'AUTH.INVALID_KEY' : 'AUTH.MISSING_KEY';
+    let refusal: WardenError | undefined;
+    if (key && looksLikeJwt(key)) {
+      try {
+        const { agent, scope } = await this.tokens.verify(key);
+        return { agent, token: scope };
+      } catch (error) {
+        refusal = error instanceof WardenError ? error : new WardenError('unauthenticated', 'AUTH.TOKEN_INVALID', 'the capability token is not valid');
+      }
+    } else {
+      const agent = key ? this.agents.byKey(hashApiKey(key)) : undefined;
+      if (agent) return { agent };
+    }
+    const code = refusal?.code ?? (key ? 'AUTH.INVALID_KEY' : 'AUTH.MISSING_KEY');
     await this.recorder
       .requestRejected(undefined, { kind: 'system', id: 'edge' }, {
         reason: code,
@@ -210,11 +229,11 @@ export class McpEdge {
       })
       .catch(() => this.logger.error('could not record a rejected request'));
     throw new EdgeRejection(
-      new WardenError('unauthenticated', code, key ? 'the API key is not a valid agent key' : 'an agent API key is required (Authorization: Bearer <key>)'),
+      refusal ?? new WardenError('unauthenticated', code, key ? 'the API key is not a valid agent key' : 'an agent API key is required (Authorization: Bearer <key>)'),
     );
   }
 
-  private async resolveEndpoint(req: FastifyRequest, agent: Agent): Promise<RegisteredServer | undefined> {
+  private async resolveEndpoint(req: FastifyRequest, agent: Agent, token?: CapabilityScope): Promise<RegisteredServer | undefined> {
     const slug = (req.params as { server?: string }).server;
     if (slug === undefined) return undefined;
     const server = this.servers.bySlugInOrg(agent.orgId, slug);
@@ -222,6 +241,7 @@ export class McpEdge {
     if (agent.servers && !agent.servers.includes(server.serverId)) {
       throw new WardenError('forbidden', 'GATE.SERVER_NOT_PERMITTED', `the agent may not use server ${slug}`);
     }
+    if (token && token.server !== server.serverId) throw new WardenError('forbidden', 'GATE.TOKEN_SCOPE', `the capability token is not for server ${slug}`);
     return server;
   }
 
@@ -242,8 +262,8 @@ export class McpEdge {
       this.hostOrigin.check(header(req, 'host'), header(req, 'origin'));
       const sessionId = header(req, SESSION_HEADER);
       if (!sessionId) return void reply.code(405).header('allow', 'POST, DELETE').send();
-      const agent = await this.authenticate(req);
-      const server = await this.resolveEndpoint(req, agent);
+      const { agent, token } = await this.authenticate(req);
+      const server = await this.resolveEndpoint(req, agent, token);
       const session = this.sessionOf(req, agent, server);
       if (!session) throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown or expired session; initialize again');
       if (!/text\/event-stream/i.test(header(req, 'accept') ?? '')) {
@@ -259,7 +279,7 @@ export class McpEdge {
   private async deleteSession(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     try {
       this.hostOrigin.check(header(req, 'host'), header(req, 'origin'));
-      const agent = await this.authenticate(req);
+      const { agent } = await this.authenticate(req);
       const sessionId = header(req, SESSION_HEADER);
       if (!sessionId || !this.channel.close(sessionId, agent.agentId)) {
         throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown session');

@@ -1,4 +1,5 @@
 import type { Agent } from '../../agents/agents.read-model';
+import type { CapabilityScope } from '../../identity/tokens/capability-scope';
 import type { RegisteredServer, RegisteredTool } from '../../registry/servers.read-model';
 
 /** Decisions in order of restriction: the most restrictive verdict of all gates wins. */
@@ -22,6 +23,8 @@ export interface CallContext {
   tool?: RegisteredTool;
   /** The upstream's tool name, once resolved. */
   toolName?: string;
+  /** Present when the agent presented a capability token instead of its key: what it allows. */
+  token?: CapabilityScope;
 }
 
 /**

@@ -9,6 +9,7 @@ import { resolveTool } from '../tool-names';
 import { CallRecorder } from './call-recorder';
 import { combine, firstRestrictive, type CallContext, type Gate } from './gate';
 import { FOUNDATION_GATES } from './foundation-gates';
+import { tokenScopeGate } from './token-scope.gate';
 
 /**
  * The hot path of DESIGN.md §5: resolve → gate (every check, most restrictive wins) →
@@ -18,7 +19,7 @@ import { FOUNDATION_GATES } from './foundation-gates';
  */
 @Injectable()
 export class ToolCallPipeline {
-  private readonly gates: Gate[] = FOUNDATION_GATES;
+  private readonly gates: Gate[] = [...FOUNDATION_GATES, tokenScopeGate];
 
   constructor(
     private readonly recorder: CallRecorder,
@@ -38,7 +39,7 @@ export class ToolCallPipeline {
     }
 
     const resolved = resolveTool(this.servers, ctx, name);
-    const call: CallContext = { agent: ctx.agent, requestedName: name, ...resolved };
+    const call: CallContext = { agent: ctx.agent, requestedName: name, ...resolved, token: ctx.token };
     const { decision, reasons } = combine(this.gates.map((gate) => gate.evaluate(call)));
     const callId = this.recorder.newCallId();
     const actor = { kind: 'agent' as const, id: ctx.agent.agentId };
@@ -57,6 +58,7 @@ export class ToolCallPipeline {
         protocolVersion: ctx.protocolVersion,
         endpoint: ctx.endpoint,
         requestId: String(ctx.requestId),
+        ...(ctx.token ? { tokenJti: ctx.token.jti } : {}),
       },
       args,
     );
