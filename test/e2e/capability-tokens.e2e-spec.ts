@@ -229,9 +229,11 @@ describe('capability tokens at /mcp', () => {
     it('refuses a correctly signed token the ledger never recorded as issued, and claims that differ from its issuance', async () => {
       refusedWith(await statelessCall('/mcp/notes', await forged({}), 'echo'), 401, 'AUTH.TOKEN_INVALID', 'not issued by this deployment');
       const { jti } = await mintEcho();
-      refusedWith(await statelessCall('/mcp/archive', await forged({ jti, server: archive.serverId }), 'echo'), 401, 'AUTH.TOKEN_INVALID', 'differ from its issuance');
+      const issued = eventsOfType(h.dataDir, 'CapabilityTokenIssued').find((e) => e.data.jti === jti)!.data;
+      refusedWith(await statelessCall('/mcp/archive', await forged({ jti, exp: issued.exp, server: archive.serverId }), 'echo'), 401, 'AUTH.TOKEN_INVALID', 'differ from its issuance');
+      refusedWith(await statelessCall('/mcp/notes', await forged({ jti, exp: issued.exp + 86400 }), 'echo'), 401, 'AUTH.TOKEN_INVALID', 'differ from its issuance');
       // The same forgery with the issued claims passes: the refusals above are about the claims.
-      expect((await statelessCall('/mcp/notes', await forged({ jti }), 'echo')).body.result).toBeDefined();
+      expect((await statelessCall('/mcp/notes', await forged({ jti, exp: issued.exp }), 'echo')).body.result).toBeDefined();
     });
 
     it('refuses a token of another organisation: its org claim and its servers are not this one’s', async () => {
@@ -242,7 +244,8 @@ describe('capability tokens at /mcp', () => {
       expect((await mint({ agentId: agent.agentId, serverId: notes.serverId, tools: ['echo'] }, other.api)).body.code).toBe('TOKENS.UNKNOWN_SERVER');
       // A token whose org claim names another organisation than its agent's.
       const { jti } = await mintEcho();
-      refusedWith(await statelessCall('/mcp/notes', await forged({ jti, org: other.orgId }), 'echo'), 401, 'AUTH.TOKEN_INVALID', 'differ from its issuance');
+      const { exp } = eventsOfType(h.dataDir, 'CapabilityTokenIssued').find((e) => e.data.jti === jti)!.data;
+      refusedWith(await statelessCall('/mcp/notes', await forged({ jti, exp, org: other.orgId }), 'echo'), 401, 'AUTH.TOKEN_INVALID', 'differ from its issuance');
       // Org B's agent with a token of its own does not reach org A's server by its slug.
       const theirs = await other.api.registerServer('Notes', 'notes-b', notesUpstream.url);
       const minted = await mint({ agentId: agent.agentId, serverId: theirs.serverId, tools: ['echo'] }, other.api);

@@ -83,14 +83,15 @@ export class CapabilityTokens {
     } catch (error) {
       throw this.rejection(error);
     }
-    const { sub, jti, org, server, tools } = payload as JWTPayload & Record<string, unknown>;
+    const { sub, jti, org, server, tools, exp } = payload as JWTPayload & Record<string, unknown>;
     if (typeof sub !== 'string' || typeof jti !== 'string' || typeof org !== 'string' || typeof server !== 'string' || !isStringArray(tools)) {
       throw invalid('its claims are malformed');
     }
     const record = this.issued.get(jti);
     if (!record) throw invalid('it was not issued by this deployment');
     const grant = record.grant;
-    if (grant.orgId !== org || grant.agentId !== sub || grant.serverId !== server) throw invalid('its claims differ from its issuance');
+    // Tools are taken from the issuance, never from the token; everything else must match it.
+    if (grant.orgId !== org || grant.agentId !== sub || grant.serverId !== server || grant.exp !== exp) throw invalid('its claims differ from its issuance');
     if (record.revokedAt !== undefined) throw new WardenError('unauthenticated', 'AUTH.TOKEN_REVOKED', 'the capability token was revoked');
     const agent = this.agents.get(org, sub);
     if (!agent) throw invalid('its agent does not exist in its organisation');
