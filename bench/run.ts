@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AUTH_BENCH, runAuthBench } from './auth-lookup.bench';
 import { GATEWAY_BENCH, runGatewayBench } from './gateway-call.bench';
 import { LEDGER_BENCH, runLedgerBench } from './ledger-append.bench';
 import { SSE_PARSE_BENCH, runSseParseBench } from './sse-parse.bench';
@@ -14,7 +15,7 @@ import { countProcessWarnings, warningCounts } from './support/warnings';
 /**
  * `npm run bench [-- <name>…] [--quick | --long] [--profile]`: runs every benchmark (or the named ones),
  * writes bench/results/<bench>.json and prints a short table with PASS / MISS beside each target.
- * Names: gateway (gateway-call), ledger (ledger-append), verify, startup, sse (sse-parse), policy (policy-gate), merkle.
+ * Names: gateway (gateway-call), ledger (ledger-append), verify, startup, sse (sse-parse), policy (policy-gate), merkle, auth (auth-lookup).
  */
 const BENCHES: Array<{ name: string; aliases: string[]; run: (options: BenchOptions) => Promise<BenchReport> }> = [
   { name: LEDGER_BENCH, aliases: ['ledger'], run: runLedgerBench },
@@ -24,9 +25,10 @@ const BENCHES: Array<{ name: string; aliases: string[]; run: (options: BenchOpti
   { name: GATEWAY_BENCH, aliases: ['gateway'], run: runGatewayBench },
   { name: POLICY_GATE_BENCH, aliases: ['policy'], run: runPolicyGateBench },
   { name: MERKLE_BENCH, aliases: [], run: runMerkleBench },
+  { name: AUTH_BENCH, aliases: ['auth'], run: runAuthBench },
 ];
 
-const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify|startup|sse|policy|merkle …] [--quick | --long] [--profile]
+const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify|startup|sse|policy|merkle|auth …] [--quick | --long] [--profile]
   --quick    small counts (a smoke run)
   --long     larger counts (gateway: 2,000 sequential, 16 × 250 concurrent; ~2× the time)
   --profile  also profile the gateway under load (bench/results/profiles/*.cpuprofile)`;

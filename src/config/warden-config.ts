@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { capabilityTokenConfigFrom, type CapabilityTokenConfig } from '../identity/tokens/token-config';
+import { oidcConfigFrom, type OidcConfig } from '../identity/oidc/oidc-config';
 
 /** Typed configuration, validated once at start-up (DESIGN.md §8). A bad value stops the process. */
 export interface WardenConfig {
@@ -31,6 +33,10 @@ export interface WardenConfig {
    * data directory must be this key, or the node does not start. Unset: not pinned (a notice says so).
    */
   rootFingerprint?: string;
+  /** Capability tokens for agents at /mcp (lifetimes, audience). */
+  tokens: CapabilityTokenConfig;
+  /** OIDC sign-in for people at the command API; undefined when not configured. */
+  oidc?: OidcConfig;
 }
 
 export const WARDEN_CONFIG = Symbol('WARDEN_CONFIG');
@@ -72,6 +78,15 @@ function rootFingerprintFrom(env: NodeJS.ProcessEnv): string | undefined {
   return raw;
 }
 
+/** A settings section parsed in its own module: its error becomes a ConfigError. */
+function section<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
   const host = env.WARDEN_HOST ?? '127.0.0.1';
   const port = intFrom(env, 'WARDEN_PORT', 7420, 0, 65535);
@@ -102,5 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     signing: oneOf(env, 'WARDEN_SIGNING', ['worker', 'inline'] as const, 'worker'),
     logLevel: env.WARDEN_LOG_LEVEL ?? 'info',
     rootFingerprint: rootFingerprintFrom(env),
+    tokens: section(() => capabilityTokenConfigFrom(env)),
+    oidc: section(() => oidcConfigFrom(env)),
   };
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
+import { TokensModule } from '../identity/tokens/tokens.module';
 import { RegistryModule } from '../registry/registry.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { UpstreamModule } from '../upstream/upstream.module';
@@ -14,7 +15,7 @@ import { RejectedRequests } from './tool-call/rejected-requests';
 import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 
 @Module({
-  imports: [AgentsModule, RegistryModule, UpstreamModule, TenancyModule],
+  imports: [AgentsModule, RegistryModule, UpstreamModule, TenancyModule, TokensModule],
   providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, RejectedRequests, GateRegistry],
   exports: [McpEdge, CallRecorder, RejectedRequests, GateRegistry],
 })

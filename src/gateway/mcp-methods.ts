@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { WardenError } from '../common/warden-error';
-import { ServersReadModel } from '../registry/servers.read-model';
+import { ServersReadModel, type RegisteredTool } from '../registry/servers.read-model';
 import type { McpRequestContext } from './mcp-request-context';
 import { aggregatedName, serversVisibleTo } from './tool-names';
 import { McpRelay, type RelayedCapability } from './relay/mcp-relay';
@@ -55,7 +55,8 @@ export class McpMethods {
 
   /** What this endpoint offers the agent: tools, and on `/mcp/<server>` what its upstream offers of the relayed methods. */
   capabilities(ctx: McpRequestContext): Promise<Result> {
-    return this.relay.capabilitiesOf(ctx.server, toolsCapability(ctx));
+    // A capability token names tools only: nothing else is relayed for it, so nothing else is offered.
+    return this.relay.capabilitiesOf(ctx.token ? undefined : ctx.server, toolsCapability(ctx));
   }
 
   /** Throws EDGE.METHOD_NOT_FOUND for a method this era of agent cannot call here. */
@@ -78,7 +79,10 @@ export class McpMethods {
     return {
       era: 'both',
       cacheable: options.cacheable,
-      handle: (ctx, params) => this.relay.forward(ctx, method, params, needs, options.recorded ?? false),
+      handle: (ctx, params) => {
+        if (ctx.token) throw new WardenError('denied', 'GATE.TOKEN_SCOPE', `a capability token allows its tools only, not ${method}`);
+        return this.relay.forward(ctx, method, params, needs, options.recorded ?? false);
+      },
     };
   }
 
@@ -86,16 +90,19 @@ export class McpMethods {
     return Object.hasOwn(this.table, method) ? this.table[method] : undefined;
   }
 
-  /** Only approved tools appear; on the aggregated endpoint, prefixed by their server's slug. */
+  /**
+   * Only approved tools appear; on the aggregated endpoint, prefixed by their server's slug. With
+   * a capability token, only its server's tools that it names.
+   */
   private listTools(ctx: McpRequestContext): unknown[] {
+    const token = ctx.token;
+    const listed = (t: RegisteredTool) => t.state === 'approved' && (!token || token.tools.includes(t.name));
     if (ctx.server) {
       if (ctx.server.status !== 'active') return [];
-      return [...ctx.server.tools.values()].filter((t) => t.state === 'approved').map((t) => t.definition);
+      return [...ctx.server.tools.values()].filter(listed).map((t) => t.definition);
     }
-    return serversVisibleTo(ctx.agent, this.servers).flatMap((server) =>
-      [...server.tools.values()]
-        .filter((t) => t.state === 'approved')
-        .map((t) => ({ ...t.definition, name: aggregatedName(server, t.name) })),
-    );
+    return serversVisibleTo(ctx.agent, this.servers)
+      .filter((server) => !token || server.serverId === token.server)
+      .flatMap((server) => [...server.tools.values()].filter(listed).map((t) => ({ ...t.definition, name: aggregatedName(server, t.name) })));
   }
 }

@@ -1,4 +1,5 @@
 import type { Agent } from '../agents/agents.read-model';
+import type { CapabilityScope } from '../identity/tokens/capability-scope';
 import type { RegisteredServer } from '../registry/servers.read-model';
 import type { UpstreamAnswer } from '../upstream/upstream-session';
 import type { JsonRpcId } from './edge/jsonrpc';
@@ -6,6 +7,8 @@ import type { JsonRpcId } from './edge/jsonrpc';
 /** One authenticated MCP request, whatever the agent's revision: identity from its key, never a session. */
 export interface McpRequestContext {
   agent: Agent;
+  /** The request's capability token, when it came with one instead of the agent key: it narrows what is listed and callable. */
+  token?: CapabilityScope;
   /** `/mcp/<slug>`: that server; `/mcp`: undefined (aggregated, tools prefixed by slug). */
   server?: RegisteredServer;
   /** 'aggregate' or the server's slug, as recorded. */

@@ -29,7 +29,8 @@ export class CommandApiGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [context.getHandler(), context.getClass()]);
     if (!access) throw new WardenError('forbidden', 'AUTH.ROUTE_UNDECLARED', 'this route declares no roles, so nobody may call it');
-    if (access.kind === 'public') return true;
+    // Public routes need nothing; agent-key routes are authenticated by their own guard (AgentKeyGuard).
+    if (access.kind === 'public' || access.kind === 'agent') return true;
     const request = context.switchToHttp().getRequest<PrincipalRequest>();
     const principal = await this.authenticate(request);
     request.principal = principal;

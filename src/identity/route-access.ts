@@ -7,7 +7,7 @@ import { ROLES, type Role } from './principal';
  * method or its controller; the method's wins); a route without a declaration is refused by the
  * CommandApiGuard: fail closed.
  */
-export type RouteAccess = { kind: 'public' } | { kind: 'platform' } | { kind: 'roles'; roles: readonly Role[] };
+export type RouteAccess = { kind: 'public' } | { kind: 'platform' } | { kind: 'agent' } | { kind: 'roles'; roles: readonly Role[] };
 
 export const ROUTE_ACCESS = 'warden:route-access';
 
@@ -29,4 +29,13 @@ export function PlatformOnly() {
 export function Public() {
   const access: RouteAccess = { kind: 'public' };
   return applyDecorators(SetMetadata(ROUTE_ACCESS, access), ApiExtension('x-roles', []));
+}
+
+/**
+ * Not a people's route: an agent with its own API key (the route's own guard authenticates it,
+ * e.g. AgentKeyGuard). People's keys, the platform key and tokens are refused there.
+ */
+export function AgentKeyOnly() {
+  const access: RouteAccess = { kind: 'agent' };
+  return applyDecorators(SetMetadata(ROUTE_ACCESS, access), ApiBearerAuth(), ApiExtension('x-roles', ['agent']));
 }

@@ -97,6 +97,17 @@ export class LedgerIntegrity {
     return error;
   }
 
+  /**
+   * The raw Ed25519 public key of a key the root registered and has not revoked (as far as this
+   * node has read the key stream); undefined otherwise, and always for the root itself (the
+   * offline root signs key events only). Capability tokens are verified against it.
+   */
+  publicKeyOf(kid: string): Uint8Array | undefined {
+    if (kid === this.directory.rootKid) return undefined;
+    const key = this.directory.keys.get(kid);
+    return key && key.revokedAt === undefined ? key.publicKey : undefined;
+  }
+
   /** Whether the root has revoked this key (as far as this node has read the key stream). */
   isRevoked(kid: string): boolean {
     return this.directory.keys.get(kid)?.revokedAt !== undefined;

@@ -31,6 +31,10 @@ const EXPECTED: Record<string, RouteAccess> = {
   'PUT /v1/servers/:serverId/tools/:tool/classification': { kind: 'roles', roles: OPS },
   'POST /v1/servers/:serverId/tools/:tool/approve': { kind: 'roles', roles: OPS },
   'POST /v1/erasures': { kind: 'roles', roles: ['admin'] },
+  'POST /v1/tokens': { kind: 'roles', roles: OPS },
+  'POST /v1/tokens/:jti/revoke': { kind: 'roles', roles: OPS },
+  'GET /v1/whoami': { kind: 'roles', roles: [...ROLES] },
+  'POST /agent/v1/tokens': { kind: 'agent' },
   'GET /v1/policies': { kind: 'roles', roles: [...OPS, 'auditor'] },
   'GET /v1/policies/versions': { kind: 'roles', roles: [...OPS, 'auditor'] },
   'PUT /v1/policies': { kind: 'roles', roles: OPS },
@@ -85,6 +89,7 @@ describe('command API: roles on every route', () => {
 
   const expectation = (access: RouteAccess, caller: string): 'allowed' | 401 | 403 => {
     if (access.kind === 'public') return 'allowed';
+    if (access.kind === 'agent') return caller === 'agent key' ? 'allowed' : 401;
     if (caller === 'no key' || caller === 'agent key' || caller === 'a malformed key') return 401;
     if (caller === 'platform key') return access.kind === 'platform' ? 'allowed' : 403;
     if (access.kind === 'platform') return 403;
@@ -116,7 +121,7 @@ describe('command API: roles on every route', () => {
     for (const [route, access] of Object.entries(EXPECTED)) {
       const [method, path] = route.split(' ');
       const operation = doc.paths[path.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
-      const roles = access.kind === 'roles' ? access.roles : access.kind === 'platform' ? ['platform-operator'] : [];
+      const roles = access.kind === 'roles' ? access.roles : access.kind === 'platform' ? ['platform-operator'] : access.kind === 'agent' ? ['agent'] : [];
       expect({ route, roles: operation?.['x-roles'] }).toEqual({ route, roles });
     }
   });

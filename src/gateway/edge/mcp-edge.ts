@@ -6,6 +6,8 @@ import { KeyHints } from '../../common/key-hints';
 import { HTTP_STATUS_OF, WardenError } from '../../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
 import { CLOCK, type Clock } from '../../ledger/clock';
+import { looksLikeJwt, type CapabilityScope } from '../../identity/tokens/capability-scope';
+import { CapabilityTokens } from '../../identity/tokens/capability-tokens';
 import { ServersReadModel, type RegisteredServer } from '../../registry/servers.read-model';
 import { WARDEN_SERVER_INFO, McpMethods } from '../mcp-methods';
 import type { McpRequestContext } from '../mcp-request-context';
@@ -57,6 +59,7 @@ export class McpEdge {
     private readonly organisations: OrganisationsReadModel,
     private readonly rejections: RejectedRequests,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly tokens: CapabilityTokens,
   ) {
     this.hostOrigin = new HostOriginPolicy(config.allowedHosts, config.allowedOrigins);
   }
@@ -78,11 +81,12 @@ export class McpEdge {
     const out = new EdgeReply(reply);
     let id: JsonRpcId | null = null;
     let agent: Agent | undefined;
+    let token: CapabilityScope | undefined;
     let method: string | null = null;
     try {
       this.hostOrigin.check(header(req, 'host'), header(req, 'origin'));
-      agent = await this.authenticate(req);
-      const server = await this.resolveEndpoint(req, agent);
+      ({ agent, token } = await this.authenticate(req));
+      const server = await this.resolveEndpoint(req, agent, token);
       const contentType = header(req, 'content-type') ?? '';
       if (!/^application\/json\b/i.test(contentType)) {
         throw new WardenError('bad_request', 'EDGE.UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
@@ -104,7 +108,7 @@ export class McpEdge {
       const message = parsed.message;
       method = message.method;
       if (parsed.kind === 'request') id = parsed.message.id;
-      const ctx = this.requestContext(req, reply, agent, server, message, id);
+      const ctx = this.requestContext(req, reply, agent, token, server, message, id);
       if (parsed.kind === 'notification') {
         if (message.method === 'notifications/cancelled' && ctx.sessionId) {
           this.inFlight.cancel(ctx.sessionId, message.params?.requestId, 'cancelled by the agent');
@@ -156,12 +160,13 @@ export class McpEdge {
     req: FastifyRequest,
     reply: FastifyReply,
     agent: Agent,
+    token: CapabilityScope | undefined,
     server: RegisteredServer | undefined,
     message: JsonRpcRequest | JsonRpcNotification,
     id: JsonRpcId | null,
   ): McpRequestContext {
     const endpoint = server?.slug ?? 'aggregate';
-    const base = { agent, server, endpoint, requestId: id ?? '' };
+    const base = { agent, token, server, endpoint, requestId: id ?? '' };
     const stateless = statelessRevisionOf(message.params, header(req, 'mcp-protocol-version'));
     checkRoutingHeaders(message, header(req, 'mcp-method'), header(req, 'mcp-name'), stateless !== undefined);
     if (stateless !== undefined) {
@@ -201,34 +206,59 @@ export class McpEdge {
     };
   }
 
-  private async authenticate(req: FastifyRequest): Promise<Agent> {
+  /**
+   * An agent key, or a capability token (a JWT) that names the agent and narrows what it may do.
+   * Checked on every request, sessions included: a revoked token's next request is refused.
+   */
+  private async authenticate(req: FastifyRequest): Promise<{ agent: Agent; token?: CapabilityScope }> {
     const key = bearerToken(req.headers.authorization);
-    const found = key ? this.agents.authenticate(hashApiKey(key), this.clock.nowMs()) : undefined;
-    if (found && !found.refused) {
-      if (this.organisations.get(found.agent.orgId)?.suspended !== false) {
-        const suspended = new WardenError('forbidden', 'TENANCY.ORG_SUSPENDED', "the agent's organisation is suspended");
-        await this.recordRejection(req, found.agent, suspended, null);
-        throw new EdgeRejection(suspended);
+    let refusal: WardenError | undefined;
+    if (key && looksLikeJwt(key)) {
+      let verified: { agent: Agent; scope: CapabilityScope } | undefined;
+      try {
+        verified = await this.tokens.verify(key);
+      } catch (error) {
+        refusal = error instanceof WardenError ? error : new WardenError('unauthenticated', 'AUTH.TOKEN_INVALID', 'the capability token is not valid');
       }
-      return found.agent;
+      if (verified) {
+        // A token never widens what its agent may do: a suspended or revoked agent's tokens stop too.
+        const inactive = verified.agent.status === 'suspended' ? 'AUTH.AGENT_SUSPENDED' : verified.agent.status === 'revoked' ? 'AUTH.AGENT_REVOKED' : undefined;
+        if (inactive) await this.refuseAgent(req, verified.agent, inactive);
+        await this.refuseSuspendedOrg(req, verified.agent);
+        return { agent: verified.agent, token: verified.scope };
+      }
+    } else {
+      const found = key ? this.agents.authenticate(hashApiKey(key), this.clock.nowMs()) : undefined;
+      if (found?.refused) await this.refuseAgent(req, found.agent, found.refused);
+      if (found) {
+        await this.refuseSuspendedOrg(req, found.agent);
+        return { agent: found.agent };
+      }
     }
-    if (found?.refused) {
-      // A suspended or revoked agent: refused on every request, open sessions included.
-      const { agent, refused } = found;
-      const cause = refused === 'AUTH.AGENT_SUSPENDED'
-        ? new WardenError('forbidden', refused, 'the agent is suspended', { state: 'suspended' })
-        : new WardenError('unauthenticated', refused, 'the agent is revoked', { state: 'revoked' });
-      await this.recordRejection(req, agent, cause, null);
-      throw new EdgeRejection(cause);
-    }
-    const code = key ? 'AUTH.INVALID_KEY' : 'AUTH.MISSING_KEY';
+    const code = refusal?.code ?? (key ? 'AUTH.INVALID_KEY' : 'AUTH.MISSING_KEY');
     await this.rejections.record({ source: req.ip, reason: code, path: req.url.split('?')[0], keyHint: key ? this.hints.hintOf(key) : null });
     throw new EdgeRejection(
-      new WardenError('unauthenticated', code, key ? 'the API key is not a valid agent key' : 'an agent API key is required (Authorization: Bearer <key>)'),
+      refusal ?? new WardenError('unauthenticated', code, key ? 'the API key is not a valid agent key' : 'an agent API key is required (Authorization: Bearer <key>)'),
     );
   }
 
-  private async resolveEndpoint(req: FastifyRequest, agent: Agent): Promise<RegisteredServer | undefined> {
+  /** A suspended or revoked agent: refused on every request, open sessions included. */
+  private async refuseAgent(req: FastifyRequest, agent: Agent, refused: 'AUTH.AGENT_SUSPENDED' | 'AUTH.AGENT_REVOKED'): Promise<never> {
+    const cause = refused === 'AUTH.AGENT_SUSPENDED'
+      ? new WardenError('forbidden', refused, 'the agent is suspended', { state: 'suspended' })
+      : new WardenError('unauthenticated', refused, 'the agent is revoked', { state: 'revoked' });
+    await this.recordRejection(req, agent, cause, null);
+    throw new EdgeRejection(cause);
+  }
+
+  private async refuseSuspendedOrg(req: FastifyRequest, agent: Agent): Promise<void> {
+    if (this.organisations.get(agent.orgId)?.suspended === false) return;
+    const suspended = new WardenError('forbidden', 'TENANCY.ORG_SUSPENDED', "the agent's organisation is suspended");
+    await this.recordRejection(req, agent, suspended, null);
+    throw new EdgeRejection(suspended);
+  }
+
+  private async resolveEndpoint(req: FastifyRequest, agent: Agent, token?: CapabilityScope): Promise<RegisteredServer | undefined> {
     const slug = (req.params as { server?: string }).server;
     if (slug === undefined) return undefined;
     const server = this.servers.bySlugInOrg(agent.orgId, slug);
@@ -236,6 +266,7 @@ export class McpEdge {
     if (agent.servers && !agent.servers.includes(server.serverId)) {
       throw new WardenError('forbidden', 'GATE.SERVER_NOT_PERMITTED', `the agent may not use server ${slug}`);
     }
+    if (token && token.server !== server.serverId) throw new WardenError('forbidden', 'GATE.TOKEN_SCOPE', `the capability token is not for server ${slug}`);
     return server;
   }
 
@@ -256,8 +287,8 @@ export class McpEdge {
       this.hostOrigin.check(header(req, 'host'), header(req, 'origin'));
       const sessionId = header(req, SESSION_HEADER);
       if (!sessionId) return void reply.code(405).header('allow', 'POST, DELETE').send();
-      const agent = await this.authenticate(req);
-      const server = await this.resolveEndpoint(req, agent);
+      const { agent, token } = await this.authenticate(req);
+      const server = await this.resolveEndpoint(req, agent, token);
       const session = this.sessionOf(req, agent, server);
       if (!session) throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown or expired session; initialize again');
       if (!/text\/event-stream/i.test(header(req, 'accept') ?? '')) {
@@ -273,7 +304,7 @@ export class McpEdge {
   private async deleteSession(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     try {
       this.hostOrigin.check(header(req, 'host'), header(req, 'origin'));
-      const agent = await this.authenticate(req);
+      const { agent } = await this.authenticate(req);
       const sessionId = header(req, SESSION_HEADER);
       if (!sessionId || !this.channel.close(sessionId, agent.agentId)) {
         throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown session');

@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { FOUNDATION_GATES } from './foundation-gates';
 import { gateApplies, type Gate } from './gate';
+import { tokenScopeGate } from './token-scope.gate';
 
 /**
- * The gates every request passes: the foundation's, plus those a capability module registers
+ * The gates every request passes: the foundation's and a capability token's scope, plus those a capability module registers
  * (policy, later trust, limits, guardrails) from its own provider, without editing the pipeline.
  */
 @Injectable()
 export class GateRegistry {
-  private readonly gates: Gate[] = [...FOUNDATION_GATES];
+  private readonly gates: Gate[] = [...FOUNDATION_GATES, tokenScopeGate];
   private readonly byMethod = new Map<string, Gate[]>();
 
   register(gate: Gate): void {

@@ -1,4 +1,5 @@
 import type { Agent } from '../../agents/agents.read-model';
+import type { CapabilityScope } from '../../identity/tokens/capability-scope';
 import type { RegisteredServer, RegisteredTool } from '../../registry/servers.read-model';
 
 /** Decisions in order of restriction: the most restrictive verdict of all gates wins. */
@@ -37,6 +38,8 @@ export interface CallContext {
   meta?: Record<string, unknown>;
   /** When the request arrived. */
   at: Date;
+  /** Present when the agent presented a capability token instead of its key: what it allows. */
+  token?: CapabilityScope;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface ToolCallDecidedData {
   protocolVersion: string;
   endpoint: string;
   requestId: string;
+  /** The capability token the call came with (its jti), when it came with one instead of the agent key. */
+  tokenJti?: string;
 }
 
 /** payload = the result as the upstream returned it. */

@@ -47,6 +47,7 @@ export class ToolCallPipeline {
       arguments: args as Record<string, unknown>,
       ...(typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? { meta: meta as Record<string, unknown> } : {}),
       at: new Date(),
+      token: ctx.token,
     };
     const { decision, reasons } = combine(this.gates.for('tools/call').map((gate) => gate.evaluate(call)));
     const callId = this.recorder.newCallId();
@@ -65,6 +66,7 @@ export class ToolCallPipeline {
         protocolVersion: ctx.protocolVersion,
         endpoint: ctx.endpoint,
         requestId: String(ctx.requestId),
+        ...(ctx.token ? { tokenJti: ctx.token.jti } : {}),
       },
       args,
     );
