@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { WardenError } from '../common/warden-error';
 import { AdminAuthGuard } from '../tenancy/admin-auth.guard';
+import { UpstreamPool } from '../upstream/upstream-pool';
 import { CurrentAdmin } from '../tenancy/current-admin.decorator';
 import type { AdminPrincipal } from '../tenancy/organisations.read-model';
 import { RediscoverToolsCommand } from './commands/rediscover-tools.command';
@@ -21,6 +22,7 @@ export class ServersController {
   constructor(
     private readonly commands: CommandBus,
     private readonly servers: ServersReadModel,
+    private readonly upstreams: UpstreamPool,
   ) {}
 
   /** Registers an upstream MCP server and discovers its tools; every tool starts in review. */
@@ -42,7 +44,7 @@ export class ServersController {
   get(@CurrentAdmin() admin: AdminPrincipal, @Param('serverId') serverId: string) {
     const server = this.servers.get(admin.orgId, serverId);
     if (!server) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', `no server ${serverId} in this organisation`);
-    return serverView(server);
+    return { ...serverView(server), pool: this.upstreams.telemetry(serverId) };
   }
 
   /** Runs discovery again: new tools enter review, changed ones go back to review, missing ones are withdrawn. */

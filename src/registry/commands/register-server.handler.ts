@@ -30,6 +30,7 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
 
   async execute(command: RegisterServerCommand): Promise<RegisteredServer> {
     const url = parseUpstreamUrl(command.url);
+    await this.upstreams.vet(url);
     if (this.servers.bySlugInOrg(command.orgId, command.slug)) {
       throw new WardenError('conflict', 'REGISTRY.SLUG_TAKEN', `slug ${command.slug} is already used in this organisation`, { field: 'slug' });
     }
