@@ -1,4 +1,5 @@
 import { ProtocolError, SdkError } from '@modelcontextprotocol/client';
+import { EgressError } from '@warden/egress';
 import { WardenError } from '../common/warden-error';
 
 /** The upstream answered the request with a JSON-RPC error object. */
@@ -41,11 +42,14 @@ const FAILURE_CODES: Record<UpstreamFailure, [string, string]> = {
  *   UPSTREAM.TIMEOUT      no answer within the bound
  *   UPSTREAM.UNAVAILABLE  could not connect / connection lost / HTTP error status / session gone
  *   UPSTREAM.BAD_RESPONSE the upstream answered something that is not MCP
+ *   UPSTREAM.EGRESS_REFUSED the egress guard refused the connection (data.reason: EGRESS.*)
  *   CALL.CANCELLED        the agent cancelled (or went away) while the upstream worked
  * Upstream texts other than a JSON-RPC error's own message are never relayed.
  */
 export function toUpstreamError(error: unknown): WardenError {
   if (error instanceof WardenError) return error;
+  const egress = egressRefusalIn(error);
+  if (egress) return new WardenError('upstream', 'UPSTREAM.EGRESS_REFUSED', 'warden may not connect to this upstream (egress policy)', { reason: egress.code });
   if (error instanceof UpstreamRpcError || error instanceof ProtocolError) {
     return new WardenError('upstream', 'UPSTREAM.ERROR', error.message, { upstreamCode: error.code, upstreamData: error.data });
   }
@@ -65,4 +69,14 @@ export function toUpstreamError(error: unknown): WardenError {
     return new WardenError('upstream', 'UPSTREAM.BAD_RESPONSE', FAILURE_CODES.bad_response[1]);
   }
   return new WardenError('upstream', 'UPSTREAM.UNAVAILABLE', FAILURE_CODES.unavailable[1]);
+}
+
+/** The egress guard's refusal behind an error (fetch and the SDK wrap it as a cause), if any. */
+function egressRefusalIn(error: unknown): EgressError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    if (current instanceof EgressError) return current;
+    current = (current as Error & { cause?: unknown }).cause;
+  }
+  return undefined;
 }
