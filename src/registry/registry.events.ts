@@ -29,7 +29,13 @@ export type ToolDefinitionChanged = DomainEvent<
 /** Rediscovery no longer found the tool: it is gone from listings and calls. */
 export type ToolWithdrawn = DomainEvent<'ToolWithdrawn', { serverId: string; tool: string }>;
 
-export type RegistryEvent = ServerRegistered | ToolDiscovered | ToolClassified | ToolApproved | ToolDefinitionChanged | ToolWithdrawn;
+/** What a health check (connect, list tools) found; anything but healthy makes calls fail at once. */
+export type ServerHealthStatus = 'healthy' | 'unreachable' | 'unauthorized' | 'bad_response';
+export const SERVER_HEALTH_STATUSES: readonly ServerHealthStatus[] = ['healthy', 'unreachable', 'unauthorized', 'bad_response'];
+/** The server's health changed (a check, or a registration while the upstream was down); `reason` is an error code. */
+export type ServerHealthChanged = DomainEvent<'ServerHealthChanged', { serverId: string; status: ServerHealthStatus; reason: string }>;
+
+export type RegistryEvent = ServerRegistered | ToolDiscovered | ToolClassified | ToolApproved | ToolDefinitionChanged | ToolWithdrawn | ServerHealthChanged;
 
 export const SERVER_STREAM_PREFIX = 'server-';
 export const serverStream = (serverId: string) => `${SERVER_STREAM_PREFIX}${serverId}`;

@@ -1,6 +1,6 @@
 import { WardenError } from '../common/warden-error';
 import type { Decider } from '../ledger/decider';
-import type { RegistryEvent, RiskClass, ToolDefinition } from './registry.events';
+import type { RegistryEvent, RiskClass, ServerHealthStatus, ToolDefinition } from './registry.events';
 
 export type ServerCommand =
   | {
@@ -12,7 +12,11 @@ export type ServerCommand =
       url: string;
       protocolVersion: string | null;
       tools: Array<{ definition: ToolDefinition; definitionDigest: string }>;
+      /** Registered while the upstream was down: recorded unhealthy, tools discovered when it is back. */
+      health?: { status: ServerHealthStatus; reason: string };
     }
+  /** A health check's verdict: recorded only when it differs from the last one. */
+  | { type: 'RecordHealth'; status: ServerHealthStatus; reason: string }
   /** The upstream's tool list as discovery found it again (on tools/list_changed, or asked by an admin). */
   | { type: 'RediscoverTools'; tools: Array<{ definition: ToolDefinition; definitionDigest: string }> }
   | { type: 'ClassifyTool'; tool: string; riskClass: RiskClass }
@@ -20,6 +24,8 @@ export type ServerCommand =
 
 export interface ServerState {
   serverId?: string;
+  /** The last recorded health (a server starts healthy). */
+  health: ServerHealthStatus;
   tools: Map<string, { riskClass?: RiskClass; approved: boolean; definitionDigest: string }>;
 }
 
@@ -30,7 +36,7 @@ function known(state: ServerState, tool: string) {
 }
 
 export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> = {
-  initialState: () => ({ tools: new Map() }),
+  initialState: () => ({ health: 'healthy', tools: new Map() }),
 
   evolve(state, event) {
     const tools = new Map(state.tools);
@@ -52,6 +58,8 @@ export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> =
       case 'ToolApproved':
         tools.set(event.data.tool, { ...known(state, event.data.tool), riskClass: event.data.riskClass, approved: true });
         return { ...state, tools };
+      case 'ServerHealthChanged':
+        return { ...state, health: event.data.status };
       default: {
         const unknown: never = event;
         return unknown;
@@ -70,7 +78,15 @@ export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> =
             type: 'ToolDiscovered',
             data: { serverId, tool: t.definition.name, definition: t.definition, definitionDigest: t.definitionDigest },
           })),
+          ...(command.health && command.health.status !== 'healthy'
+            ? [{ type: 'ServerHealthChanged' as const, data: { serverId, status: command.health.status, reason: command.health.reason } }]
+            : []),
         ];
+      }
+      case 'RecordHealth': {
+        if (!state.serverId) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', 'no such server');
+        if (command.status === state.health) return [];
+        return [{ type: 'ServerHealthChanged', data: { serverId: state.serverId, status: command.status, reason: command.reason } }];
       }
       case 'RediscoverTools': {
         if (!state.serverId) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', 'no such server');

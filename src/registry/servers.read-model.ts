@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EventEnvelope } from '@warden/ledger';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
-import { SERVER_STREAM_PREFIX, type RegistryEvent, type RiskClass, type ToolDefinition } from './registry.events';
+import { SERVER_STREAM_PREFIX, type RegistryEvent, type RiskClass, type ServerHealthStatus, type ToolDefinition } from './registry.events';
 
 export type ToolState = 'review' | 'approved';
 
@@ -22,6 +22,8 @@ export interface RegisteredServer {
   url: string;
   protocolVersion: string | null;
   registeredAt: string;
+  /** The last recorded health: `healthy` until a check (or a registration while down) says otherwise. */
+  health: { status: ServerHealthStatus; reason: string | null; since: string };
   tools: Map<string, RegisteredTool>;
 }
 
@@ -33,6 +35,7 @@ export class ServersReadModel implements Projection {
   private readonly byId = new Map<string, RegisteredServer>();
   private readonly bySlug = new Map<string, RegisteredServer>();
   private readonly listedToolsListeners = new Set<(server: RegisteredServer) => void>();
+  private readonly healthListeners = new Set<(server: RegisteredServer) => void>();
 
   constructor(projector: ReadModelProjector) {
     projector.register(this);
@@ -42,7 +45,7 @@ export class ServersReadModel implements Projection {
     const event = { type: envelope.type, data: envelope.data } as RegistryEvent;
     switch (event.type) {
       case 'ServerRegistered': {
-        const server: RegisteredServer = { ...event.data, registeredAt: envelope.at, tools: new Map() };
+        const server: RegisteredServer = { ...event.data, registeredAt: envelope.at, health: { status: 'healthy', reason: null, since: envelope.at }, tools: new Map() };
         this.byId.set(server.serverId, server);
         this.bySlug.set(`${server.orgId}/${server.slug}`, server);
         break;
@@ -76,6 +79,20 @@ export class ServersReadModel implements Projection {
         }
         break;
       }
+      case 'ServerHealthChanged': {
+        const server = this.byId.get(event.data.serverId);
+        if (server) {
+          server.health = { status: event.data.status, reason: event.data.reason, since: envelope.at };
+          for (const listener of this.healthListeners) {
+            try {
+              listener(server);
+            } catch {
+              // a listener's failure must not break the projection
+            }
+          }
+        }
+        break;
+      }
       case 'ToolApproved': {
         const tool = this.byId.get(event.data.serverId)?.tools.get(event.data.tool);
         if (tool) {
@@ -102,6 +119,17 @@ export class ServersReadModel implements Projection {
         // a listener's failure must not break the projection
       }
     }
+  }
+
+  /** Told whenever a server's recorded health changes. Returns the unsubscribe. */
+  onHealthChanged(listener: (server: RegisteredServer) => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
+  }
+
+  /** Every server of every organisation: for the system's own work (health checks), never for a request. */
+  allForSystem(): RegisteredServer[] {
+    return [...this.byId.values()];
   }
 
   /** Scoped: another organisation's server is indistinguishable from no server. */

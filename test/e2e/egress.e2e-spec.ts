@@ -12,7 +12,7 @@ describe('egress at registration', () => {
   let upstream: LegacyMcpServer;
 
   beforeAll(async () => {
-    h = await startHarness({ WARDEN_HEALTH_INTERVAL_MS: '0' });
+    h = await startHarness();
     upstream = await startLegacyMcpServer();
   });
   afterAll(async () => {

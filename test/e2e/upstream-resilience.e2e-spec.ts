@@ -25,7 +25,7 @@ describe('upstream resilience: resumed streams and a pooled session that outlive
   const pool = async (id: string) => (await h.api.request('GET', `/v1/servers/${id}`)).body.pool;
 
   beforeAll(async () => {
-    h = await startHarness({ WARDEN_HEALTH_INTERVAL_MS: '0' });
+    h = await startHarness();
     upstream = await startLegacyMcpServer({ withStreamCut: true });
     faulty = await startFaultyUpstream(upstream.url);
     serverId = (await h.api.registerServer('Cutting', 'cutting', upstream.url)).serverId;

@@ -31,7 +31,9 @@ export interface Harness {
 export async function startHarness(env: Record<string, string> = {}, options: { logger?: LoggerService } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-e2e-'));
   const port = await freePort();
-  const config = loadConfig({ WARDEN_DATA_DIR: dataDir, WARDEN_PORT: String(port), WARDEN_SQLITE_SYNCHRONOUS: 'NORMAL', ...env });
+  // Scheduled health checks off unless a test asks for them: a check landing while a test has its
+  // upstream down on purpose would make the next calls fail fast (UPSTREAM.UNHEALTHY).
+  const config = loadConfig({ WARDEN_DATA_DIR: dataDir, WARDEN_PORT: String(port), WARDEN_SQLITE_SYNCHRONOUS: 'NORMAL', WARDEN_HEALTH_INTERVAL_MS: '0', ...env });
   const gateway = await startGateway(config, { logger: options.logger ?? ['error'] });
   if (!gateway.bootstrap) throw new Error('a fresh ledger must bootstrap an organisation');
   const api = new AdminApi(gateway.url, gateway.bootstrap.adminKey);
