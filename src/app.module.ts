@@ -8,6 +8,7 @@ import { ErasureModule } from './erasure/erasure.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health.controller';
 import { LedgerModule } from './ledger/ledger.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RegistryModule } from './registry/registry.module';
 import { TenancyModule } from './tenancy/tenancy.module';
 import { UpstreamHealthModule } from './upstream-health/upstream-health.module';
@@ -18,7 +19,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, UpstreamHealthModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, UpstreamHealthModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

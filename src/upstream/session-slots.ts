@@ -41,8 +41,7 @@ export class SessionSlots {
       signal?.addEventListener('abort', leave, { once: true });
       this.queue.push(turn);
     });
-    this.running++;
-    return this.releaser();
+    return this.releaser(); // the slot was handed over by the releaser: `running` already counts it
   }
 
   private releaser(): () => void {
@@ -50,9 +49,10 @@ export class SessionSlots {
     return () => {
       if (released) return;
       released = true;
-      this.running--;
       this.lastBusy = Date.now();
-      this.queue.shift()?.();
+      const next = this.queue.shift();
+      if (next) next(); // handed straight to the next waiter: never seen free in between
+      else this.running--;
     };
   }
 }
