@@ -12,8 +12,10 @@ import { OidcModule } from './identity/oidc/oidc.module';
 import { TokensModule } from './identity/tokens/tokens.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { PolicyModule } from './policy/policy.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RegistryModule } from './registry/registry.module';
 import { TenancyModule } from './tenancy/tenancy.module';
+import { UpstreamHealthModule } from './upstream-health/upstream-health.module';
 
 @Module({})
 export class AppModule {
@@ -21,7 +23,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, TokensModule, OidcModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, TokensModule, OidcModule, UpstreamHealthModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

@@ -60,7 +60,15 @@ export async function startGateway(config: WardenConfig, options: { logger?: Log
     url: `http://${host}:${port}`,
     bootstrap,
     platformOperator,
-    trust: { rootKid: trust.root.kid, createdRootKeyFile: trust.createdRootKeyFile, notices: trust.notices },
+    trust: { rootKid: trust.root.kid, createdRootKeyFile: trust.createdRootKeyFile, notices: [...trust.notices, ...egressNotices(config)] },
     close: () => app.close(),
   };
+}
+
+/** The developer default lets upstreams be reached over plain http on loopback: said at every start. */
+function egressNotices(config: WardenConfig): string[] {
+  if (!config.egressLoopbackDefault) return [];
+  return [
+    'egress: upstreams on loopback (127.0.0.1, localhost, ::1) may be reached over plain http (the developer default); in production set WARDEN_EGRESS_ALLOW_HTTP_HOSTS and WARDEN_EGRESS_ALLOW_PRIVATE explicitly (empty: https to public addresses only)',
+  ];
 }

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { capabilityTokenConfigFrom, type CapabilityTokenConfig } from '../identity/tokens/token-config';
 import { oidcConfigFrom, type OidcConfig } from '../identity/oidc/oidc-config';
+import { compileEgressPolicy } from '@warden/egress';
+import { egressPolicyFrom } from '../upstream/egress-settings';
 
 /** Typed configuration, validated once at start-up (DESIGN.md §8). A bad value stops the process. */
 export interface WardenConfig {
@@ -22,6 +24,20 @@ export interface WardenConfig {
   allowedOrigins: string[];
   /** Bound on one upstream request. */
   upstreamTimeoutMs: number;
+  /** Hosts upstreams may be reached on over plain http (WARDEN_EGRESS_ALLOW_HTTP_HOSTS); all others need https. */
+  egressAllowHttpHosts: string[];
+  /** Hosts, addresses and CIDR ranges allowed although private or loopback (WARDEN_EGRESS_ALLOW_PRIVATE). */
+  egressAllowPrivate: string[];
+  /** Neither egress setting was given: the developer default (loopback only) applies, and a notice says so. */
+  egressLoopbackDefault: boolean;
+  /** How often every registered upstream is health-checked (connect, list tools); 0 = never on a schedule. */
+  healthIntervalMs: number;
+  /** Requests one pooled upstream session carries at once; more wait (WARDEN_POOL_MAX_CONCURRENT). */
+  poolMaxConcurrent: number;
+  /** A pooled session this busy (active / max, 0..1) is logged as a warning and flagged in the gauge. */
+  poolSaturationAlert: number;
+  /** Set: GET /metrics needs `Authorization: Bearer <token>` (any client). Unset: loopback clients only. */
+  metricsToken?: string;
   /**
    * Where the node signs its events: on a worker thread (default; frees the event loop when a
    * core is free) or inline on the event loop (cheaper when every core is busy anyway).
@@ -71,6 +87,41 @@ function listFrom(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+function fractionFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > 1) throw new ConfigError(`${name} must be a number above 0 and at most 1 (a share of the pool), got "${raw}"`);
+  return value;
+}
+
+const LOOPBACK_EGRESS = ['127.0.0.1', 'localhost', '::1'];
+
+function egressFrom(env: NodeJS.ProcessEnv): Pick<WardenConfig, 'egressAllowHttpHosts' | 'egressAllowPrivate' | 'egressLoopbackDefault'> {
+  // Set, even to nothing, is explicit: WARDEN_EGRESS_ALLOW_HTTP_HOSTS= means https everywhere.
+  const explicit = (name: string) => (env[name] === undefined ? undefined : env[name]!.split(',').map((s) => s.trim()).filter(Boolean));
+  const http = explicit('WARDEN_EGRESS_ALLOW_HTTP_HOSTS');
+  const priv = explicit('WARDEN_EGRESS_ALLOW_PRIVATE');
+  const config = {
+    egressAllowHttpHosts: http ?? (priv === undefined ? LOOPBACK_EGRESS : []),
+    egressAllowPrivate: priv ?? (http === undefined ? LOOPBACK_EGRESS : []),
+    egressLoopbackDefault: http === undefined && priv === undefined,
+  };
+  try {
+    compileEgressPolicy(egressPolicyFrom(config.egressAllowHttpHosts, config.egressAllowPrivate));
+  } catch (error) {
+    throw new ConfigError(`WARDEN_EGRESS_ALLOW_HTTP_HOSTS / WARDEN_EGRESS_ALLOW_PRIVATE: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return config;
+}
+
+function metricsTokenFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.WARDEN_METRICS_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError('WARDEN_METRICS_TOKEN must be at least 16 characters without spaces');
+  return raw;
+}
+
 function rootFingerprintFrom(env: NodeJS.ProcessEnv): string | undefined {
   const raw = env.WARDEN_ROOT_FINGERPRINT?.trim();
   if (raw === undefined || raw === '') return undefined;
@@ -114,6 +165,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     allowedHosts: listFrom(env, 'WARDEN_ALLOWED_HOSTS') ?? defaultHosts,
     allowedOrigins: listFrom(env, 'WARDEN_ALLOWED_ORIGINS') ?? [],
     upstreamTimeoutMs: intFrom(env, 'WARDEN_UPSTREAM_TIMEOUT_MS', 30000, 100, 600000),
+    ...egressFrom(env),
+    healthIntervalMs: intFrom(env, 'WARDEN_HEALTH_INTERVAL_MS', 30000, 0, 86_400_000),
+    poolMaxConcurrent: intFrom(env, 'WARDEN_POOL_MAX_CONCURRENT', 64, 1, 10_000),
+    poolSaturationAlert: fractionFrom(env, 'WARDEN_POOL_SATURATION_ALERT', 0.8),
+    metricsToken: metricsTokenFrom(env),
     signing: oneOf(env, 'WARDEN_SIGNING', ['worker', 'inline'] as const, 'worker'),
     logLevel: env.WARDEN_LOG_LEVEL ?? 'info',
     rootFingerprint: rootFingerprintFrom(env),

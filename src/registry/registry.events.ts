@@ -29,6 +29,13 @@ export type ToolDefinitionChanged = DomainEvent<
 /** Rediscovery no longer found the tool: it is gone from listings and calls. */
 export type ToolWithdrawn = DomainEvent<'ToolWithdrawn', { serverId: string; tool: string }>;
 
+/** What a health check (connect, list tools) found; anything but healthy makes calls fail at once. */
+export type ServerHealthStatus = 'healthy' | 'unreachable' | 'unauthorized' | 'bad_response';
+export const SERVER_HEALTH_STATUSES: readonly ServerHealthStatus[] = ['healthy', 'unreachable', 'unauthorized', 'bad_response'];
+/** The server's health changed (a check, or a registration while the upstream was down); `reason` is an error code. */
+export type ServerHealthChanged = DomainEvent<'ServerHealthChanged', { serverId: string; status: ServerHealthStatus; reason: string }>;
+
+
 /** Only the fields that changed; a new URL was validated and discovered again (its tool changes follow as events). */
 export type ServerUpdated = DomainEvent<'ServerUpdated', { serverId: string; name?: string; url?: string; protocolVersion?: string | null }>;
 /** Its tools are not listed or callable and its pooled sessions are closed, until it is enabled. */
@@ -49,7 +56,8 @@ export type RegistryEvent =
   | ServerUpdated
   | ServerDisabled
   | ServerEnabled
-  | ServerRemoved;
+  | ServerRemoved
+  | ServerHealthChanged;
 
 export const SERVER_STREAM_PREFIX = 'server-';
 export const serverStream = (serverId: string) => `${SERVER_STREAM_PREFIX}${serverId}`;

@@ -103,4 +103,19 @@ describe('server decider', () => {
       }
     });
   });
+
+  it('records a health status only when it changes, and a registration while down as unreachable', () => {
+    const state = given(registered);
+    expect(decider.decide({ type: 'RecordHealth', status: 'healthy', reason: 'HEALTH.CHECK_PASSED' }, state)).toEqual([]);
+    const down = decider.decide({ type: 'RecordHealth', status: 'unreachable', reason: 'UPSTREAM.TIMEOUT' }, state);
+    expect(down).toEqual([{ type: 'ServerHealthChanged', data: { serverId: 's1', status: 'unreachable', reason: 'UPSTREAM.TIMEOUT' } }]);
+    expect(decider.decide({ type: 'RecordHealth', status: 'unreachable', reason: 'UPSTREAM.UNAVAILABLE' }, given([...registered, ...down]))).toEqual([]);
+    const whileDown = decider.decide(
+      { type: 'RegisterServer', serverId: 's2', orgId: 'o1', slug: 'later', name: 'Later', url: 'u', protocolVersion: null, tools: [], health: { status: 'unreachable', reason: 'UPSTREAM.UNAVAILABLE' } },
+      given([]),
+    );
+    expect(whileDown.map((e) => e.type)).toEqual(['ServerRegistered', 'ServerHealthChanged']);
+    expect(given(whileDown).health).toBe('unreachable');
+    expect(() => decider.decide({ type: 'RecordHealth', status: 'healthy', reason: 'x' }, given([]))).toThrow(expect.objectContaining({ code: 'REGISTRY.SERVER_UNKNOWN' }));
+  });
 });

@@ -1,7 +1,7 @@
 import { assertFreshRevision } from '../common/stale-revision';
 import { WardenError } from '../common/warden-error';
 import type { Decider } from '../ledger/decider';
-import type { RegistryEvent, RiskClass, ServerStatus, ToolDefinition } from './registry.events';
+import type { RegistryEvent, RiskClass, ServerHealthStatus, ServerStatus, ToolDefinition } from './registry.events';
 
 type DiscoveredTools = Array<{ definition: ToolDefinition; definitionDigest: string }>;
 
@@ -15,7 +15,11 @@ export type ServerCommand =
       url: string;
       protocolVersion: string | null;
       tools: Array<{ definition: ToolDefinition; definitionDigest: string }>;
+      /** Registered while the upstream was down: recorded unhealthy, tools discovered when it is back. */
+      health?: { status: ServerHealthStatus; reason: string };
     }
+  /** A health check's verdict: recorded only when it differs from the last one. */
+  | { type: 'RecordHealth'; status: ServerHealthStatus; reason: string }
   /** The upstream's tool list as discovery found it again (on tools/list_changed, or asked by an admin). */
   | { type: 'RediscoverTools'; tools: Array<{ definition: ToolDefinition; definitionDigest: string }> }
   | { type: 'ClassifyTool'; tool: string; riskClass: RiskClass }
@@ -33,6 +37,8 @@ export interface ServerState {
   status: ServerStatus;
   /** Revision of the server's stream (seq of its last event), -1 before registration. */
   revision: number;
+  /** The last recorded health (a server starts healthy). */
+  health: ServerHealthStatus;
   tools: Map<string, { riskClass?: RiskClass; approved: boolean; definitionDigest: string }>;
 }
 
@@ -43,7 +49,7 @@ function known(state: ServerState, tool: string) {
 }
 
 export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> = {
-  initialState: () => ({ tools: new Map(), status: 'active', revision: -1 }),
+  initialState: () => ({ tools: new Map(), status: 'active', revision: -1, health: 'healthy' }),
 
   evolve(previous, event) {
     const state = { ...previous, revision: previous.revision + 1 };
@@ -76,6 +82,8 @@ export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> =
       case 'ToolApproved':
         tools.set(event.data.tool, { ...known(state, event.data.tool), riskClass: event.data.riskClass, approved: true });
         return { ...state, tools };
+      case 'ServerHealthChanged':
+        return { ...state, health: event.data.status };
       default: {
         const unknown: never = event;
         return unknown;
@@ -102,8 +110,14 @@ export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> =
             type: 'ToolDiscovered',
             data: { serverId, tool: t.definition.name, definition: t.definition, definitionDigest: t.definitionDigest },
           })),
+          ...(command.health && command.health.status !== 'healthy'
+            ? [{ type: 'ServerHealthChanged' as const, data: { serverId, status: command.health.status, reason: command.health.reason } }]
+            : []),
         ];
       }
+      case 'RecordHealth':
+        if (command.status === state.health) return [];
+        return [{ type: 'ServerHealthChanged', data: { serverId: state.serverId!, status: command.status, reason: command.reason } }];
       case 'RediscoverTools':
         return toolChanges(state, command.tools);
       case 'UpdateServer': {

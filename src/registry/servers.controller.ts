@@ -7,6 +7,7 @@ import { CurrentUser } from '../identity/current-principal.decorator';
 import type { UserPrincipal } from '../identity/principal';
 import { actorOf } from '../identity/principal-actor';
 import { Roles } from '../identity/route-access';
+import { UpstreamPool } from '../upstream/upstream-pool';
 import { RediscoverToolsCommand } from './commands/rediscover-tools.command';
 import { ChangeServerStateCommand, type ServerStateChange } from './commands/change-server-state.command';
 import { unknownServer } from './commands/server-state';
@@ -26,6 +27,7 @@ export class ServersController {
   constructor(
     private readonly commands: CommandBus,
     private readonly servers: ServersReadModel,
+    private readonly upstreams: UpstreamPool,
   ) {}
 
   /** Registers an upstream MCP server and discovers its tools; every tool starts in review. */
@@ -47,7 +49,7 @@ export class ServersController {
   get(@CurrentUser() admin: UserPrincipal, @Param('serverId') serverId: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const server = this.servers.get(admin.orgId, serverId);
     if (!server) throw unknownServer(serverId);
-    return tagged(reply, server);
+    return { ...tagged(reply, server), pool: this.upstreams.telemetry(serverId) };
   }
 
   /** Renames and/or moves the server (URL validated and discovered again). Requires If-Match. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EventEnvelope } from '@warden/ledger';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
-import { SERVER_STREAM_PREFIX, type RegistryEvent, type RiskClass, type ServerStatus, type ToolDefinition } from './registry.events';
+import { SERVER_STREAM_PREFIX, type RegistryEvent, type RiskClass, type ServerHealthStatus, type ServerStatus, type ToolDefinition } from './registry.events';
 
 export type ToolState = 'review' | 'approved';
 
@@ -27,6 +27,8 @@ export interface RegisteredServer {
   revision: number;
   registeredAt: string;
   updatedAt: string;
+  /** The last recorded health: `healthy` until a check (or a registration while down) says otherwise. */
+  health: { status: ServerHealthStatus; reason: string | null; since: string };
   tools: Map<string, RegisteredTool>;
 }
 
@@ -39,6 +41,7 @@ export class ServersReadModel implements Projection {
   private readonly bySlug = new Map<string, RegisteredServer>();
   private readonly listedToolsListeners = new Set<(server: RegisteredServer) => void>();
   private readonly retiredListeners = new Set<(server: RegisteredServer) => void>();
+  private readonly healthListeners = new Set<(server: RegisteredServer) => void>();
 
   constructor(projector: ReadModelProjector) {
     projector.register(this);
@@ -55,7 +58,7 @@ export class ServersReadModel implements Projection {
     switch (event.type) {
       case 'ServerRegistered': {
         if (this.byId.has(event.data.serverId)) return;
-        const server: RegisteredServer = { ...event.data, status: 'active', revision: envelope.seq, registeredAt: envelope.at, updatedAt: envelope.at, tools: new Map() };
+        const server: RegisteredServer = { ...event.data, status: 'active', revision: envelope.seq, registeredAt: envelope.at, updatedAt: envelope.at, health: { status: 'healthy', reason: null, since: envelope.at }, tools: new Map() };
         this.byId.set(server.serverId, server);
         this.bySlug.set(`${server.orgId}/${server.slug}`, server);
         break;
@@ -115,6 +118,20 @@ export class ServersReadModel implements Projection {
         }
         break;
       }
+      case 'ServerHealthChanged': {
+        const server = this.byId.get(event.data.serverId);
+        if (server) {
+          server.health = { status: event.data.status, reason: event.data.reason, since: envelope.at };
+          for (const listener of this.healthListeners) {
+            try {
+              listener(server);
+            } catch {
+              // a listener's failure must not break the projection
+            }
+          }
+        }
+        break;
+      }
       case 'ToolApproved': {
         const tool = this.byId.get(event.data.serverId)?.tools.get(event.data.tool);
         if (tool) {
@@ -155,6 +172,17 @@ export class ServersReadModel implements Projection {
         // a listener's failure must not break the projection
       }
     }
+  }
+
+  /** Told whenever a server's recorded health changes. Returns the unsubscribe. */
+  onHealthChanged(listener: (server: RegisteredServer) => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
+  }
+
+  /** Every server of every organisation: for the system's own work (health checks), never for a request. */
+  allForSystem(): RegisteredServer[] {
+    return [...this.byId.values()];
   }
 
   /** Scoped: another organisation's server is indistinguishable from no server. */

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent } from 'undici';
 import { listenOnLoopback, type LoopbackHttpServer } from '../../test/fixtures/loopback-http';
-import { exchangeJsonRpc, MAX_RESPONSE_BYTES, type JsonRpcExchange } from './json-rpc-exchange';
+import { exchangeJsonRpc, MAX_RESPONSE_BYTES, MAX_RESUMPTIONS, type JsonRpcExchange } from './json-rpc-exchange';
 import { toUpstreamError, UpstreamExchangeError, UpstreamRpcError } from './upstream-errors';
 
 type Answer = (body: { id: number; method: string }, res: ServerResponse, req: IncomingMessage) => void;
+const primer = (id: string) => `id: ${id}\nretry: 1\ndata: \n\n`;
 
 /** A real HTTP server on 127.0.0.1 whose answer each test sets. */
 describe('exchangeJsonRpc against a real loopback HTTP server', () => {
@@ -18,7 +19,7 @@ describe('exchangeJsonRpc against a real loopback HTTP server', () => {
       let body = '';
       for await (const chunk of req) body += chunk;
       seen.push({ headers: req.headers, body });
-      answer(JSON.parse(body), res, req);
+      answer(req.method === 'GET' ? { id: -1, method: 'GET' } : JSON.parse(body), res, req);
     });
   });
   afterAll(async () => {
@@ -108,5 +109,60 @@ describe('exchangeJsonRpc against a real loopback HTTP server', () => {
     const big = 'x'.repeat(MAX_RESPONSE_BYTES + 1);
     answer = ({ id }, res) => json(res, 200, { jsonrpc: '2.0', id, result: { big } });
     await expect(reason(send())).resolves.toBe('UPSTREAM.BAD_RESPONSE');
+  });
+
+  describe('a response stream the upstream closes before the answer (SEP-1699)', () => {
+    const sessionHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': 's-9', 'mcp-protocol-version': '2025-11-25' };
+    const gets = () => seen.filter((r) => r.body === '');
+
+    it('resumes with a GET carrying Last-Event-ID and the session headers, and takes the answer from it', async () => {
+      answer = (req, res) => {
+        if (req.method === 'GET') return sse(res, `id: e2\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progress":1}}\n\nid: e3\ndata: {"jsonrpc":"2.0","id":7,"result":{"whole":true}}\n\n`);
+        sse(res, primer('e1'));
+      };
+      const resumed: number[] = [];
+      const notes: unknown[] = [];
+      await expect(send({ headers: sessionHeaders, onResumed: () => resumed.push(1), onNotification: (m) => notes.push(m) })).resolves.toEqual({ whole: true });
+      expect(gets()).toHaveLength(1);
+      expect(gets()[0].headers).toMatchObject({ 'last-event-id': 'e1', 'mcp-session-id': 's-9', 'mcp-protocol-version': '2025-11-25', accept: 'text/event-stream' });
+      expect(gets()[0].headers['content-type']).toBeUndefined();
+      expect(resumed).toHaveLength(1);
+      expect(notes).toHaveLength(1);
+    });
+
+    it('resumes again after the last id each stream brought, while streams bring new events', async () => {
+      let n = 1;
+      answer = (req, res) => {
+        if (req.method !== 'GET') return sse(res, primer('e1'));
+        n++;
+        if (n < 6) return sse(res, primer(`e${n}`));
+        sse(res, `id: e${n}\ndata: {"jsonrpc":"2.0","id":7,"result":{"n":${n}}}\n\n`);
+      };
+      await expect(send({ headers: sessionHeaders })).resolves.toEqual({ n: 6 });
+      expect(gets().map((r) => r.headers['last-event-id'])).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
+    });
+
+    it(`gives up after ${MAX_RESUMPTIONS} resumptions in a row that bring nothing new`, async () => {
+      answer = (req, res) => sse(res, req.method === 'GET' ? ': nothing\n\n' : primer('e1'));
+      await expect(reason(send({ headers: sessionHeaders }))).resolves.toBe('UPSTREAM.UNAVAILABLE');
+      expect(gets()).toHaveLength(MAX_RESUMPTIONS);
+    });
+
+    it('reports a 404 on the resumption as a lost session', async () => {
+      answer = (req, res) => (req.method === 'GET' ? json(res, 404, { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } }) : sse(res, primer('e1')));
+      const error = await send({ headers: sessionHeaders }).catch((e: unknown) => e);
+      expect((error as UpstreamExchangeError).failure).toBe('session_lost');
+    });
+
+    it('does not try to resume a stream that named no event id', async () => {
+      answer = (_b, res) => sse(res, 'data: {"jsonrpc":"2.0","method":"x"}\n\n');
+      await expect(reason(send({ headers: sessionHeaders }))).resolves.toBe('UPSTREAM.UNAVAILABLE');
+      expect(gets()).toHaveLength(0);
+    });
+
+    it('still times out while resuming', async () => {
+      answer = (req, res) => (req.method === 'GET' ? undefined : sse(res, primer('e1')));
+      await expect(reason(send({ headers: sessionHeaders, timeoutMs: 150 }))).resolves.toBe('UPSTREAM.TIMEOUT');
+    });
   });
 });

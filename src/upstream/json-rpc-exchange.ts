@@ -24,7 +24,14 @@ export interface JsonRpcExchange {
   onNotification?: (message: JsonRpcMessage) => void;
   /** A 404 means the upstream forgot the session (2025 revisions), not a missing method. */
   sessionful: boolean;
+  /** Told each time a response stream that ended early is resumed (GET with Last-Event-ID). */
+  onResumed?: () => void;
 }
+
+/** Resumptions in a row that brought no new event before the exchange gives up (UPSTREAM.UNAVAILABLE). */
+export const MAX_RESUMPTIONS = 3;
+/** The longest wait before a resumption, whatever `retry` the stream asked for. */
+const MAX_RESUME_DELAY_MS = 2_000;
 
 /**
  * One JSON-RPC request POSTed to an MCP Streamable HTTP endpoint and its answer read, as plain
@@ -91,23 +98,80 @@ async function send(dispatcher: Dispatcher, exchange: JsonRpcExchange, signal: A
     if (!answer || answer.id !== exchange.id) throw new UpstreamExchangeError('bad_response', 'not a JSON-RPC response to the request');
     return answerOf(answer, exchange.id);
   }
-  if (contentType.startsWith('text/event-stream')) return readEventStream(body, exchange);
+  if (contentType.startsWith('text/event-stream')) return readResumableStream(dispatcher, exchange, body, signal);
   void body.dump().catch(() => undefined);
   throw new UpstreamExchangeError('bad_response', `unexpected content type ${contentType || '(none)'}`);
 }
 
+interface StreamProgress {
+  /** Bytes received over every stream of this exchange (the size bound holds across resumptions). */
+  received: number;
+  lastEventId?: string;
+  retryMs?: number;
+}
+
 /**
- * Reads the request's SSE stream up to the event that answers it, handing notifications and
- * server requests seen before it to the exchange. The rest of the stream is drained (not read)
- * so that the connection can be reused.
+ * The answer from the request's SSE stream and, when the upstream closes that stream before the
+ * answer (SEP-1699; Streamable HTTP "Resumability and Redelivery"), from the streams that resume
+ * it: a GET on the endpoint with the session's headers and `Last-Event-ID`, after the `retry` the
+ * stream asked for (bounded). A stream that never named an event id cannot be resumed. Each
+ * resumption that brings no new event counts; MAX_RESUMPTIONS of them in a row give up.
  */
-function readEventStream(body: Dispatcher.ResponseData['body'], exchange: JsonRpcExchange): Promise<JsonRpcMessage> {
+async function readResumableStream(dispatcher: Dispatcher, exchange: JsonRpcExchange, first: Dispatcher.ResponseData['body'], signal: AbortSignal): Promise<JsonRpcMessage> {
+  const progress: StreamProgress = { received: 0 };
+  let body = first;
+  let fruitless = 0;
+  for (;;) {
+    const before = progress.lastEventId;
+    const answer = await readEventStream(body, exchange, progress);
+    if (answer) return answer;
+    if (signal.aborted) throw new Error('aborted'); // classified by exchangeJsonRpc: timeout or cancelled
+    if (progress.lastEventId === undefined) throw new UpstreamExchangeError('unavailable', 'the stream ended without an answer');
+    fruitless = progress.lastEventId === before ? fruitless + 1 : 1;
+    if (fruitless > MAX_RESUMPTIONS) throw new UpstreamExchangeError('unavailable', 'the stream ended without an answer and resuming it did not bring one');
+    await sleep(Math.min(progress.retryMs ?? 0, MAX_RESUME_DELAY_MS), signal);
+    body = await resume(dispatcher, exchange, progress.lastEventId, signal);
+    exchange.onResumed?.();
+  }
+}
+
+/** GET on the MCP endpoint with Last-Event-ID: the stream the upstream replays the request's events on. */
+async function resume(dispatcher: Dispatcher, exchange: JsonRpcExchange, lastEventId: string, signal: AbortSignal): Promise<Dispatcher.ResponseData['body']> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(exchange.headers)) if (name.toLowerCase() !== 'content-type') headers[name] = value;
+  const response = await request(exchange.url, { method: 'GET', headers: { ...headers, accept: 'text/event-stream', 'last-event-id': lastEventId }, dispatcher, signal });
+  const contentType = String(response.headers['content-type'] ?? '').toLowerCase();
+  if (response.statusCode >= 200 && response.statusCode < 300 && contentType.startsWith('text/event-stream')) return response.body;
+  await response.body.dump().catch(() => undefined);
+  if (exchange.sessionful && response.statusCode === 404) throw new UpstreamExchangeError('session_lost', 'the upstream forgot the session', 404);
+  throw new UpstreamExchangeError('unavailable', `resuming the stream: HTTP ${response.statusCode}`, response.statusCode);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Reads one SSE stream of the request up to the event that answers it, handing notifications and
+ * server requests seen before it to the exchange; resolves undefined when the stream ends (or
+ * breaks) first, with the last event id and retry it set in `progress`. The rest of the stream
+ * is drained (not read) so that the connection can be reused.
+ */
+function readEventStream(body: Dispatcher.ResponseData['body'], exchange: JsonRpcExchange, progress: StreamProgress): Promise<JsonRpcMessage | undefined> {
   body.setEncoding('utf8');
   const parser = new SseParser();
-  let received = 0;
-  return new Promise<JsonRpcMessage>((resolve, reject) => {
+  return new Promise<JsonRpcMessage | undefined>((resolve, reject) => {
     let settled = false;
-    const settle = (outcome: () => JsonRpcMessage) => {
+    const settle = (outcome: () => JsonRpcMessage | undefined) => {
       if (settled) return;
       settled = true;
       try {
@@ -118,14 +182,17 @@ function readEventStream(body: Dispatcher.ResponseData['body'], exchange: JsonRp
     };
     body.on('data', (chunk: string) => {
       if (settled) return;
-      received += chunk.length;
-      if (received > MAX_RESPONSE_BYTES) {
+      progress.received += chunk.length;
+      if (progress.received > MAX_RESPONSE_BYTES) {
         body.destroy();
         return settle(() => {
           throw new UpstreamExchangeError('bad_response', 'response too large');
         });
       }
-      for (const event of parser.push(chunk)) {
+      const events = parser.push(chunk);
+      if (parser.lastEventId !== undefined) progress.lastEventId = parser.lastEventId;
+      if (parser.retryMs !== undefined) progress.retryMs = parser.retryMs;
+      for (const event of events) {
         // An event with empty data is a resumption primer (2025-11-25 servers send one first).
         if (event.event !== 'message' || event.data === '') continue;
         const message = parseJson(event.data);
@@ -141,16 +208,9 @@ function readEventStream(body: Dispatcher.ResponseData['body'], exchange: JsonRp
         else exchange.onNotification?.(message);
       }
     });
-    body.on('end', () =>
-      settle(() => {
-        throw new UpstreamExchangeError('unavailable', 'the stream ended without an answer');
-      }),
-    );
-    body.on('error', (error) =>
-      settle(() => {
-        throw error;
-      }),
-    );
+    // Ended or broken before the answer: the caller resumes the stream if it can.
+    body.on('end', () => settle(() => undefined));
+    body.on('error', () => settle(() => undefined));
   });
 }
 

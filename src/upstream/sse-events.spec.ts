@@ -15,6 +15,16 @@ describe('SseParser', () => {
     expect(events).toEqual([{ event: 'message', data: 'a\nb' }]);
   });
 
+  it('keeps the last event id and the retry the stream set (a field without value resets the id, NUL is ignored)', () => {
+    const parser = new SseParser();
+    parser.push('id: a1\nretry: 250\ndata: \n\n');
+    expect(parser).toMatchObject({ lastEventId: 'a1', retryMs: 250 });
+    parser.push('id: b\0c\nretry: soon\ndata: x\n\n');
+    expect(parser).toMatchObject({ lastEventId: 'a1', retryMs: 250 });
+    parser.push('id\ndata: y\n\n');
+    expect(parser.lastEventId).toBeUndefined();
+  });
+
   it('handles CRLF and CR line endings, even split across chunks', async () => {
     const events = await collect(['data: one\r', '\n\r', '\ndata: two\r\r', 'data: three\n', '\n']);
     expect(events.map((e) => e.data)).toEqual(['one', 'two', 'three']);

@@ -9,7 +9,8 @@ const LINE_END = /[\r\n]/g;
 /**
  * An incremental parser of server-sent events (WHATWG HTML §9.2 parsing rules): text chunks in,
  * the events they complete out, synchronously (no async iteration per chunk on the hot path).
- * Comments, `id` and `retry` fields are ignored; an event with no data line is not dispatched.
+ * Comments are ignored; an event with no data line is not dispatched. The `id` and `retry` fields
+ * are kept as the stream's last event id and reconnection time (what a resumption needs).
  *
  * Linear in the input: each character is scanned once. A line that has no end yet is kept as its
  * chunks and joined once when its end arrives (a multi-MiB `data:` line in small chunks used to
@@ -24,6 +25,10 @@ export class SseParser {
   private skipLineFeed = false;
   private event = '';
   private data: string[] = [];
+  /** The last event id the stream set (an `id` field without NUL; the field empty resets it). */
+  lastEventId: string | undefined;
+  /** The reconnection time in ms the stream asked for (`retry`), if any. */
+  retryMs: number | undefined;
   /** Characters the line-end search has looked at so far (a linearity check for tests and benches). */
   charsScanned = 0;
 
@@ -79,5 +84,7 @@ export class SseParser {
     if (value.charCodeAt(0) === 32 /* ' ' */) value = value.slice(1);
     if (field === 'data') this.data.push(value);
     else if (field === 'event') this.event = value;
+    else if (field === 'id' && !value.includes('\0')) this.lastEventId = value === '' ? undefined : value;
+    else if (field === 'retry' && /^\d+$/.test(value)) this.retryMs = Number(value);
   }
 }

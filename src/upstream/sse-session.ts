@@ -1,7 +1,6 @@
 import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { UpstreamExchangeError } from './upstream-errors';
-import { upstreamFetch } from './upstream-fetch';
 import { CLIENT_INFO, type UpstreamSession, type UpstreamSessionOptions } from './upstream-session';
 
 /** Any JSON-RPC result, relayed unchanged. */
@@ -28,7 +27,7 @@ export async function openSseSession(url: URL, options: UpstreamSessionOptions):
     if (typeof token === 'string') progressRoutes.get(token)?.(notification as unknown as Message);
   });
   if (options.onToolsChanged) client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged!());
-  const transport = new SSEClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: upstreamFetch });
+  const transport = new SSEClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: options.egress.fetch });
   await client.connect(transport, { timeout: options.timeoutMs });
   let closed = false;
   client.onclose = () => {

@@ -2,7 +2,6 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { encodeMcpHeaderValue, mcpNameOf } from '../common/mcp-header-value';
 import { exchangeJsonRpc, postJsonRpcMessage, type JsonRpcMessage } from './json-rpc-exchange';
 import { UpstreamExchangeError } from './upstream-errors';
-import { upstreamDispatcher, upstreamFetch } from './upstream-fetch';
 import { CLIENT_INFO, STATELESS_REVISION, type UpstreamRequestOptions, type UpstreamSession, type UpstreamSessionOptions } from './upstream-session';
 
 /**
@@ -16,7 +15,7 @@ import { CLIENT_INFO, STATELESS_REVISION, type UpstreamRequestOptions, type Upst
 export async function openStreamableSession(url: URL, options: UpstreamSessionOptions): Promise<UpstreamSession> {
   const client = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: options.timeoutMs } } });
   if (options.onToolsChanged) client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged!());
-  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: upstreamFetch });
+  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: options.egress.fetch });
   await client.connect(transport, { timeout: options.timeoutMs });
   const protocolVersion = client.getNegotiatedProtocolVersion();
   const stateless = protocolVersion === STATELESS_REVISION;
@@ -34,7 +33,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
     closed = true;
   };
 
-  const post = (message: JsonRpcMessage) => void postJsonRpcMessage(upstreamDispatcher, url, baseHeaders, message, options.timeoutMs);
+  const post = (message: JsonRpcMessage) => void postJsonRpcMessage(options.egress.dispatcher, url, baseHeaders, message, options.timeoutMs);
   const METHOD_NOT_FOUND = { error: { code: -32601, message: 'Method not found' } };
   /** Answers a request the upstream made on a response stream: through the caller, or "method not found". */
   const answerServerRequest = (message: JsonRpcMessage, relay: UpstreamRequestOptions['onServerRequest']) => {
@@ -59,7 +58,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
       const cancelUpstream = () => post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'cancelled by the agent' } });
       if (!stateless) requestOptions.signal?.addEventListener('abort', cancelUpstream, { once: true });
       try {
-        return await exchangeJsonRpc(upstreamDispatcher, {
+        return await exchangeJsonRpc(options.egress.dispatcher, {
           url,
           headers,
           id,
@@ -69,6 +68,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
           sessionful: !stateless,
           onServerRequest: (message) => answerServerRequest(message, requestOptions.onServerRequest),
           onNotification: requestOptions.onNotification,
+          onResumed: options.onResumed,
         });
       } catch (error) {
         if (error instanceof UpstreamExchangeError && error.failure === 'session_lost') closed = true;

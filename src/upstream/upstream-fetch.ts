@@ -1,10 +1,9 @@
-import { Agent, fetch as undiciFetch } from 'undici';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
 
-/**
- * Upstream HTTP goes through npm undici 7 on one keep-alive dispatcher, shared by the SDK's
- * handshake (fetch) and warden's own request path (`request`).
+/*
+ * Upstream HTTP goes through npm undici 7 on one keep-alive dispatcher (the egress guard's, see
+ * upstream-egress.ts), shared by the SDK's handshake (fetch) and warden's own request path (`request`).
  */
-export const upstreamDispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 
 /**
  * The SDK transport hands every request the same long-lived AbortSignal, and fetch leaves a
@@ -31,11 +30,14 @@ function linkedController(outer: AbortSignal | null | undefined): { signal: Abor
   return { signal: own.signal, release: () => requests!.delete(own) };
 }
 
-export async function upstreamFetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
-  const link = linkedController(init.signal);
-  try {
-    return (await undiciFetch(url, { ...(init as object), signal: link.signal, dispatcher: upstreamDispatcher } as never)) as unknown as Response;
-  } finally {
-    link.release();
-  }
+/** A fetch on the given dispatcher, for the SDK transports' handshake. */
+export function guardedFetch(dispatcher: Dispatcher): (url: string | URL, init?: RequestInit) => Promise<Response> {
+  return async (url, init = {}) => {
+    const link = linkedController(init.signal);
+    try {
+      return (await undiciFetch(url, { ...(init as object), signal: link.signal, dispatcher } as never)) as unknown as Response;
+    } finally {
+      link.release();
+    }
+  };
 }

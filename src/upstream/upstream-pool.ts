@@ -1,54 +1,123 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { EgressError, type EgressDispatcherOptions } from '@warden/egress';
 import { loneSurrogatePath } from '../common/lone-surrogates';
 import { WardenError } from '../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
 import { openUpstreamSession } from './open-upstream-session';
+import { SessionSlots } from './session-slots';
+import { createUpstreamEgress, egressPolicyFrom, egressRefusal, type UpstreamEgress } from './upstream-egress';
 import type { UpstreamRequestOptions, UpstreamSession } from './upstream-session';
-import { toUpstreamError } from './upstream-errors';
+import { toUpstreamError, UpstreamExchangeError } from './upstream-errors';
 
 export interface UpstreamTarget {
   serverId: string;
   url: string;
 }
 
+/** The resolver and socket opener under the egress guard: the system's, or a test's fenced network. */
+export const UPSTREAM_NETWORK = Symbol('UPSTREAM_NETWORK');
+export type UpstreamNetwork = Pick<EgressDispatcherOptions, 'lookup' | 'connector'>;
+
+/** What the last health check found; anything but healthy makes calls fail at once (UPSTREAM.UNHEALTHY). */
+export type UpstreamHealth = 'healthy' | 'unreachable' | 'unauthorized' | 'bad_response';
+
+/** A pooled session's telemetry (GET /v1/servers/:id `pool`, /metrics). Never a secret, never an argument. */
+export interface PoolTelemetry {
+  /** `open`: a session is connected; `opening`: the handshake runs; `none`: opened by the next call. */
+  state: 'open' | 'opening' | 'none';
+  active: number;
+  waiters: number;
+  maxConcurrent: number;
+  /** active / maxConcurrent. */
+  saturation: number;
+  /** Milliseconds since a request last finished (0 while one runs). */
+  idleMs: number;
+  /** Milliseconds since the current session was opened (0 without one). */
+  ageMs: number;
+  /** Sessions opened again after the first (the previous one failed or the upstream ended it). */
+  reconnects: number;
+  /** Response streams the upstream closed early and warden resumed (Last-Event-ID). */
+  resumptions: number;
+}
+
+interface PoolEntry {
+  slots: SessionSlots;
+  session?: Promise<UpstreamSession>;
+  opened?: UpstreamSession;
+  openedAt?: number;
+  opens: number;
+  resumptions: number;
+  saturated: boolean;
+}
+
 /**
- * One pooled, connected session per upstream server, opened lazily and shared by all agents'
- * calls (identity is warden's, never the agent's). A session whose transport fails is dropped and
- * reopened by the next call.
+ * One pooled, connected session per upstream server (servers belong to one organisation), opened
+ * lazily and shared by all agents' calls (identity is warden's, never the agent's), carrying at
+ * most WARDEN_POOL_MAX_CONCURRENT requests at once. A session is dropped only when the upstream
+ * ended it (404 on the session, or its stream closed): a timeout, a bad answer or a response
+ * stream cut short (resumed with Last-Event-ID) is one request's failure, not every agent's.
+ * Every connection goes through the egress guard (upstream-egress.ts).
  */
 @Injectable()
 export class UpstreamPool implements OnApplicationShutdown {
-  private readonly sessions = new Map<string, Promise<UpstreamSession>>();
+  private readonly entries = new Map<string, PoolEntry>();
+  private readonly unhealthy = new Map<string, { status: UpstreamHealth; reason: string }>();
   private readonly logger = new Logger('UpstreamPool');
   private readonly toolsChangedListeners = new Set<(serverId: string) => void>();
+  readonly egress: UpstreamEgress;
 
-  constructor(@Inject(WARDEN_CONFIG) private readonly config: WardenConfig) {}
+  constructor(
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
+    @Optional() @Inject(UPSTREAM_NETWORK) network?: UpstreamNetwork,
+  ) {
+    this.egress = createUpstreamEgress(egressPolicyFrom(config.egressAllowHttpHosts, config.egressAllowPrivate), network ?? {});
+  }
 
   async request(target: UpstreamTarget, method: string, params: Record<string, unknown> | undefined, options: UpstreamRequestOptions = {}): Promise<Record<string, unknown>> {
-    let session: UpstreamSession;
-    try {
-      session = await this.session(target);
-    } catch (error) {
-      throw toUpstreamError(error);
+    const health = this.unhealthy.get(target.serverId);
+    if (health) {
+      throw new WardenError('upstream', 'UPSTREAM.UNHEALTHY', `the upstream failed its last health check (${health.status}); calls resume when a check finds it healthy`, {
+        status: health.status,
+        healthReason: health.reason,
+      });
     }
-    let result: Record<string, unknown>;
+    const entry = this.entry(target.serverId);
+    let release: () => void;
     try {
-      result = await session.request(method, params, { ...options, timeoutMs: this.config.upstreamTimeoutMs });
-    } catch (error) {
-      const mapped = toUpstreamError(error);
-      if (mapped.code !== 'UPSTREAM.ERROR' && mapped.code !== 'CALL.CANCELLED') {
-        this.logger.warn(`upstream ${target.serverId}: ${mapped.code} (${error instanceof Error ? error.name : 'error'}); session dropped`);
-        this.evict(target.serverId, session);
+      release = await entry.slots.acquire(options.signal);
+    } catch {
+      throw toUpstreamError(new UpstreamExchangeError('cancelled', 'cancelled while waiting for the upstream'));
+    }
+    this.watchSaturation(target.serverId, entry);
+    try {
+      let session: UpstreamSession;
+      try {
+        session = await this.session(target, entry);
+      } catch (error) {
+        throw toUpstreamError(error);
       }
-      throw mapped;
+      let result: Record<string, unknown>;
+      try {
+        result = await session.request(method, params, { ...options, timeoutMs: this.config.upstreamTimeoutMs });
+      } catch (error) {
+        const mapped = toUpstreamError(error);
+        if (error instanceof UpstreamExchangeError && error.failure === 'session_lost') {
+          this.logger.warn(`upstream ${target.serverId}: the upstream ended the session; it is reopened by the next call`);
+          this.evict(entry, session);
+        }
+        throw mapped;
+      }
+      return this.wellFormed(`upstream ${target.serverId}`, method, result);
+    } finally {
+      release();
+      this.watchSaturation(target.serverId, entry);
     }
-    return this.wellFormed(`upstream ${target.serverId}`, method, result);
   }
 
   /** What the upstream offers, from its pooled session (opened if need be). */
   async capabilities(target: UpstreamTarget): Promise<Readonly<Record<string, unknown>>> {
     try {
-      return (await this.session(target)).capabilities;
+      return (await this.session(target, this.entry(target.serverId))).capabilities;
     } catch (error) {
       throw toUpstreamError(error);
     }
@@ -66,6 +135,47 @@ export class UpstreamPool implements OnApplicationShutdown {
   }
 
   /**
+   * Refuses, as 400 with the EGRESS.* reason, an upstream URL the egress policy does not let warden
+   * reach (registration): checked on the URL, and for a name on what it resolves to. Connects nowhere.
+   */
+  async vet(url: URL): Promise<void> {
+    try {
+      await this.egress.vet(url);
+    } catch (error) {
+      if (error instanceof EgressError) throw egressRefusal(error);
+      throw toUpstreamError(error);
+    }
+  }
+
+  /** The health check's verdict: anything but healthy fails calls at once until a check finds it healthy. */
+  setHealth(serverId: string, status: UpstreamHealth, reason: string): void {
+    if (status === 'healthy') this.unhealthy.delete(serverId);
+    else this.unhealthy.set(serverId, { status, reason });
+  }
+
+  telemetry(serverId: string, now = Date.now()): PoolTelemetry {
+    const entry = this.entries.get(serverId);
+    if (!entry) return { state: 'none', active: 0, waiters: 0, maxConcurrent: this.config.poolMaxConcurrent, saturation: 0, idleMs: 0, ageMs: 0, reconnects: 0, resumptions: 0 };
+    const { slots } = entry;
+    return {
+      state: entry.opened ? 'open' : entry.session ? 'opening' : 'none',
+      active: slots.active,
+      waiters: slots.waiting,
+      maxConcurrent: slots.max,
+      saturation: slots.active / slots.max,
+      idleMs: slots.idleMs(now),
+      ageMs: entry.opened && entry.openedAt !== undefined ? now - entry.openedAt : 0,
+      reconnects: Math.max(0, entry.opens - 1),
+      resumptions: entry.resumptions,
+    };
+  }
+
+  /** Every server that has a pool entry, with its telemetry (the /metrics scrape). */
+  allTelemetry(now = Date.now()): Array<[string, PoolTelemetry]> {
+    return [...this.entries.keys()].map((serverId) => [serverId, this.telemetry(serverId, now)]);
+  }
+
+  /**
    * A result holding a lone UTF-16 surrogate cannot be recorded (the ledger's canonical JSON is
    * I-JSON) and may not be what the upstream meant: it is refused as UPSTREAM.BAD_RESPONSE, so
    * the call is recorded as failed and the agent gets a clear error. Refused rather than mended
@@ -79,23 +189,41 @@ export class UpstreamPool implements OnApplicationShutdown {
     throw new WardenError('upstream', 'UPSTREAM.BAD_RESPONSE', 'the upstream answered invalid Unicode in its result', { detail: 'invalid Unicode in result', field });
   }
 
-  private async openPooled(target: UpstreamTarget): Promise<UpstreamSession> {
+  private async openPooled(target: UpstreamTarget, entry: PoolEntry): Promise<UpstreamSession> {
     const toolsChanged = () => {
       for (const listener of this.toolsChangedListeners) listener(target.serverId);
     };
+    const url = new URL(target.url);
+    await this.guard(url);
+    entry.opens++;
+    const session = await openUpstreamSession(url, {
+      timeoutMs: this.config.upstreamTimeoutMs,
+      egress: this.egress,
+      onToolsChanged: toolsChanged,
+      onResumed: () => entry.resumptions++,
+    });
+    entry.opened = session;
+    entry.openedAt = Date.now();
+    return session;
+  }
+
+  /** A fresh, unpooled session (registration, discovery, health checks). */
+  async open(url: URL): Promise<UpstreamSession> {
     try {
-      return await openUpstreamSession(new URL(target.url), { timeoutMs: this.config.upstreamTimeoutMs, onToolsChanged: toolsChanged });
+      await this.guard(url);
+      return await openUpstreamSession(url, { timeoutMs: this.config.upstreamTimeoutMs, egress: this.egress });
     } catch (error) {
       throw toUpstreamError(error);
     }
   }
 
-  /** A fresh, unpooled session (registration and discovery). */
-  async open(url: URL): Promise<UpstreamSession> {
+  /** Before any connection: the egress policy, on the URL and on what its name resolves to now. */
+  private async guard(url: URL): Promise<void> {
     try {
-      return await openUpstreamSession(url, { timeoutMs: this.config.upstreamTimeoutMs });
+      await this.egress.vet(url);
     } catch (error) {
-      throw toUpstreamError(error);
+      if (!(error instanceof EgressError)) throw error;
+      throw new WardenError('upstream', 'UPSTREAM.EGRESS_REFUSED', 'warden may not connect to this upstream (egress policy)', { reason: error.code });
     }
   }
 
@@ -105,24 +233,28 @@ export class UpstreamPool implements OnApplicationShutdown {
     return () => this.toolsChangedListeners.delete(listener);
   }
 
-  private session(target: UpstreamTarget): Promise<UpstreamSession> {
-    let session = this.sessions.get(target.serverId);
-    if (!session) {
-      session = this.openPooled(target);
-      this.sessions.set(target.serverId, session);
-      session.catch(() => this.sessions.delete(target.serverId));
+  private entry(serverId: string): PoolEntry {
+    let entry = this.entries.get(serverId);
+    if (!entry) {
+      entry = { slots: new SessionSlots(this.config.poolMaxConcurrent), opens: 0, resumptions: 0, saturated: false };
+      this.entries.set(serverId, entry);
     }
-    return session;
+    return entry;
   }
 
   /**
    * Ends the pooled session of a server (disabled, removed, moved): the upstream is told (a 2025
-   * session gets its DELETE) and the next request, if any is still allowed, opens a new one.
+   * session gets its DELETE) and the next request, if any is still allowed, opens a new one. Its
+   * recorded health is forgotten with it (a moved server is checked afresh).
    */
   async closeServer(serverId: string): Promise<void> {
-    const pending = this.sessions.get(serverId);
-    if (!pending) return;
-    this.sessions.delete(serverId);
+    this.unhealthy.delete(serverId);
+    const entry = this.entries.get(serverId);
+    const pending = entry?.session;
+    if (!entry || !pending) return;
+    entry.session = undefined;
+    entry.opened = undefined;
+    entry.openedAt = undefined;
     try {
       await (await pending).close();
     } catch {
@@ -130,16 +262,47 @@ export class UpstreamPool implements OnApplicationShutdown {
     }
   }
 
-  private evict(serverId: string, session: UpstreamSession): void {
-    void this.sessions.get(serverId)?.then((current) => {
-      if (current === session) this.sessions.delete(serverId);
-    });
+  private session(target: UpstreamTarget, entry: PoolEntry): Promise<UpstreamSession> {
+    if (!entry.session) {
+      const session = this.openPooled(target, entry);
+      entry.session = session;
+      session.catch(() => {
+        if (entry.session === session) entry.session = undefined;
+      });
+    }
+    return entry.session;
+  }
+
+  private evict(entry: PoolEntry, session: UpstreamSession): void {
+    if (entry.opened === session) {
+      entry.session = undefined;
+      entry.opened = undefined;
+      entry.openedAt = undefined;
+    }
     void session.close().catch(() => undefined);
   }
 
+  /** Logs once when a session crosses the saturation alert threshold, and once when it is back under it. */
+  private watchSaturation(serverId: string, entry: PoolEntry): void {
+    const saturated = entry.slots.active / entry.slots.max >= this.config.poolSaturationAlert;
+    if (saturated === entry.saturated) return;
+    entry.saturated = saturated;
+    if (saturated) {
+      this.logger.warn(`upstream ${serverId}: pooled session saturated (${entry.slots.active}/${entry.slots.max} requests, ${entry.slots.waiting} waiting; alert at ${this.config.poolSaturationAlert})`);
+    } else {
+      this.logger.log(`upstream ${serverId}: pooled session below the saturation alert again`);
+    }
+  }
+
+  /** Is this server's pooled session at or above the alert threshold now? (gauge) */
+  saturated(serverId: string): boolean {
+    return this.entries.get(serverId)?.saturated ?? false;
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    const sessions = [...this.sessions.values()];
-    this.sessions.clear();
+    const sessions = [...this.entries.values()].map((e) => e.session).filter((s): s is Promise<UpstreamSession> => s !== undefined);
+    this.entries.clear();
     await Promise.allSettled(sessions.map(async (s) => (await s).close()));
+    await this.egress.close().catch(() => undefined);
   }
 }

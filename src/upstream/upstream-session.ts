@@ -1,3 +1,5 @@
+import type { UpstreamEgress } from './upstream-egress';
+
 export const STATELESS_REVISION = '2026-07-28';
 export const CLIENT_INFO = { name: 'warden-gateway', version: '0.1.0' };
 
@@ -34,7 +36,11 @@ export type UpstreamAnswer = { result: Record<string, unknown> } | { error: { co
 
 export interface UpstreamSessionOptions {
   timeoutMs: number;
+  /** The guarded way out: every request of the session (the SDK's handshake too) goes through it. */
+  egress: Pick<UpstreamEgress, 'dispatcher' | 'fetch'>;
   headers?: Record<string, string>;
   /** Told when the upstream says its tool list changed (notifications/tools/list_changed on its session stream). */
   onToolsChanged?: () => void;
+  /** Told when a request's response stream, closed early by the upstream, is resumed. */
+  onResumed?: () => void;
 }

@@ -250,13 +250,23 @@ describe('bad input and failures at the gateway', () => {
       expect(readLedger(h.dataDir)).toHaveLength(before);
     });
 
-    it('refuses to register an upstream that is down, and records the failed registration', async () => {
+    it('refuses to register an upstream that answers something that is not MCP, and records the failed registration', async () => {
+      faulty.mode = 'garbage';
+      const res = await h.api.request('POST', '/v1/servers', { name: 'Garbage', slug: 'garbage', url: faulty.url.replace('/mcp', '/other') });
+      faulty.mode = 'pass';
+      expect(res.status).toBe(502);
+      expect(res.body.code).toBe('UPSTREAM.BAD_RESPONSE');
+      expect(eventsOfType(h.dataDir, 'ServerRegistrationFailed').map((e) => e.data.slug)).toContain('garbage');
+      expect((await h.api.request('GET', '/v1/servers')).body.servers.map((s: any) => s.slug)).not.toContain('garbage');
+    });
+
+    it('registers an upstream that is down as unreachable, with no tools yet', async () => {
       faulty.mode = 'down';
       const res = await h.api.request('POST', '/v1/servers', { name: 'Down', slug: 'down', url: faulty.url.replace('/mcp', '/other') });
-      expect(res.status).toBe(502);
-      expect(res.body.code).toBe('UPSTREAM.UNAVAILABLE');
-      expect(eventsOfType(h.dataDir, 'ServerRegistrationFailed').map((e) => e.data.slug)).toContain('down');
-      expect((await h.api.request('GET', '/v1/servers')).body.servers.map((s: any) => s.slug)).not.toContain('down');
+      faulty.mode = 'pass';
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ slug: 'down', tools: [], health: { status: 'unreachable', reason: 'UPSTREAM.UNAVAILABLE' } });
+      expect(eventsOfType(h.dataDir, 'ServerHealthChanged').map((e) => e.data)).toContainEqual({ serverId: res.body.serverId, status: 'unreachable', reason: 'UPSTREAM.UNAVAILABLE' });
     });
 
     it('refuses to approve an unclassified tool and an unknown tool', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { mcpParamHeaders } from '../../common/mcp-header-value';
 import { WardenError } from '../../common/warden-error';
+import { WardenMetrics } from '../../metrics/warden-metrics';
 import { ServersReadModel } from '../../registry/servers.read-model';
 import type { McpRequestContext } from '../mcp-request-context';
 import { forwardableParams } from '../hop-meta';
@@ -24,6 +25,7 @@ export class ToolCallPipeline {
     private readonly upstreamCaller: UpstreamCaller,
     private readonly servers: ServersReadModel,
     private readonly gates: GateRegistry,
+    private readonly metrics: WardenMetrics,
   ) {}
 
   async call(ctx: McpRequestContext, params: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
@@ -53,7 +55,11 @@ export class ToolCallPipeline {
     const callId = this.recorder.newCallId();
     const actor = { kind: 'agent' as const, id: ctx.agent.agentId };
     const org = ctx.agent.orgId;
+    // Metric labels: the server's id and a registered tool's name only (never what the agent typed otherwise).
+    const serverLabel = resolved.server?.serverId ?? '(none)';
+    const toolLabel = resolved.tool ? resolved.tool.name : '(unknown)';
 
+    const commitStarted = performance.now();
     await this.recorder.decided(
       org,
       actor,
@@ -71,7 +77,12 @@ export class ToolCallPipeline {
       args,
     );
 
-    if (decision !== 'allow' && decision !== 'observe') throw refusalOf(firstRestrictive(reasons, decision)!, decision, { callId });
+    const blocking = decision !== 'allow' && decision !== 'observe' ? firstRestrictive(reasons, decision)! : undefined;
+    this.metrics.decided(decision, blocking?.code, (performance.now() - commitStarted) / 1000);
+    if (blocking) {
+      this.metrics.finished(serverLabel, toolLabel, 'denied', blocking.code, (performance.now() - started) / 1000);
+      throw refusalOf(blocking, decision, { callId });
+    }
 
     const server = resolved.server!;
     const upstreamStarted = performance.now();
@@ -90,6 +101,7 @@ export class ToolCallPipeline {
         { callId, latencyMs: round(performance.now() - started), upstreamMs: round(upstreamMs), isError: result.isError === true },
         result,
       );
+      this.metrics.finished(serverLabel, toolLabel, result.isError === true ? 'error_result' : 'completed', 'none', (performance.now() - started) / 1000, upstreamMs / 1000);
       return result;
     } catch (error) {
       const failure = error instanceof WardenError ? error : new WardenError('upstream', 'UPSTREAM.UNAVAILABLE', 'the upstream is unavailable');
@@ -100,6 +112,7 @@ export class ToolCallPipeline {
         latencyMs: round(performance.now() - started),
         upstreamMs: round(performance.now() - upstreamStarted),
       });
+      this.metrics.finished(serverLabel, toolLabel, 'failed', failure.code, (performance.now() - started) / 1000, (performance.now() - upstreamStarted) / 1000);
       failure.details.callId = callId;
       throw failure;
     }

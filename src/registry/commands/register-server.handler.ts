@@ -8,6 +8,8 @@ import { UpstreamPool } from '../../upstream/upstream-pool';
 import { parseUpstreamUrl, recordableUrl } from '../../upstream/upstream-url';
 import { organisationStream } from '../../tenancy/tenancy.events';
 import { discoverTools, withDigests } from '../discover-tools';
+import { isUnreachable } from '../health-verdict';
+import type { ToolDefinition } from '../registry.events';
 import { serverStream } from '../registry.events';
 import { serverDecider } from '../server.decider';
 import { ServersReadModel, type RegisteredServer } from '../servers.read-model';
@@ -15,8 +17,10 @@ import { RegisterServerCommand } from './register-server.command';
 
 /**
  * Registers an upstream: validates the URL, runs discovery (tools/list) against it, and records
- * the server with every tool in review. A failed discovery registers nothing and is recorded as
- * ServerRegistrationFailed on the organisation's stream.
+ * the server with every tool in review. An upstream that cannot be reached now (connection refused,
+ * timeout) is registered as unreachable with no tools: the first health check that reaches it
+ * discovers them. Any other failed discovery (a bad answer, 401) registers nothing and is recorded
+ * as ServerRegistrationFailed on the organisation's stream.
  */
 @CommandHandler(RegisterServerCommand)
 export class RegisterServerHandler implements ICommandHandler<RegisterServerCommand, RegisteredServer> {
@@ -30,13 +34,19 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
 
   async execute(command: RegisterServerCommand): Promise<RegisteredServer> {
     const url = parseUpstreamUrl(command.url);
+    await this.upstreams.vet(url);
     if (this.servers.bySlugInOrg(command.orgId, command.slug)) {
       throw new WardenError('conflict', 'REGISTRY.SLUG_TAKEN', `slug ${command.slug} is already used in this organisation`, { field: 'slug' });
     }
-    let discovered;
+    let discovered: Awaited<ReturnType<typeof discoverTools>>;
     try {
       discovered = await discoverTools(this.upstreams, url);
     } catch (error) {
+      if (isUnreachable(error)) {
+        // Down now: registered as unreachable, its tools discovered by the first check that reaches it.
+        const reason = error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE';
+        return this.record(command, url, { tools: [] }, { status: 'unreachable', reason });
+      }
       const reason = error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE';
       await this.writer.append(organisationStream(command.orgId), [
         {
@@ -48,6 +58,10 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
       ]);
       throw error;
     }
+    return this.record(command, url, discovered);
+  }
+
+  private async record(command: RegisterServerCommand, url: URL, discovered: { protocolVersion?: string; tools: ToolDefinition[] }, health?: { status: 'unreachable'; reason: string }): Promise<RegisteredServer> {
     const serverId = this.ids.next();
     await this.aggregates.handle(
       serverDecider,
@@ -60,6 +74,7 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
         url: url.toString(),
         protocolVersion: discovered.protocolVersion ?? null,
         tools: withDigests(discovered.tools),
+        ...(health ? { health } : {}),
       },
       { stream: serverStream(serverId), org: command.orgId, actor: command.actor },
     );

@@ -33,7 +33,9 @@ export interface Harness {
 export async function startHarness(env: Record<string, string> = {}, options: { logger?: LoggerService } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-e2e-'));
   const port = await freePort();
-  const config = loadConfig({ WARDEN_DATA_DIR: dataDir, WARDEN_PORT: String(port), WARDEN_SQLITE_SYNCHRONOUS: 'NORMAL', ...env });
+  // Scheduled health checks off unless a test asks for them: a check landing while a test has its
+  // upstream down on purpose would make the next calls fail fast (UPSTREAM.UNHEALTHY).
+  const config = loadConfig({ WARDEN_DATA_DIR: dataDir, WARDEN_PORT: String(port), WARDEN_SQLITE_SYNCHRONOUS: 'NORMAL', WARDEN_HEALTH_INTERVAL_MS: '0', ...env });
   const gateway = await startGateway(config, { logger: options.logger ?? ['error'] });
   if (!gateway.bootstrap) throw new Error('a fresh ledger must bootstrap an organisation');
   if (!gateway.platformOperator) throw new Error('a fresh ledger must create its platform operator');
@@ -83,7 +85,8 @@ export class AdminApi {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    const json = (response.headers.get('content-type') ?? '').includes('json');
+    return { status: response.status, body: text ? (json ? JSON.parse(text) : text) : undefined };
   }
 
   async registerServer(name: string, slug: string, url: string) {

@@ -1,0 +1,21 @@
+import { WardenError } from '../common/warden-error';
+import type { ServerHealthStatus } from './registry.events';
+
+/** What a failed check says about the server: the status, and the error code as the reason. */
+export function healthVerdict(error: unknown): { status: ServerHealthStatus; reason: string } {
+  const code = error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE';
+  switch (code) {
+    case 'UPSTREAM.UNAUTHORIZED':
+      return { status: 'unauthorized', reason: code };
+    case 'UPSTREAM.BAD_RESPONSE':
+    case 'UPSTREAM.ERROR':
+      return { status: 'bad_response', reason: code };
+    default:
+      return { status: 'unreachable', reason: code };
+  }
+}
+
+/** Registration may record a server that is down (unreachable), not one that answered wrongly. */
+export function isUnreachable(error: unknown): boolean {
+  return healthVerdict(error).status === 'unreachable' && !(error instanceof WardenError && error.code === 'UPSTREAM.EGRESS_REFUSED');
+}
