@@ -10,6 +10,7 @@ import { HealthController } from './health.controller';
 import { LedgerModule } from './ledger/ledger.module';
 import { RegistryModule } from './registry/registry.module';
 import { TenancyModule } from './tenancy/tenancy.module';
+import { VaultModule } from './vault/vault.module';
 
 @Module({})
 export class AppModule {
@@ -17,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, VaultModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

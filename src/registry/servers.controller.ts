@@ -28,7 +28,7 @@ export class ServersController {
   @HttpCode(201)
   async register(@CurrentAdmin() admin: AdminPrincipal, @Body() body: RegisterServerDto) {
     const server = await this.commands.execute(
-      new RegisterServerCommand(admin.orgId, body.name, body.slug ?? slugFrom(body.name), body.url, { kind: 'user', id: admin.keyId }),
+      new RegisterServerCommand(admin.orgId, body.name, body.slug ?? slugFrom(body.name), body.url, { kind: 'user', id: admin.keyId }, body.credential && { ...body.credential }),
     );
     return serverView(server);
   }

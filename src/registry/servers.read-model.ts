@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EventEnvelope } from '@warden/ledger';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
+import { CREDENTIAL_STREAM_PREFIX, type VaultEvent } from '../vault/vault.events';
 import { SERVER_STREAM_PREFIX, type RegistryEvent, type RiskClass, type ToolDefinition } from './registry.events';
 
 export type ToolState = 'review' | 'approved';
@@ -22,6 +23,8 @@ export interface RegisteredServer {
   url: string;
   protocolVersion: string | null;
   registeredAt: string;
+  /** The vault holds a credential for it (injected into every request to it). */
+  hasCredential: boolean;
   tools: Map<string, RegisteredTool>;
 }
 
@@ -29,7 +32,7 @@ export interface RegisteredServer {
 @Injectable()
 export class ServersReadModel implements Projection {
   readonly name = 'servers';
-  readonly streamPrefixes = [SERVER_STREAM_PREFIX];
+  readonly streamPrefixes = [SERVER_STREAM_PREFIX, CREDENTIAL_STREAM_PREFIX];
   private readonly byId = new Map<string, RegisteredServer>();
   private readonly bySlug = new Map<string, RegisteredServer>();
   private readonly listedToolsListeners = new Set<(server: RegisteredServer) => void>();
@@ -39,12 +42,19 @@ export class ServersReadModel implements Projection {
   }
 
   apply(envelope: EventEnvelope): void {
-    const event = { type: envelope.type, data: envelope.data } as RegistryEvent;
+    const event = { type: envelope.type, data: envelope.data } as RegistryEvent | VaultEvent;
     switch (event.type) {
       case 'ServerRegistered': {
-        const server: RegisteredServer = { ...event.data, registeredAt: envelope.at, tools: new Map() };
+        const server: RegisteredServer = { ...event.data, registeredAt: envelope.at, hasCredential: false, tools: new Map() };
         this.byId.set(server.serverId, server);
         this.bySlug.set(`${server.orgId}/${server.slug}`, server);
+        break;
+      }
+      case 'CredentialSet':
+      case 'CredentialRotated':
+      case 'CredentialRemoved': {
+        const server = this.byId.get(event.data.serverId);
+        if (server) server.hasCredential = event.type !== 'CredentialRemoved';
         break;
       }
       case 'ToolDiscovered': {

@@ -14,7 +14,7 @@ export class UpstreamRpcError extends Error {
 }
 
 /** Why an exchange with the upstream failed before a JSON-RPC answer came back. */
-export type UpstreamFailure = 'timeout' | 'unavailable' | 'bad_response' | 'session_lost' | 'cancelled';
+export type UpstreamFailure = 'timeout' | 'unavailable' | 'unauthorized' | 'bad_response' | 'session_lost' | 'cancelled';
 
 export class UpstreamExchangeError extends Error {
   constructor(
@@ -31,6 +31,7 @@ const FAILURE_CODES: Record<UpstreamFailure, [string, string]> = {
   timeout: ['UPSTREAM.TIMEOUT', 'the upstream did not answer in time'],
   unavailable: ['UPSTREAM.UNAVAILABLE', 'the upstream is unavailable'],
   session_lost: ['UPSTREAM.UNAVAILABLE', 'the upstream is unavailable'],
+  unauthorized: ['UPSTREAM.UNAUTHORIZED', 'the upstream refused the credential warden presented for it (HTTP 401)'],
   bad_response: ['UPSTREAM.BAD_RESPONSE', 'the upstream answered something that is not MCP'],
   cancelled: ['CALL.CANCELLED', 'the agent cancelled the request'],
 };
@@ -40,6 +41,7 @@ const FAILURE_CODES: Record<UpstreamFailure, [string, string]> = {
  *   UPSTREAM.ERROR        the upstream answered with a JSON-RPC error (relayed with its code)
  *   UPSTREAM.TIMEOUT      no answer within the bound
  *   UPSTREAM.UNAVAILABLE  could not connect / connection lost / HTTP error status / session gone
+ *   UPSTREAM.UNAUTHORIZED the upstream answered 401: it refused the vault's credential (or wants one)
  *   UPSTREAM.BAD_RESPONSE the upstream answered something that is not MCP
  *   CALL.CANCELLED        the agent cancelled (or went away) while the upstream worked
  * Upstream texts other than a JSON-RPC error's own message are never relayed.

@@ -3,8 +3,12 @@ import { loneSurrogatePath } from '../common/lone-surrogates';
 import { WardenError } from '../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
 import { openUpstreamSession } from './open-upstream-session';
+import type { UpstreamCredentials, InjectedCredential } from './upstream-credentials';
 import type { UpstreamRequestOptions, UpstreamSession } from './upstream-session';
 import { toUpstreamError } from './upstream-errors';
+
+/** Failures that say nothing against the pooled session itself. */
+const KEEPS_SESSION = new Set(['UPSTREAM.ERROR', 'CALL.CANCELLED', 'UPSTREAM.UNAUTHORIZED']);
 
 export interface UpstreamTarget {
   serverId: string;
@@ -21,6 +25,8 @@ export class UpstreamPool implements OnApplicationShutdown {
   private readonly sessions = new Map<string, Promise<UpstreamSession>>();
   private readonly logger = new Logger('UpstreamPool');
   private readonly toolsChangedListeners = new Set<(serverId: string) => void>();
+  /** The vault's hook (bound by the vault module): a server's credential, resolved per request. */
+  private credentialSource?: (serverId: string) => Promise<InjectedCredential | undefined>;
 
   constructor(@Inject(WARDEN_CONFIG) private readonly config: WardenConfig) {}
 
@@ -36,7 +42,7 @@ export class UpstreamPool implements OnApplicationShutdown {
       result = await session.request(method, params, { ...options, timeoutMs: this.config.upstreamTimeoutMs });
     } catch (error) {
       const mapped = toUpstreamError(error);
-      if (mapped.code !== 'UPSTREAM.ERROR' && mapped.code !== 'CALL.CANCELLED') {
+      if (!KEEPS_SESSION.has(mapped.code) && !mapped.code.startsWith('VAULT.')) {
         this.logger.warn(`upstream ${target.serverId}: ${mapped.code} (${error instanceof Error ? error.name : 'error'}); session dropped`);
         this.evict(target.serverId, session);
       }
@@ -84,16 +90,33 @@ export class UpstreamPool implements OnApplicationShutdown {
       for (const listener of this.toolsChangedListeners) listener(target.serverId);
     };
     try {
-      return await openUpstreamSession(new URL(target.url), { timeoutMs: this.config.upstreamTimeoutMs, onToolsChanged: toolsChanged });
+      return await openUpstreamSession(new URL(target.url), {
+        timeoutMs: this.config.upstreamTimeoutMs,
+        onToolsChanged: toolsChanged,
+        credentials: this.credentialsFor(target.serverId),
+      });
     } catch (error) {
       throw toUpstreamError(error);
     }
   }
 
-  /** A fresh, unpooled session (registration and discovery). */
-  async open(url: URL): Promise<UpstreamSession> {
+  /**
+   * Where the vault plugs in: `source(serverId)` gives the credential to add to each request to
+   * that server (undefined: none). Resolved per request, so a rotation applies to the next one.
+   */
+  useCredentials(source: (serverId: string) => Promise<InjectedCredential | undefined>): void {
+    this.credentialSource = source;
+  }
+
+  /** The credential hook of a registered server (for discovery on a session of its own). */
+  credentialsFor(serverId: string): UpstreamCredentials {
+    return async () => this.credentialSource?.(serverId);
+  }
+
+  /** A fresh, unpooled session (registration and discovery), with the server's credential if it has one. */
+  async open(url: URL, credentials?: UpstreamCredentials): Promise<UpstreamSession> {
     try {
-      return await openUpstreamSession(url, { timeoutMs: this.config.upstreamTimeoutMs });
+      return await openUpstreamSession(url, { timeoutMs: this.config.upstreamTimeoutMs, credentials });
     } catch (error) {
       throw toUpstreamError(error);
     }

@@ -1,3 +1,5 @@
+import type { UpstreamCredentials } from './upstream-credentials';
+
 export const STATELESS_REVISION = '2026-07-28';
 export const CLIENT_INFO = { name: 'warden-gateway', version: '0.1.0' };
 
@@ -35,6 +37,8 @@ export type UpstreamAnswer = { result: Record<string, unknown> } | { error: { co
 export interface UpstreamSessionOptions {
   timeoutMs: number;
   headers?: Record<string, string>;
+  /** The vault's credential for this upstream, resolved for every request (so a rotation applies to the next one). */
+  credentials?: UpstreamCredentials;
   /** Told when the upstream says its tool list changed (notifications/tools/list_changed on its session stream). */
   onToolsChanged?: () => void;
 }

@@ -24,7 +24,7 @@ export class RediscoverToolsHandler implements ICommandHandler<RediscoverToolsCo
   async execute(command: RediscoverToolsCommand): Promise<RegisteredServer> {
     const server = this.servers.get(command.orgId, command.serverId);
     if (!server) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', `no server ${command.serverId} in this organisation`);
-    const discovered = await discoverTools(this.upstreams, new URL(server.url));
+    const discovered = await discoverTools(this.upstreams, new URL(server.url), this.upstreams.credentialsFor(server.serverId));
     await this.aggregates.handle(
       serverDecider,
       { type: 'RediscoverTools', tools: withDigests(discovered.tools) },

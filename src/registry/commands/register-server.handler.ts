@@ -7,6 +7,7 @@ import { LedgerWriter } from '../../ledger/ledger-writer';
 import { UpstreamPool } from '../../upstream/upstream-pool';
 import { parseUpstreamUrl, recordableUrl } from '../../upstream/upstream-url';
 import { organisationStream } from '../../tenancy/tenancy.events';
+import { CredentialVault } from '../../vault/credential-vault';
 import { discoverTools, withDigests } from '../discover-tools';
 import { serverStream } from '../registry.events';
 import { serverDecider } from '../server.decider';
@@ -26,6 +27,7 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
     private readonly servers: ServersReadModel,
     private readonly upstreams: UpstreamPool,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    private readonly vault: CredentialVault,
   ) {}
 
   async execute(command: RegisterServerCommand): Promise<RegisteredServer> {
@@ -33,9 +35,11 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
     if (this.servers.bySlugInOrg(command.orgId, command.slug)) {
       throw new WardenError('conflict', 'REGISTRY.SLUG_TAKEN', `slug ${command.slug} is already used in this organisation`, { field: 'slug' });
     }
+    const serverId = this.ids.next();
+    const credential = command.credential && this.vault.prepare(command.orgId, serverId, command.credential);
     let discovered;
     try {
-      discovered = await discoverTools(this.upstreams, url);
+      discovered = await discoverTools(this.upstreams, url, credential?.credentials);
     } catch (error) {
       const reason = error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE';
       await this.writer.append(organisationStream(command.orgId), [
@@ -48,7 +52,6 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
       ]);
       throw error;
     }
-    const serverId = this.ids.next();
     await this.aggregates.handle(
       serverDecider,
       {
@@ -63,6 +66,7 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
       },
       { stream: serverStream(serverId), org: command.orgId, actor: command.actor },
     );
+    await credential?.store(command.actor);
     return this.servers.get(command.orgId, serverId)!;
   }
 }
