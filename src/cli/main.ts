@@ -3,6 +3,7 @@ import { ConfigError } from '../config/warden-config';
 import { messageOf, UsageError } from './cli-errors';
 import { CHECK_URL_USAGE, checkUrl } from './check-url';
 import { KEYS_USAGE, keysCommand } from './keys';
+import { VAULT_USAGE, vaultCommand } from './vault';
 import { VERIFY_USAGE, verifyCommand } from './verify-command';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   verify: { run: verifyCommand, usage: VERIFY_USAGE },
   keys: { run: (argv) => keysCommand(argv, print), usage: KEYS_USAGE },
   'check-url': { run: (argv) => checkUrl(argv), usage: CHECK_URL_USAGE },
+  vault: { run: (argv) => vaultCommand(argv, print), usage: VAULT_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)

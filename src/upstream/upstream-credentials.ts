@@ -37,8 +37,12 @@ export function credentialedFetch(credentials: UpstreamCredentials | undefined):
   let refused = false;
   let vaultFailure: { error: unknown } | undefined;
   const fetch = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
-    if (!credentials) return upstreamFetch(input, init);
     vaultFailure = undefined;
+    if (!credentials) {
+      const response = await upstreamFetch(input, init);
+      refused = response.status === 401;
+      return response;
+    }
     const send = (credential: InjectedCredential | undefined) => {
       const headers = Object.fromEntries(new Headers(init.headers ?? {}).entries());
       const applied = withCredential(new URL(String(input)), headers, credential);
