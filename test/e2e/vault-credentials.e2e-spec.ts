@@ -6,6 +6,7 @@ import { presented, startCredentialGate, type CredentialGate, type Presented } f
 import type { FixtureMcpServer } from '../fixtures/fixture-mcp-server';
 import { startLegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import { startModernMcpServer } from '../fixtures/modern-mcp-server';
+import { startSseMcpServer } from '../fixtures/sse-mcp-server';
 import { startOAuthTokenEndpoint, type OAuthTokenEndpoint } from '../fixtures/oauth-token-endpoint';
 import { CapturedLogs } from './support/captured-logs';
 import { dataDirFiles } from './support/data-dir-bytes';
@@ -69,8 +70,8 @@ describe('vault: credentials injected at call time', () => {
     return error;
   };
 
-  const gated = async (kind: 'legacy' | 'modern', where: Presented, accepts: (c: string) => boolean) => {
-    const upstream = kind === 'legacy' ? await startLegacyMcpServer() : await startModernMcpServer();
+  const gated = async (kind: 'legacy' | 'modern' | 'sse', where: Presented, accepts: (c: string) => boolean) => {
+    const upstream = kind === 'legacy' ? await startLegacyMcpServer() : kind === 'modern' ? await startModernMcpServer() : await startSseMcpServer();
     fixtures.push(upstream);
     const gate = await startCredentialGate(upstream.url, where, accepts);
     gates.push(gate);
@@ -115,7 +116,7 @@ describe('vault: credentials injected at call time', () => {
     ],
   ];
 
-  describe.each(['legacy', 'modern'] as const)('against an SDK %s upstream', (kind) => {
+  describe.each(['legacy', 'modern', 'sse'] as const)('against an SDK %s upstream', (kind) => {
     it.each(schemes)('%s: discovery at registration and every call carry it; the agent never sees it', async (scheme, credential, where, accepts) => {
       const gate = await gated(kind, where, accepts);
       const slug = `${kind}-${scheme.replace(/[^a-z]+/gi, '-').toLowerCase()}`.slice(0, 40).replace(/-+$/, '');
