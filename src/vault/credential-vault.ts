@@ -8,7 +8,8 @@ import { credentialDecider, type CredentialCommand } from './credential.decider'
 import { CredentialInjector } from './credential-injector';
 import { parseCredential, secretMaterial, type Credential } from './credential-schemes';
 import { CredentialsReadModel } from './credentials.read-model';
-import { KEY_MANAGER, type KeyManager } from './key-manager/key-manager.port';
+import { KEY_MANAGER, VaultKeyError, type KeyManager } from './key-manager/key-manager.port';
+import { WardenError } from '../common/warden-error';
 import { sealCredential } from './sealed-credential';
 import { credentialStream } from './vault.events';
 import { VaultStore } from './vault-store';
@@ -64,7 +65,9 @@ export class CredentialVault {
 
   private async write(orgId: string, serverId: string, credential: Credential, type: 'SetCredential' | 'RotateCredential', actor: Actor): Promise<void> {
     const version = this.credentials.lastVersion(serverId) + 1;
-    const sealed = await sealCredential(this.keys, { org: orgId, serverId, version }, credential);
+    const sealed = await sealCredential(this.keys, { org: orgId, serverId, version }, credential).catch((error: unknown) => {
+      throw error instanceof VaultKeyError ? new WardenError('unavailable', 'VAULT.KEK_UNAVAILABLE', error.message) : error;
+    });
     this.store.put(sealed, this.clock.nowIso());
     const command: CredentialCommand = { type, serverId, version, scheme: credential.scheme, fingerprint: this.hints.hintOf(secretMaterial(credential)) };
     try {

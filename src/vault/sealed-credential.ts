@@ -35,7 +35,8 @@ export async function sealCredential(keys: KeyManager, record: CredentialRecord,
     const cipher = createCipheriv('aes-256-gcm', dataKey, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(aad);
     const ciphertext = Buffer.concat([cipher.update(JSON.stringify(credential), 'utf8'), cipher.final()]);
-    return { ...record, keyId: keys.keyId, wrappedKey: await keys.wrap(dataKey, aad), iv, tag: cipher.getAuthTag(), ciphertext };
+    const wrappedKey = await keys.wrap(dataKey, aad);
+    return { ...record, keyId: keys.keyId, wrappedKey, iv, tag: cipher.getAuthTag(), ciphertext };
   } finally {
     dataKey.fill(0);
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAgent, textOf, type Agent } from '../fixtures/agent-clients';
@@ -115,6 +115,16 @@ describe('vault: credentials injected at call time', () => {
       (c) => oauth.isValid(c),
     ],
   ];
+
+  it('creates the KEK outside the data directory, 0600, when the first credential is stored (not before)', async () => {
+    const kek = join(kekDir, 'kek');
+    expect(existsSync(kek)).toBe(false);
+    const gate = await gated('legacy', presented.bearer, (c) => c === CANARY.bearer);
+    expect((await register('first', gate.url, { scheme: 'bearer', token: CANARY.bearer })).status).toBe(201);
+    expect(statSync(kek).mode & 0o777).toBe(0o600);
+    expect(dataDirFiles(h.dataDir).map((f) => f.file)).toContain(join(h.dataDir, 'vault.db'));
+    expect(statSync(join(h.dataDir, 'vault.db')).mode & 0o777).toBe(0o600);
+  });
 
   describe.each(['legacy', 'modern', 'sse'] as const)('against an SDK %s upstream', (kind) => {
     it.each(schemes)('%s: discovery at registration and every call carry it; the agent never sees it', async (scheme, credential, where, accepts) => {

@@ -1,7 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kekFromEnvironment, kekFromFile } from './kek-sources';
+import { existsSync } from 'node:fs';
+import { kekFileOnFirstUse, kekFromEnvironment, kekFromFile } from './kek-sources';
 import { VaultKeyError } from './key-manager.port';
 
 describe('KEK sources', () => {
@@ -36,5 +37,17 @@ describe('KEK sources', () => {
     expect(kekFromEnvironment(Buffer.alloc(32, 2).toString('base64')).keyId).toMatch(/^local:[0-9a-f]{16}$/);
     expect(() => kekFromEnvironment('not base64!')).toThrow(VaultKeyError);
     expect(() => kekFromEnvironment(Buffer.alloc(31).toString('base64'))).toThrow(VaultKeyError);
+  });
+
+  it('creates the developer-default KEK file only when the first data key is wrapped, 0600; an uncreatable path is a VaultKeyError naming it', async () => {
+    const file = join(dir, 'lazy', 'kek');
+    const keys = kekFileOnFirstUse(file);
+    expect(existsSync(file)).toBe(false);
+    const wrapped = await keys.wrap(Buffer.alloc(32, 3), Buffer.from('aad'));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(kekFromFile(file, false).keys.keyId).toBe(keys.keyId);
+    expect(await kekFromFile(file, false).keys.unwrap(wrapped, Buffer.from('aad'))).toEqual(Buffer.alloc(32, 3));
+    writeFileSync(join(dir, 'plain-file'), '');
+    await expect(kekFileOnFirstUse(join(dir, 'plain-file', 'kek')).wrap(Buffer.alloc(32), Buffer.alloc(0))).rejects.toThrow(/plain-file\/kek could not be created/);
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { VaultKeyError } from './key-manager.port';
+import { VaultKeyError, type KeyManager } from './key-manager.port';
 import { KEK_BYTES, LocalKeyManager } from './local-key-manager';
 
 /** WARDEN_VAULT_KEK: the KEK as base64 of 32 bytes (for secret stores that inject environment variables). */
@@ -25,6 +25,32 @@ export function kekFromFile(file: string, mayCreate: boolean): { keys: LocalKeyM
     return { keys: readKekFile(file), created: true };
   }
   return { keys: readKekFile(file), created: false };
+}
+
+/**
+ * The developer default while the vault is empty and no KEK file exists yet: the file is created
+ * (0600) when the first credential is sealed, not at start, so that a node that never stores a
+ * credential leaves no key behind. A file that cannot be created fails that write, naming the path.
+ */
+export function kekFileOnFirstUse(file: string): KeyManager {
+  let keys: LocalKeyManager | undefined;
+  const ready = (): LocalKeyManager => {
+    if (keys) return keys;
+    try {
+      keys = kekFromFile(file, true).keys;
+    } catch (error) {
+      if (error instanceof VaultKeyError) throw error;
+      throw new VaultKeyError(`the vault's key-encryption key ${file} could not be created: ${(error as Error).message}`);
+    }
+    return keys;
+  };
+  return {
+    get keyId() {
+      return ready().keyId;
+    },
+    wrap: async (dataKey, aad) => ready().wrap(dataKey, aad),
+    unwrap: async (wrapped, aad) => ready().unwrap(wrapped, aad),
+  };
 }
 
 function readKekFile(file: string): LocalKeyManager {
