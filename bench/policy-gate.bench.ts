@@ -82,7 +82,7 @@ function buildServers(): RegisteredServer[] {
       const name = `tool_${t}`;
       tools.set(name, { name, state: 'approved', riskClass: (['read', 'write', 'destructive'] as const)[t % 3], definition: { name }, definitionDigest: 'd' });
     }
-    return { serverId: `srv-${s}`, orgId: 'o1', slug: `server-${s}`, name: `Server ${s}`, url: 'http://127.0.0.1:1/mcp', protocolVersion: null, status: 'active' as const, revision: 0, registeredAt: '', updatedAt: '', health: { status: 'healthy' as const, reason: null, since: '' }, tools };
+    return { serverId: `srv-${s}`, orgId: 'o1', slug: `server-${s}`, name: `Server ${s}`, url: 'http://127.0.0.1:1/mcp', protocolVersion: null, status: 'active' as const, revision: 0, registeredAt: '', updatedAt: '', health: { status: 'healthy' as const, reason: null, since: '' }, hasCredential: false, tools };
   });
 }
 

@@ -5,9 +5,10 @@ import { KeyFileError } from './ledger/key-files';
 import { KeyStreamError } from './ledger/key-registration';
 import { LedgerIntegrityError } from './ledger/ledger-integrity';
 import { NodeTrustError } from './ledger/node-trust';
+import { VaultKeyError } from './vault/key-manager/key-manager.port';
 
 /** Start-up refusals that say what is wrong and what to do: printed as they are, no stack. */
-const REFUSALS = [NodeTrustError, LedgerIntegrityError, KeyStreamError, KeyFileError];
+const REFUSALS = [NodeTrustError, LedgerIntegrityError, KeyStreamError, KeyFileError, VaultKeyError];
 
 async function main(): Promise<void> {
   // Whatever the process creates (ledger, keys, logs) is its owner's alone.

@@ -4,6 +4,7 @@ import { messageOf, UsageError } from './cli-errors';
 import { CHECK_URL_USAGE, checkUrl } from './check-url';
 import { KEYS_USAGE, keysCommand } from './keys';
 import { POLICY_USAGE, policyCommand } from './policy';
+import { VAULT_USAGE, vaultCommand } from './vault';
 import { VERIFY_USAGE, verifyCommand } from './verify-command';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   keys: { run: (argv) => keysCommand(argv, print), usage: KEYS_USAGE },
   'check-url': { run: (argv) => checkUrl(argv), usage: CHECK_URL_USAGE },
   policy: { run: (argv) => policyCommand(argv, print), usage: POLICY_USAGE },
+  vault: { run: (argv) => vaultCommand(argv, print), usage: VAULT_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)

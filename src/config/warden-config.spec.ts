@@ -43,4 +43,13 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toMatchObject({ healthIntervalMs: 30000, poolMaxConcurrent: 64, poolSaturationAlert: 0.8, metricsToken: undefined });
     expect(loadConfig({ WARDEN_HEALTH_INTERVAL_MS: '0' }).healthIntervalMs).toBe(0);
   });
+
+  it('keeps the vault KEK outside the data directory: default beside it, and a KEK file inside it refused', () => {
+    expect(loadConfig({ WARDEN_DATA_DIR: '/srv/warden/data' }).vaultKekFile).toBe('/srv/warden/data-vault-kek.key');
+    expect(loadConfig({ WARDEN_DATA_DIR: '/srv/d', WARDEN_VAULT_KEK_FILE: '/etc/warden/kek' }).vaultKekFile).toBe('/etc/warden/kek');
+    expect(() => loadConfig({ WARDEN_DATA_DIR: '/srv/d', WARDEN_VAULT_KEK_FILE: '/srv/d/keys/kek' })).toThrow(/must be outside the data directory/);
+    expect(() => loadConfig({ WARDEN_DATA_DIR: '/srv/d', WARDEN_VAULT_KEK_FILE: '/srv/d' })).toThrow(ConfigError);
+    expect(loadConfig({ WARDEN_DATA_DIR: '/srv/d', WARDEN_VAULT_KEK_FILE: '/srv/d2/kek' }).vaultKekFile).toBe('/srv/d2/kek');
+    expect(() => loadConfig({ WARDEN_VAULT_KEK: 'x', WARDEN_VAULT_KEK_FILE: '/etc/kek' })).toThrow('set WARDEN_VAULT_KEK or WARDEN_VAULT_KEK_FILE, not both');
+  });
 });

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { capabilityTokenConfigFrom, type CapabilityTokenConfig } from '../identity/tokens/token-config';
 import { oidcConfigFrom, type OidcConfig } from '../identity/oidc/oidc-config';
 import { compileEgressPolicy } from '@warden/egress';
@@ -53,6 +53,13 @@ export interface WardenConfig {
   tokens: CapabilityTokenConfig;
   /** OIDC sign-in for people at the command API; undefined when not configured. */
   oidc?: OidcConfig;
+  /**
+   * The vault's key-encryption key: a file outside the data directory (WARDEN_VAULT_KEK_FILE;
+   * default `<data dir>-vault-kek.key` beside it), or the key itself from WARDEN_VAULT_KEK
+   * (base64 of 32 bytes), which then wins and no file is read or created.
+   */
+  vaultKekFile: string;
+  vaultKek?: string;
 }
 
 export const WARDEN_CONFIG = Symbol('WARDEN_CONFIG');
@@ -138,6 +145,19 @@ function section<T>(parse: () => T): T {
   }
 }
 
+/** The vault's KEK must not sit in the data directory: a copy of that directory must not open the credentials. */
+function vaultKekFrom(env: NodeJS.ProcessEnv, dataDir: string): { vaultKekFile: string; vaultKek?: string } {
+  const vaultKekFile = resolve(env.WARDEN_VAULT_KEK_FILE || join(dirname(dataDir), `${basename(dataDir)}-vault-kek.key`));
+  const inside = relative(dataDir, vaultKekFile);
+  if (inside === '' || (!inside.startsWith('..') && !inside.startsWith('/'))) {
+    throw new ConfigError(`WARDEN_VAULT_KEK_FILE must be outside the data directory ${dataDir} (a copy of the data must not open the vault), got "${vaultKekFile}"`);
+  }
+  const raw = env.WARDEN_VAULT_KEK?.trim();
+  if (raw === undefined || raw === '') return { vaultKekFile };
+  if (env.WARDEN_VAULT_KEK_FILE) throw new ConfigError('set WARDEN_VAULT_KEK or WARDEN_VAULT_KEK_FILE, not both');
+  return { vaultKekFile, vaultKek: raw };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
   const host = env.WARDEN_HOST ?? '127.0.0.1';
   const port = intFrom(env, 'WARDEN_PORT', 7420, 0, 65535);
@@ -175,5 +195,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     rootFingerprint: rootFingerprintFrom(env),
     tokens: section(() => capabilityTokenConfigFrom(env)),
     oidc: section(() => oidcConfigFrom(env)),
+    ...vaultKekFrom(env, dataDir),
   };
 }

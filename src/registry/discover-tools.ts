@@ -1,14 +1,15 @@
 import { canonicalJson, sha256Hex } from '@warden/ledger';
 import { WardenError } from '../common/warden-error';
+import type { UpstreamCredentials } from '../upstream/upstream-credentials';
 import type { UpstreamPool } from '../upstream/upstream-pool';
 import type { ToolDefinition } from './registry.events';
 
 const MAX_PAGES = 100;
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
-/** tools/list over every page, on a fresh session; rejects answers that are not a tool list. */
-export async function discoverTools(upstreams: UpstreamPool, url: URL): Promise<{ protocolVersion?: string; tools: ToolDefinition[] }> {
-  const session = await upstreams.open(url);
+/** tools/list over every page, on a fresh session (with the server's credential); rejects answers that are not a tool list. */
+export async function discoverTools(upstreams: UpstreamPool, url: URL, credentials?: UpstreamCredentials): Promise<{ protocolVersion?: string; tools: ToolDefinition[] }> {
+  const session = await upstreams.open(url, credentials);
   try {
     const tools: ToolDefinition[] = [];
     let cursor: string | undefined;

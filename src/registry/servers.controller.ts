@@ -35,7 +35,7 @@ export class ServersController {
   @HttpCode(201)
   async register(@CurrentUser() admin: UserPrincipal, @Body() body: RegisterServerDto) {
     const server = await this.commands.execute(
-      new RegisterServerCommand(admin.orgId, body.name, body.slug ?? slugFrom(body.name), body.url, actorOf(admin)),
+      new RegisterServerCommand(admin.orgId, body.name, body.slug ?? slugFrom(body.name), body.url, actorOf(admin), body.credential && { ...body.credential }),
     );
     return serverView(server);
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EventEnvelope } from '@warden/ledger';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
+import { CREDENTIAL_STREAM_PREFIX, type VaultEvent } from '../vault/vault.events';
 import { SERVER_STREAM_PREFIX, type RegistryEvent, type RiskClass, type ServerHealthStatus, type ServerStatus, type ToolDefinition } from './registry.events';
 
 export type ToolState = 'review' | 'approved';
@@ -29,6 +30,8 @@ export interface RegisteredServer {
   updatedAt: string;
   /** The last recorded health: `healthy` until a check (or a registration while down) says otherwise. */
   health: { status: ServerHealthStatus; reason: string | null; since: string };
+  /** The vault holds a credential for it (injected into every request to it). */
+  hasCredential: boolean;
   tools: Map<string, RegisteredTool>;
 }
 
@@ -36,7 +39,7 @@ export interface RegisteredServer {
 @Injectable()
 export class ServersReadModel implements Projection {
   readonly name = 'servers';
-  readonly streamPrefixes = [SERVER_STREAM_PREFIX];
+  readonly streamPrefixes = [SERVER_STREAM_PREFIX, CREDENTIAL_STREAM_PREFIX];
   private readonly byId = new Map<string, RegisteredServer>();
   private readonly bySlug = new Map<string, RegisteredServer>();
   private readonly listedToolsListeners = new Set<(server: RegisteredServer) => void>();
@@ -48,7 +51,13 @@ export class ServersReadModel implements Projection {
   }
 
   apply(envelope: EventEnvelope): void {
-    const event = { type: envelope.type, data: envelope.data } as RegistryEvent;
+    const event = { type: envelope.type, data: envelope.data } as RegistryEvent | VaultEvent;
+    if (event.type === 'CredentialSet' || event.type === 'CredentialRotated' || event.type === 'CredentialRemoved') {
+      // The credential's own stream: it does not move the server's revision.
+      const server = this.byId.get(event.data.serverId);
+      if (server) server.hasCredential = event.type !== 'CredentialRemoved';
+      return;
+    }
     if (event.type !== 'ServerRegistered') {
       const server = this.byId.get(event.data.serverId);
       if (!server || envelope.seq <= server.revision) return;
@@ -58,7 +67,7 @@ export class ServersReadModel implements Projection {
     switch (event.type) {
       case 'ServerRegistered': {
         if (this.byId.has(event.data.serverId)) return;
-        const server: RegisteredServer = { ...event.data, status: 'active', revision: envelope.seq, registeredAt: envelope.at, updatedAt: envelope.at, health: { status: 'healthy', reason: null, since: envelope.at }, tools: new Map() };
+        const server: RegisteredServer = { ...event.data, status: 'active', revision: envelope.seq, registeredAt: envelope.at, updatedAt: envelope.at, health: { status: 'healthy', reason: null, since: envelope.at }, hasCredential: false, tools: new Map() };
         this.byId.set(server.serverId, server);
         this.bySlug.set(`${server.orgId}/${server.slug}`, server);
         break;

@@ -88,6 +88,7 @@ async function send(dispatcher: Dispatcher, exchange: JsonRpcExchange, signal: A
   if (statusCode < 200 || statusCode >= 300) {
     const text = await readText(body, MAX_ERROR_BODY_BYTES, true).catch(() => '');
     if (exchange.sessionful && statusCode === 404) throw new UpstreamExchangeError('session_lost', 'the upstream forgot the session', statusCode);
+    if (statusCode === 401) throw new UpstreamExchangeError('unauthorized', 'the upstream refused the credential', statusCode);
     const answer = parseJson(text);
     // A JSON-RPC error for this very request (2026 servers answer protocol errors with 4xx).
     if (answer && answer.id === exchange.id && 'error' in answer) return answerOf(answer, exchange.id);

@@ -12,7 +12,7 @@ export async function openUpstreamSession(url: URL, options: UpstreamSessionOpti
   try {
     return await openStreamableSession(url, options);
   } catch (error) {
-    if (!(error instanceof SdkHttpError) || error.status < 400 || error.status >= 500) throw error;
+    if (!(error instanceof SdkHttpError) || error.status < 400 || error.status >= 500 || error.status === 401) throw error;
     return openSseSession(url, options).catch(() => Promise.reject(error));
   }
 }

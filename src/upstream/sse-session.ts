@@ -1,5 +1,6 @@
 import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
+import { credentialedFetch } from './upstream-credentials';
 import { UpstreamExchangeError } from './upstream-errors';
 import { CLIENT_INFO, type UpstreamSession, type UpstreamSessionOptions } from './upstream-session';
 
@@ -27,8 +28,13 @@ export async function openSseSession(url: URL, options: UpstreamSessionOptions):
     if (typeof token === 'string') progressRoutes.get(token)?.(notification as unknown as Message);
   });
   if (options.onToolsChanged) client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged!());
-  const transport = new SSEClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: options.egress.fetch });
-  await client.connect(transport, { timeout: options.timeoutMs });
+  const credentialed = credentialedFetch(options.credentials, options.egress.fetch);
+  const transport = new SSEClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: credentialed.fetch });
+  try {
+    await client.connect(transport, { timeout: options.timeoutMs });
+  } catch (error) {
+    throw credentialed.explain(error);
+  }
   let closed = false;
   client.onclose = () => {
     closed = true;
@@ -53,7 +59,7 @@ export async function openSseSession(url: URL, options: UpstreamSessionOptions):
       } catch (error) {
         // The SDK client has told the upstream (notifications/cancelled).
         if (requestOptions.signal?.aborted) throw new UpstreamExchangeError('cancelled', 'cancelled by the caller');
-        throw error;
+        throw credentialed.explain(error);
       } finally {
         if (hopToken) progressRoutes.delete(hopToken);
       }

@@ -1,6 +1,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { encodeMcpHeaderValue, mcpNameOf } from '../common/mcp-header-value';
 import { exchangeJsonRpc, postJsonRpcMessage, type JsonRpcMessage } from './json-rpc-exchange';
+import { credentialedFetch, withCredential, type InjectedCredential } from './upstream-credentials';
 import { UpstreamExchangeError } from './upstream-errors';
 import { CLIENT_INFO, STATELESS_REVISION, type UpstreamRequestOptions, type UpstreamSession, type UpstreamSessionOptions } from './upstream-session';
 
@@ -15,8 +16,13 @@ import { CLIENT_INFO, STATELESS_REVISION, type UpstreamRequestOptions, type Upst
 export async function openStreamableSession(url: URL, options: UpstreamSessionOptions): Promise<UpstreamSession> {
   const client = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: options.timeoutMs } } });
   if (options.onToolsChanged) client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged!());
-  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: options.egress.fetch });
-  await client.connect(transport, { timeout: options.timeoutMs });
+  const handshake = credentialedFetch(options.credentials, options.egress.fetch);
+  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: handshake.fetch });
+  try {
+    await client.connect(transport, { timeout: options.timeoutMs });
+  } catch (error) {
+    throw handshake.explain(error);
+  }
   const protocolVersion = client.getNegotiatedProtocolVersion();
   const stateless = protocolVersion === STATELESS_REVISION;
   const sessionId = transport.sessionId;
@@ -33,7 +39,15 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
     closed = true;
   };
 
-  const post = (message: JsonRpcMessage) => void postJsonRpcMessage(options.egress.dispatcher, url, baseHeaders, message, options.timeoutMs);
+  /** The vault's credential, fresh for each request (none when the server has none). */
+  const credential = async (): Promise<InjectedCredential | undefined> => options.credentials?.();
+  const post = (message: JsonRpcMessage) =>
+    void credential()
+      .then((c) => {
+        const target = withCredential(url, baseHeaders, c);
+        return postJsonRpcMessage(options.egress.dispatcher, target.url, target.headers, message, options.timeoutMs);
+      })
+      .catch(() => false);
   const METHOD_NOT_FOUND = { error: { code: -32601, message: 'Method not found' } };
   /** Answers a request the upstream made on a response stream: through the caller, or "method not found". */
   const answerServerRequest = (message: JsonRpcMessage, relay: UpstreamRequestOptions['onServerRequest']) => {
@@ -57,10 +71,11 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
       // one, so the upstream is told (notifications/cancelled) that this id's work is unwanted.
       const cancelUpstream = () => post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'cancelled by the agent' } });
       if (!stateless) requestOptions.signal?.addEventListener('abort', cancelUpstream, { once: true });
-      try {
-        return await exchangeJsonRpc(options.egress.dispatcher, {
-          url,
-          headers,
+      const exchange = (injected: InjectedCredential | undefined) => {
+        const target = withCredential(url, headers, injected);
+        return exchangeJsonRpc(options.egress.dispatcher, {
+          url: target.url,
+          headers: target.headers,
           id,
           body,
           timeoutMs: requestOptions.timeoutMs,
@@ -70,6 +85,17 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
           onNotification: requestOptions.onNotification,
           onResumed: options.onResumed,
         });
+      };
+      try {
+        const injected = await credential();
+        try {
+          return await exchange(injected);
+        } catch (error) {
+          // A 401 is answered before the upstream did anything: one retry with a fresh credential (OAuth) is safe.
+          const fresh = error instanceof UpstreamExchangeError && error.failure === 'unauthorized' ? await injected?.refused?.() : undefined;
+          if (!fresh) throw error;
+          return await exchange(fresh);
+        }
       } catch (error) {
         if (error instanceof UpstreamExchangeError && error.failure === 'session_lost') closed = true;
         throw error;

@@ -15,7 +15,7 @@ export class UpstreamRpcError extends Error {
 }
 
 /** Why an exchange with the upstream failed before a JSON-RPC answer came back. */
-export type UpstreamFailure = 'timeout' | 'unavailable' | 'bad_response' | 'session_lost' | 'cancelled';
+export type UpstreamFailure = 'timeout' | 'unavailable' | 'unauthorized' | 'bad_response' | 'session_lost' | 'cancelled';
 
 export class UpstreamExchangeError extends Error {
   constructor(
@@ -32,6 +32,7 @@ const FAILURE_CODES: Record<UpstreamFailure, [string, string]> = {
   timeout: ['UPSTREAM.TIMEOUT', 'the upstream did not answer in time'],
   unavailable: ['UPSTREAM.UNAVAILABLE', 'the upstream is unavailable'],
   session_lost: ['UPSTREAM.UNAVAILABLE', 'the upstream is unavailable'],
+  unauthorized: ['UPSTREAM.UNAUTHORIZED', 'the upstream refused the credential warden presented for it (HTTP 401)'],
   bad_response: ['UPSTREAM.BAD_RESPONSE', 'the upstream answered something that is not MCP'],
   cancelled: ['CALL.CANCELLED', 'the agent cancelled the request'],
 };
@@ -41,7 +42,7 @@ const FAILURE_CODES: Record<UpstreamFailure, [string, string]> = {
  *   UPSTREAM.ERROR        the upstream answered with a JSON-RPC error (relayed with its code)
  *   UPSTREAM.TIMEOUT      no answer within the bound
  *   UPSTREAM.UNAVAILABLE  could not connect / connection lost / HTTP error status / session gone
- *   UPSTREAM.UNAUTHORIZED the upstream answered 401 / 403 (it wants credentials warden did not send or it refused)
+ *   UPSTREAM.UNAUTHORIZED the upstream answered 401 / 403: it refused the vault's credential (or wants one warden did not send)
  *   UPSTREAM.BAD_RESPONSE the upstream answered something that is not MCP
  *   UPSTREAM.EGRESS_REFUSED the egress guard refused the connection (data.reason: EGRESS.*)
  *   CALL.CANCELLED        the agent cancelled (or went away) while the upstream worked
@@ -56,7 +57,7 @@ export function toUpstreamError(error: unknown): WardenError {
   }
   const status = error instanceof UpstreamExchangeError ? error.httpStatus : error instanceof SdkHttpError ? error.status : undefined;
   if (status === 401 || status === 403) {
-    return new WardenError('upstream', 'UPSTREAM.UNAUTHORIZED', 'the upstream refused warden’s credentials (or asked for some)', { upstreamStatus: status });
+    return new WardenError('upstream', 'UPSTREAM.UNAUTHORIZED', 'the upstream refused the credential warden presented for it (or asked for one)', { upstreamStatus: status });
   }
   if (error instanceof UpstreamExchangeError) {
     const [code, message] = FAILURE_CODES[error.failure];

@@ -4,6 +4,7 @@ import { loneSurrogatePath } from '../common/lone-surrogates';
 import { WardenError } from '../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
 import { openUpstreamSession } from './open-upstream-session';
+import type { UpstreamCredentials, InjectedCredential } from './upstream-credentials';
 import { SessionSlots } from './session-slots';
 import { createUpstreamEgress, egressPolicyFrom, egressRefusal, type UpstreamEgress } from './upstream-egress';
 import type { UpstreamRequestOptions, UpstreamSession } from './upstream-session';
@@ -65,6 +66,8 @@ export class UpstreamPool implements OnApplicationShutdown {
   private readonly logger = new Logger('UpstreamPool');
   private readonly toolsChangedListeners = new Set<(serverId: string) => void>();
   readonly egress: UpstreamEgress;
+  /** The vault's hook (bound by the vault module): a server's credential, resolved per request. */
+  private credentialSource?: (serverId: string) => Promise<InjectedCredential | undefined>;
 
   constructor(
     @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
@@ -201,17 +204,31 @@ export class UpstreamPool implements OnApplicationShutdown {
       egress: this.egress,
       onToolsChanged: toolsChanged,
       onResumed: () => entry.resumptions++,
+      credentials: this.credentialsFor(target.serverId),
     });
     entry.opened = session;
     entry.openedAt = Date.now();
     return session;
   }
 
-  /** A fresh, unpooled session (registration, discovery, health checks). */
-  async open(url: URL): Promise<UpstreamSession> {
+  /**
+   * Where the vault plugs in: `source(serverId)` gives the credential to add to each request to
+   * that server (undefined: none). Resolved per request, so a rotation applies to the next one.
+   */
+  useCredentials(source: (serverId: string) => Promise<InjectedCredential | undefined>): void {
+    this.credentialSource = source;
+  }
+
+  /** The credential hook of a registered server (for discovery on a session of its own). */
+  credentialsFor(serverId: string): UpstreamCredentials {
+    return async () => this.credentialSource?.(serverId);
+  }
+
+  /** A fresh, unpooled session (registration, discovery, health checks), with the server's credential if it has one. */
+  async open(url: URL, credentials?: UpstreamCredentials): Promise<UpstreamSession> {
     try {
       await this.guard(url);
-      return await openUpstreamSession(url, { timeoutMs: this.config.upstreamTimeoutMs, egress: this.egress });
+      return await openUpstreamSession(url, { timeoutMs: this.config.upstreamTimeoutMs, egress: this.egress, credentials });
     } catch (error) {
       throw toUpstreamError(error);
     }

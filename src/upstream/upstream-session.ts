@@ -1,4 +1,5 @@
 import type { UpstreamEgress } from './upstream-egress';
+import type { UpstreamCredentials } from './upstream-credentials';
 
 export const STATELESS_REVISION = '2026-07-28';
 export const CLIENT_INFO = { name: 'warden-gateway', version: '0.1.0' };
@@ -39,6 +40,8 @@ export interface UpstreamSessionOptions {
   /** The guarded way out: every request of the session (the SDK's handshake too) goes through it. */
   egress: Pick<UpstreamEgress, 'dispatcher' | 'fetch'>;
   headers?: Record<string, string>;
+  /** The vault's credential for this upstream, resolved for every request (so a rotation applies to the next one). */
+  credentials?: UpstreamCredentials;
   /** Told when the upstream says its tool list changed (notifications/tools/list_changed on its session stream). */
   onToolsChanged?: () => void;
   /** Told when a request's response stream, closed early by the upstream, is resumed. */

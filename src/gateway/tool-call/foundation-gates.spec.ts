@@ -6,7 +6,7 @@ import { FOUNDATION_GATES } from './foundation-gates';
 const agent: Agent = { agentId: 'a1', orgId: 'o1', name: 'bot', hint: 'wdn_agent_x', servers: null, labels: {}, status: 'active', revision: 0, registeredAt: '', updatedAt: '' };
 const tool = (state: RegisteredTool['state']): RegisteredTool => ({ name: 'echo', state, riskClass: 'read', definition: { name: 'echo' }, definitionDigest: 'd' });
 const server = (t?: RegisteredTool): RegisteredServer => ({
-  serverId: 's1', orgId: 'o1', slug: 'notes', name: 'Notes', url: 'http://127.0.0.1:1/mcp', protocolVersion: null, status: 'active', revision: 0, registeredAt: '', updatedAt: '', health: { status: 'healthy', reason: null, since: '' },
+  serverId: 's1', orgId: 'o1', slug: 'notes', name: 'Notes', url: 'http://127.0.0.1:1/mcp', protocolVersion: null, status: 'active', revision: 0, registeredAt: '', updatedAt: '', health: { status: 'healthy', reason: null, since: '' }, hasCredential: false,
   tools: new Map(t ? [[t.name, t]] : []),
 });
 type Ctx = Parameters<(typeof FOUNDATION_GATES)[0]['evaluate']>[0];

@@ -2,7 +2,7 @@ import { tokenScopeGate } from './token-scope.gate';
 import type { CallContext } from './gate';
 
 const agent = { agentId: 'a1', orgId: 'o1', name: 'a', hint: '#', servers: null, labels: {}, status: 'active' as const, revision: 0, registeredAt: '', updatedAt: '' };
-const server = (serverId: string) => ({ serverId, orgId: 'o1', slug: serverId, name: serverId, url: 'http://127.0.0.1/mcp', protocolVersion: null, status: 'active' as const, revision: 0, registeredAt: '', updatedAt: '', health: { status: 'healthy' as const, reason: null, since: '' }, tools: new Map() });
+const server = (serverId: string) => ({ serverId, orgId: 'o1', slug: serverId, name: serverId, url: 'http://127.0.0.1/mcp', protocolVersion: null, status: 'active' as const, revision: 0, registeredAt: '', updatedAt: '', health: { status: 'healthy' as const, reason: null, since: '' }, hasCredential: false, tools: new Map() });
 const call = (over: Partial<CallContext>): CallContext => ({ agent, requestedName: 'echo', server: server('s1'), toolName: 'echo', method: 'tools/call', at: new Date(), ...over });
 const token = { jti: 'j', server: 's1', tools: ['echo'] };
 

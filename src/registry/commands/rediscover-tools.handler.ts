@@ -26,7 +26,7 @@ export class RediscoverToolsHandler implements ICommandHandler<RediscoverToolsCo
     const server = this.servers.get(command.orgId, command.serverId);
     if (!server) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', `no server ${command.serverId} in this organisation`);
     assertServerChangeable(server);
-    const discovered = await discoverTools(this.upstreams, new URL(server.url));
+    const discovered = await discoverTools(this.upstreams, new URL(server.url), this.upstreams.credentialsFor(server.serverId));
     await this.aggregates.handle(
       serverDecider,
       { type: 'RediscoverTools', tools: withDigests(discovered.tools) },

@@ -9,6 +9,8 @@ export class RegisterServerCommand extends Command<RegisteredServer> {
     readonly slug: string,
     readonly url: string,
     readonly actor: Actor,
+    /** Given with the registration: stored in the vault once the server is registered. */
+    readonly credential?: Record<string, unknown>,
   ) {
     super();
   }

@@ -7,6 +7,7 @@ import { LedgerWriter } from '../../ledger/ledger-writer';
 import { UpstreamPool } from '../../upstream/upstream-pool';
 import { parseUpstreamUrl, recordableUrl } from '../../upstream/upstream-url';
 import { organisationStream } from '../../tenancy/tenancy.events';
+import { CredentialVault, type PreparedCredential } from '../../vault/credential-vault';
 import { discoverTools, withDigests } from '../discover-tools';
 import { isUnreachable } from '../health-verdict';
 import type { ToolDefinition } from '../registry.events';
@@ -30,6 +31,7 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
     private readonly servers: ServersReadModel,
     private readonly upstreams: UpstreamPool,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+    private readonly vault: CredentialVault,
   ) {}
 
   async execute(command: RegisterServerCommand): Promise<RegisteredServer> {
@@ -38,14 +40,16 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
     if (this.servers.bySlugInOrg(command.orgId, command.slug)) {
       throw new WardenError('conflict', 'REGISTRY.SLUG_TAKEN', `slug ${command.slug} is already used in this organisation`, { field: 'slug' });
     }
+    const serverId = this.ids.next();
+    const credential = command.credential && this.vault.prepare(command.orgId, serverId, command.credential);
     let discovered: Awaited<ReturnType<typeof discoverTools>>;
     try {
-      discovered = await discoverTools(this.upstreams, url);
+      discovered = await discoverTools(this.upstreams, url, credential?.credentials);
     } catch (error) {
       if (isUnreachable(error)) {
         // Down now: registered as unreachable, its tools discovered by the first check that reaches it.
         const reason = error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE';
-        return this.record(command, url, { tools: [] }, { status: 'unreachable', reason });
+        return this.record(command, serverId, credential, url, { tools: [] }, { status: 'unreachable', reason });
       }
       const reason = error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE';
       await this.writer.append(organisationStream(command.orgId), [
@@ -58,11 +62,17 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
       ]);
       throw error;
     }
-    return this.record(command, url, discovered);
+    return this.record(command, serverId, credential, url, discovered);
   }
 
-  private async record(command: RegisterServerCommand, url: URL, discovered: { protocolVersion?: string; tools: ToolDefinition[] }, health?: { status: 'unreachable'; reason: string }): Promise<RegisteredServer> {
-    const serverId = this.ids.next();
+  private async record(
+    command: RegisterServerCommand,
+    serverId: string,
+    credential: PreparedCredential | undefined,
+    url: URL,
+    discovered: { protocolVersion?: string; tools: ToolDefinition[] },
+    health?: { status: 'unreachable'; reason: string },
+  ): Promise<RegisteredServer> {
     await this.aggregates.handle(
       serverDecider,
       {
@@ -78,6 +88,7 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
       },
       { stream: serverStream(serverId), org: command.orgId, actor: command.actor },
     );
+    await credential?.store(command.actor);
     return this.servers.get(command.orgId, serverId)!;
   }
 }

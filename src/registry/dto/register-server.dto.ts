@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsOptional, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { CredentialDto } from '../../vault/dto/credential.dto';
 
 export class RegisterServerDto {
   @ApiProperty({ example: 'Notes' })
@@ -17,4 +19,10 @@ export class RegisterServerDto {
   @IsString()
   @MaxLength(2048)
   url!: string;
+
+  @ApiPropertyOptional({ type: CredentialDto, description: 'The server’s credential, for discovery and every later call; stored in the vault, never echoed.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CredentialDto)
+  credential?: CredentialDto;
 }

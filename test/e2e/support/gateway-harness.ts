@@ -63,6 +63,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     async cleanup() {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(config.vaultKekFile, { force: true }); // the developer-default KEK beside the data directory
     },
   };
 }

@@ -1,0 +1,76 @@
+import type { InjectedCredential } from '../upstream/upstream-credentials';
+import type { Credential } from './credential-schemes';
+import type { KeyManager } from './key-manager/key-manager.port';
+import type { OAuthTokens } from './oauth-tokens';
+import { openCredential, unreadable, type CredentialRecord } from './sealed-credential';
+import type { VaultStore } from './vault-store';
+
+/** Which version is active for a server (the ledger's read model). */
+export type ActiveVersionOf = (serverId: string) => (CredentialRecord & { orgId?: string }) | undefined;
+
+/**
+ * Turns a server's active credential into what a request to it carries. A version's secret is
+ * decrypted once and kept in memory (versions are immutable); a version that cannot be opened
+ * (moved, altered, wrong KEK, row gone) fails closed: the request is not sent.
+ */
+export class CredentialInjector {
+  private readonly opened = new Map<string, Promise<Credential>>();
+
+  constructor(
+    private readonly activeVersionOf: ActiveVersionOf,
+    private readonly store: VaultStore,
+    private readonly keys: KeyManager,
+    private readonly tokens: OAuthTokens,
+  ) {}
+
+  /** The credential to add to a request to this server now; undefined when it has none. */
+  async forServer(serverId: string): Promise<InjectedCredential | undefined> {
+    const active = this.activeVersionOf(serverId);
+    if (!active) return undefined;
+    const record = { org: active.org, serverId, version: active.version };
+    return this.inject(`${serverId}@${active.version}`, await this.open(record));
+  }
+
+  /** What a credential not yet stored (registration's discovery) adds to requests. */
+  async forCredential(key: string, credential: Credential): Promise<InjectedCredential> {
+    return this.inject(key, credential);
+  }
+
+  /** Forgets what is cached of a server's superseded or removed versions. */
+  forget(serverId: string): void {
+    for (const key of this.opened.keys()) if (key.startsWith(`${serverId}@`)) this.opened.delete(key);
+    this.tokens.forget(serverId);
+  }
+
+  private open(record: CredentialRecord): Promise<Credential> {
+    const key = `${record.serverId}@${record.version}`;
+    let opened = this.opened.get(key);
+    if (!opened) {
+      const sealed = this.store.get(record.serverId, record.version);
+      opened = sealed ? openCredential(this.keys, record, sealed) : Promise.reject(unreadable(record));
+      this.opened.set(key, opened);
+      opened.catch(() => this.opened.delete(key));
+    }
+    return opened;
+  }
+
+  private async inject(key: string, credential: Credential): Promise<InjectedCredential> {
+    switch (credential.scheme) {
+      case 'bearer':
+        return { headers: { authorization: `Bearer ${credential.token}` }, query: {} };
+      case 'api_key':
+        return credential.in === 'header' ? { headers: { [credential.name]: credential.key }, query: {} } : { headers: {}, query: { [credential.name]: credential.key } };
+      case 'headers':
+        return { headers: { ...credential.headers }, query: {} };
+      case 'oauth_client_credentials': {
+        const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+        const token = await this.tokens.token(key, credential);
+        return {
+          headers: bearer(token),
+          query: {},
+          refused: async () => ({ headers: bearer(await this.tokens.renew(key, credential, token)), query: {} }),
+        };
+      }
+    }
+  }
+}

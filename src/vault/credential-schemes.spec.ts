@@ -1,0 +1,44 @@
+import { parseCredential, secretMaterial } from './credential-schemes';
+
+const invalid = (input: Record<string, unknown>) => {
+  try {
+    parseCredential(input);
+  } catch (error) {
+    return error as { code: string; details: { field: string }; message: string };
+  }
+  throw new Error('accepted');
+};
+
+describe('credential schemes', () => {
+  it('accepts each scheme with its fields (api_key defaults to a header, OAuth to client_secret_basic)', () => {
+    expect(parseCredential({ scheme: 'bearer', token: 't0k' })).toEqual({ scheme: 'bearer', token: 't0k' });
+    expect(parseCredential({ scheme: 'api_key', name: 'X-Api-Key', key: 'k' })).toEqual({ scheme: 'api_key', in: 'header', name: 'X-Api-Key', key: 'k' });
+    expect(parseCredential({ scheme: 'api_key', in: 'query', name: 'api_key', key: 'k' })).toMatchObject({ in: 'query', name: 'api_key' });
+    expect(parseCredential({ scheme: 'headers', headers: { 'X-A': '1', 'X-B': '2' } })).toEqual({ scheme: 'headers', headers: { 'X-A': '1', 'X-B': '2' } });
+    expect(parseCredential({ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c', clientSecret: 's' })).toMatchObject({ clientAuth: 'basic' });
+  });
+
+  it.each([
+    [{ scheme: 'kerberos' }, 'scheme'],
+    [{ scheme: 'bearer' }, 'token'],
+    [{ scheme: 'bearer', token: 'a\r\nX-Evil: 1' }, 'token'],
+    [{ scheme: 'bearer', token: 't', key: 'extra' }, 'key'],
+    [{ scheme: 'api_key', name: 'Bad Header', key: 'k' }, 'name'],
+    [{ scheme: 'api_key', name: 'Host', key: 'k' }, 'name'],
+    [{ scheme: 'api_key', in: 'query', name: 'a&b', key: 'k' }, 'name'],
+    [{ scheme: 'headers', headers: {} }, 'headers'],
+    [{ scheme: 'headers', headers: { 'Mcp-Session-Id': 'x' } }, 'headers.Mcp-Session-Id'],
+    [{ scheme: 'oauth_client_credentials', tokenUrl: 'ftp://x/token', clientId: 'c', clientSecret: 's' }, 'tokenUrl'],
+    [{ scheme: 'oauth_client_credentials', tokenUrl: 'http://u:p@h/token', clientId: 'c', clientSecret: 's' }, 'tokenUrl'],
+  ])('refuses %j with 400 VAULT.INVALID_CREDENTIAL naming %s, echoing no value', (input, field) => {
+    const error = invalid(input);
+    expect(error).toMatchObject({ code: 'VAULT.INVALID_CREDENTIAL', details: { field } });
+    expect(error.message).not.toContain('X-Evil');
+  });
+
+  it('gives the same secret material whatever the header order, and different material for different secrets', () => {
+    const a = secretMaterial(parseCredential({ scheme: 'headers', headers: { 'X-A': '1', 'X-B': '2' } }));
+    expect(secretMaterial(parseCredential({ scheme: 'headers', headers: { 'X-B': '2', 'X-A': '1' } }))).toBe(a);
+    expect(secretMaterial(parseCredential({ scheme: 'headers', headers: { 'X-B': '3', 'X-A': '1' } }))).not.toBe(a);
+  });
+});

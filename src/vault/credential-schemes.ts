@@ -1,0 +1,130 @@
+import { WardenError } from '../common/warden-error';
+
+/** What an operator may register for an upstream (every field is secret unless said otherwise). */
+export type Credential =
+  | { scheme: 'bearer'; token: string }
+  /** `name` (a header or a query parameter) is not secret; `key` is. */
+  | { scheme: 'api_key'; in: 'header' | 'query'; name: string; key: string }
+  | { scheme: 'headers'; headers: Record<string, string> }
+  | {
+      scheme: 'oauth_client_credentials';
+      tokenUrl: string;
+      clientId: string;
+      clientSecret: string;
+      scope?: string;
+      /** RFC 8707 resource indicator sent to the token endpoint. */
+      resource?: string;
+      /** client_secret_basic (default) or client_secret_post. */
+      clientAuth: 'basic' | 'post';
+    };
+
+export type CredentialScheme = Credential['scheme'];
+export const CREDENTIAL_SCHEMES: readonly CredentialScheme[] = ['bearer', 'api_key', 'headers', 'oauth_client_credentials'];
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
+/** Visible ASCII and spaces/tabs inside: no CR/LF (header injection), no control characters. */
+const HEADER_VALUE = /^[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?$/;
+const QUERY_NAME = /^[A-Za-z0-9._~-]{1,128}$/;
+/** Headers warden itself owns on the hop: a credential may not replace them. */
+const RESERVED_HEADERS = new Set(['host', 'content-type', 'content-length', 'accept', 'connection', 'transfer-encoding', 'mcp-session-id', 'mcp-protocol-version', 'mcp-method', 'mcp-name', 'last-event-id']);
+const MAX_SECRET = 8192;
+
+function bad(message: string, field: string): WardenError {
+  return new WardenError('bad_request', 'VAULT.INVALID_CREDENTIAL', message, { field });
+}
+
+function secretField(input: Record<string, unknown>, field: string): string {
+  const value = input[field];
+  if (typeof value !== 'string' || value.length === 0) throw bad(`${field} is required for this scheme`, field);
+  if (value.length > MAX_SECRET || !HEADER_VALUE.test(value)) throw bad(`${field} must be 1-${MAX_SECRET} visible ASCII characters`, field);
+  return value;
+}
+
+function headerName(name: unknown, field: string): string {
+  if (typeof name !== 'string' || !HEADER_NAME.test(name)) throw bad(`${field} must be an HTTP header name`, field);
+  if (RESERVED_HEADERS.has(name.toLowerCase())) throw bad(`${field} "${name}" is a header warden sets itself`, field);
+  return name;
+}
+
+function fields(input: Record<string, unknown>, allowed: readonly string[]): void {
+  const extra = Object.keys(input).find((k) => input[k] !== undefined && !allowed.includes(k));
+  if (extra !== undefined) throw bad(`${extra} does not belong to scheme ${String(input.scheme)}`, extra);
+}
+
+/**
+ * Validates what the API received into a Credential (bad input: 400 VAULT.INVALID_CREDENTIAL,
+ * naming the field, never echoing a value).
+ */
+export function parseCredential(input: Record<string, unknown>): Credential {
+  switch (input.scheme) {
+    case 'bearer':
+      fields(input, ['scheme', 'token']);
+      return { scheme: 'bearer', token: secretField(input, 'token') };
+    case 'api_key': {
+      fields(input, ['scheme', 'in', 'name', 'key']);
+      const where = input.in ?? 'header';
+      if (where !== 'header' && where !== 'query') throw bad('in must be "header" or "query"', 'in');
+      const name = where === 'header' ? headerName(input.name, 'name') : input.name;
+      if (where === 'query' && (typeof name !== 'string' || !QUERY_NAME.test(name))) throw bad('name must be a query parameter name ([A-Za-z0-9._~-])', 'name');
+      return { scheme: 'api_key', in: where, name: name as string, key: secretField(input, 'key') };
+    }
+    case 'headers': {
+      fields(input, ['scheme', 'headers']);
+      const headers = input.headers;
+      if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || Object.keys(headers).length === 0 || Object.keys(headers).length > 32) {
+        throw bad('headers must be an object of 1 to 32 header names and values', 'headers');
+      }
+      const out: Record<string, string> = {};
+      for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
+        headerName(name, `headers.${name}`);
+        out[name] = secretField({ v: value }, 'v');
+      }
+      return { scheme: 'headers', headers: out };
+    }
+    case 'oauth_client_credentials': {
+      fields(input, ['scheme', 'tokenUrl', 'clientId', 'clientSecret', 'scope', 'resource', 'clientAuth']);
+      const tokenUrl = httpUrl(input.tokenUrl, 'tokenUrl');
+      const clientAuth = input.clientAuth ?? 'basic';
+      if (clientAuth !== 'basic' && clientAuth !== 'post') throw bad('clientAuth must be "basic" or "post"', 'clientAuth');
+      const scope = input.scope;
+      if (scope !== undefined && (typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(scope))) throw bad('scope must be space-separated scope tokens', 'scope');
+      const resource = input.resource === undefined ? undefined : httpUrl(input.resource, 'resource');
+      return {
+        scheme: 'oauth_client_credentials',
+        tokenUrl,
+        clientId: secretField(input, 'clientId'),
+        clientSecret: secretField(input, 'clientSecret'),
+        clientAuth,
+        ...(scope === undefined ? {} : { scope: scope as string }),
+        ...(resource === undefined ? {} : { resource }),
+      };
+    }
+    default:
+      throw bad(`scheme must be one of ${CREDENTIAL_SCHEMES.join(', ')}`, 'scheme');
+  }
+}
+
+function httpUrl(value: unknown, field: string): string {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw bad(`${field} must be an absolute http(s) URL`, field);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.hash) throw bad(`${field} must be an http(s) URL without user info or fragment`, field);
+  return url.toString();
+}
+
+/** The secret material of a credential, canonical, for its keyed fingerprint. */
+export function secretMaterial(credential: Credential): string {
+  switch (credential.scheme) {
+    case 'bearer':
+      return `bearer\0${credential.token}`;
+    case 'api_key':
+      return `api_key\0${credential.in}\0${credential.name}\0${credential.key}`;
+    case 'headers':
+      return `headers\0${Object.entries(credential.headers).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k.toLowerCase()}\0${v}`).join('\0')}`;
+    case 'oauth_client_credentials':
+      return `oauth\0${credential.tokenUrl}\0${credential.clientId}\0${credential.clientSecret}\0${credential.scope ?? ''}\0${credential.resource ?? ''}`;
+  }
+}

@@ -1,0 +1,78 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { CREDENTIAL_SCHEMES, type CredentialScheme } from '../credential-schemes';
+
+/**
+ * A server's credential as an operator sends it. Which fields a scheme needs (and that no other
+ * is given) is checked by parseCredential: 400 VAULT.INVALID_CREDENTIAL naming the field. The
+ * secret fields are never echoed, logged or recorded.
+ */
+export class CredentialDto {
+  @ApiPropertyOptional({ enum: CREDENTIAL_SCHEMES, description: 'Required to set; on rotation, the active scheme if left out.' })
+  @IsOptional()
+  @IsIn(CREDENTIAL_SCHEMES)
+  scheme?: CredentialScheme;
+
+  @ApiPropertyOptional({ description: 'bearer: the token (sent as Authorization: Bearer …).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8192)
+  token?: string;
+
+  @ApiPropertyOptional({ enum: ['header', 'query'], description: 'api_key: where the key goes (default header).' })
+  @IsOptional()
+  @IsIn(['header', 'query'])
+  in?: 'header' | 'query';
+
+  @ApiPropertyOptional({ example: 'X-Api-Key', description: 'api_key: the header or query parameter name (not secret).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'api_key: the key.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8192)
+  key?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'headers: header name → secret value.' })
+  @IsOptional()
+  @IsObject()
+  headers?: Record<string, string>;
+
+  @ApiPropertyOptional({ description: 'oauth_client_credentials: the token endpoint.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  tokenUrl?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(8192)
+  clientId?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(8192)
+  clientSecret?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  scope?: string;
+
+  @ApiPropertyOptional({ description: 'oauth_client_credentials: RFC 8707 resource indicator.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  resource?: string;
+
+  @ApiPropertyOptional({ enum: ['basic', 'post'], description: 'oauth_client_credentials: client_secret_basic (default) or client_secret_post.' })
+  @IsOptional()
+  @IsIn(['basic', 'post'])
+  clientAuth?: 'basic' | 'post';
+}

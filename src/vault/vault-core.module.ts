@@ -1,0 +1,57 @@
+import { Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
+import { UpstreamModule } from '../upstream/upstream.module';
+import { UpstreamPool } from '../upstream/upstream-pool';
+import { CredentialInjector } from './credential-injector';
+import { CredentialVault } from './credential-vault';
+import { CredentialsReadModel } from './credentials.read-model';
+import { KEY_MANAGER, type KeyManager } from './key-manager/key-manager.port';
+import { OAuthTokens } from './oauth-tokens';
+import { openVaultStore, vaultKeys } from './open-vault';
+import { VaultStore } from './vault-store';
+
+/**
+ * The vault without its API: store (vault.db), KEK, active versions, the injector the upstream
+ * pool asks for every request's credential, and the service that sets them. The registry uses it
+ * for a credential given at registration; VaultModule adds the routes.
+ */
+@Module({
+  imports: [UpstreamModule],
+  providers: [
+    { provide: VaultStore, inject: [WARDEN_CONFIG], useFactory: (config: WardenConfig) => openVaultStore(config.dataDir) },
+    { provide: KEY_MANAGER, inject: [WARDEN_CONFIG, VaultStore], useFactory: vaultKeys },
+    { provide: OAuthTokens, inject: [WARDEN_CONFIG, UpstreamPool], useFactory: (config: WardenConfig, pool: UpstreamPool) => new OAuthTokens(config.upstreamTimeoutMs, pool.egress) },
+    CredentialsReadModel,
+    {
+      provide: CredentialInjector,
+      inject: [CredentialsReadModel, VaultStore, KEY_MANAGER, OAuthTokens],
+      useFactory: (credentials: CredentialsReadModel, store: VaultStore, keys: KeyManager, tokens: OAuthTokens) =>
+        new CredentialInjector(
+          (serverId) => {
+            const active = credentials.activeFor(serverId);
+            return active && { org: active.orgId, serverId, version: active.version };
+          },
+          store,
+          keys,
+          tokens,
+        ),
+    },
+    CredentialVault,
+  ],
+  exports: [CredentialVault, CredentialsReadModel],
+})
+export class VaultCoreModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    private readonly pool: UpstreamPool,
+    private readonly injector: CredentialInjector,
+    @Inject(VaultStore) private readonly store: VaultStore,
+  ) {}
+
+  onModuleInit(): void {
+    this.pool.useCredentials((serverId) => this.injector.forServer(serverId));
+  }
+
+  onApplicationShutdown(): void {
+    this.store.close();
+  }
+}
