@@ -5,6 +5,9 @@ import { UpstreamPool } from '../../upstream/upstream-pool';
 import { forwardableParams } from '../hop-meta';
 import type { McpRequestContext } from '../mcp-request-context';
 import { CallRecorder } from '../tool-call/call-recorder';
+import { combine, firstRestrictive, type CallContext } from '../tool-call/gate';
+import { GateRegistry } from '../tool-call/gate-registry';
+import { decisionRecord, refusalOf } from '../tool-call/verdict-record';
 import { UpstreamCaller } from '../upstream-call';
 
 type Result = Record<string, unknown>;
@@ -19,8 +22,10 @@ const ADVERTISED: Record<RelayedCapability, Result> = { resources: {}, prompts: 
  * Relays the MCP requests that are not tool calls (resources, prompts, completion) to the
  * endpoint's upstream, in the upstream's own revision, and records the ones that hand content
  * to the agent. Served on `/mcp/<server>` only: on the aggregated endpoint resource URIs and
- * prompt names would need a namespace of their own (a later step). Governance of resources and
- * prompts (DESIGN.md §4: a resource read is a `read`) plugs in here.
+ * prompt names would need a namespace of their own (a later step). Resources, prompts and
+ * completions pass the same gates as tool calls (DESIGN.md §4: a resource read is a `read`):
+ * every gate that judges the method (the policy gate does) decides before anything is forwarded;
+ * a refusal is recorded with its reasons and never reaches the upstream.
  */
 @Injectable()
 export class McpRelay {
@@ -30,6 +35,7 @@ export class McpRelay {
     private readonly upstreams: UpstreamPool,
     private readonly upstreamCaller: UpstreamCaller,
     private readonly recorder: CallRecorder,
+    private readonly gates: GateRegistry,
   ) {}
 
   /** The capabilities of `/mcp/<server>`: tools, plus what its upstream offers of the relayed ones. */
@@ -57,8 +63,9 @@ export class McpRelay {
     const offered = await this.upstreams.capabilities(target(server));
     if (offered[needs] === undefined) throw notFound(ctx, `${server.slug} does not offer ${needs}`);
     const started = performance.now();
+    const decided = this.decide(ctx, server, method, params);
     const record = (outcome: string, result?: unknown) => {
-      if (!recorded) return;
+      if (!recorded && (!decided || decided.refusal === undefined)) return;
       this.recorder.relayed(
         ctx.agent.orgId,
         { kind: 'agent', id: ctx.agent.agentId },
@@ -72,10 +79,15 @@ export class McpRelay {
           protocolVersion: ctx.protocolVersion,
           endpoint: ctx.endpoint,
           requestId: String(ctx.requestId),
+          ...(decided ? decided.record : {}),
         },
         result,
       );
     };
+    if (decided?.refusal) {
+      record(decided.refusal.code);
+      throw decided.refusal;
+    }
     try {
       const result = await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(params ?? {}));
       record('ok', result);
@@ -84,6 +96,27 @@ export class McpRelay {
       record(error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE');
       throw error;
     }
+  }
+
+  /** The gates that judge this method, all evaluated; undefined when none does. */
+  private decide(ctx: McpRequestContext, server: RegisteredServer, method: string, params: Result | undefined) {
+    const gates = this.gates.for(method);
+    if (gates.length === 0) return undefined;
+    const meta = params?._meta;
+    const call: CallContext = {
+      agent: ctx.agent,
+      requestedName: targetOf(params) ?? method,
+      server,
+      method,
+      ...(method === 'resources/read' && typeof params?.uri === 'string' ? { resourceUri: params.uri } : {}),
+      ...(method === 'prompts/get' && typeof params?.name === 'string' ? { promptName: params.name } : {}),
+      ...(typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? { meta: meta as Record<string, unknown> } : {}),
+      at: new Date(),
+      token: ctx.token,
+    };
+    const { decision, reasons } = combine(gates.map((gate) => gate.evaluate(call)));
+    const refused = decision !== 'allow' && decision !== 'observe';
+    return { record: decisionRecord(decision, reasons), refusal: refused ? refusalOf(firstRestrictive(reasons, decision)!, decision, {}) : undefined };
   }
 }
 
