@@ -11,6 +11,7 @@ import { IdentityModule } from './identity/identity.module';
 import { OidcModule } from './identity/oidc/oidc.module';
 import { TokensModule } from './identity/tokens/tokens.module';
 import { LedgerModule } from './ledger/ledger.module';
+import { LimitsModule } from './limits/limits.module';
 import { PolicyModule } from './policy/policy.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RegistryModule } from './registry/registry.module';
@@ -24,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, LimitsModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

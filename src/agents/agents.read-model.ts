@@ -44,6 +44,8 @@ export class AgentsReadModel implements Projection {
   }
 
   apply(envelope: EventEnvelope): void {
+    // Other projections read other streams through the same projector (the calls streams too, whose events carry an agentId).
+    if (!envelope.stream.startsWith(AGENT_STREAM_PREFIX)) return;
     const event = { type: envelope.type, data: envelope.data } as AgentEvent;
     if (event.type === 'AgentRegistered') {
       const { agentId, orgId, name, hint, servers, keyHash, labels } = event.data;

@@ -51,6 +51,8 @@ export class ServersReadModel implements Projection {
   }
 
   apply(envelope: EventEnvelope): void {
+    // Other projections read other streams through the same projector (the calls streams too, whose events carry a serverId).
+    if (!this.streamPrefixes.some((prefix) => envelope.stream.startsWith(prefix))) return;
     const event = { type: envelope.type, data: envelope.data } as RegistryEvent | VaultEvent;
     if (event.type === 'CredentialSet' || event.type === 'CredentialRotated' || event.type === 'CredentialRemoved') {
       // The credential's own stream: it does not move the server's revision.

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { FOUNDATION_GATES } from './foundation-gates';
-import { gateApplies, type Gate } from './gate';
+import { gateApplies, type CallContext, type RecordedCost, type Decision, type Gate } from './gate';
 import { tokenScopeGate } from './token-scope.gate';
 
 /**
@@ -26,5 +26,19 @@ export class GateRegistry {
       this.byMethod.set(method, gates);
     }
     return gates;
+  }
+
+  /** Tells every gate of the call's method the combined decision (see Gate.settle). */
+  settle(call: CallContext, decision: Decision, recorded: boolean): void {
+    for (const gate of this.for(call.method)) gate.settle?.(call, decision, recorded);
+  }
+
+  /** The call's actual cost, as the first gate that knows one says; undefined when none does. */
+  costOf(call: CallContext, result: Record<string, unknown>): RecordedCost | undefined {
+    for (const gate of this.for(call.method)) {
+      const cost = gate.costOf?.(call, result);
+      if (cost) return cost;
+    }
+    return undefined;
   }
 }

@@ -16,7 +16,20 @@ export interface GateVerdict {
   matches?: Array<{ rule: string; decision: Decision; code: string }>;
   /** The policy version the verdict was reached under. */
   policyVersion?: number;
+  /** A limit hit's figures (limit type, scope, count, reset time…), for the agent's error and the record. */
+  limit?: Record<string, unknown>;
+  /** The spend gate's estimate of the call's cost, recorded as ToolCallDecided.data.costEstimate. */
+  costEstimate?: CallCost;
 }
+
+/** A cost in one currency: amount in the currency's unit (e.g. 0.02 USD). */
+export interface CallCost {
+  amount: number;
+  currency: string;
+}
+
+/** An actual cost and where it came from: the upstream's report, or the tool's fixed cost. */
+export type RecordedCost = CallCost & { source: 'reported' | 'fixed' };
 
 /** What every gate sees about one call. Gates are pure functions of it: no I/O on the hot path. */
 export interface CallContext {
@@ -36,6 +49,10 @@ export interface CallContext {
   promptName?: string;
   /** The request's `_meta` as the agent sent it (client-asserted). */
   meta?: Record<string, unknown>;
+  /** The client-asserted workflow / task id (SEP-2817 aiInvocation in `_meta`): groups and attributes, never authorises. */
+  workflow?: string;
+  /** The call's id, known before the gates run (the limit gates reserve under it). */
+  callId?: string;
   /** When the request arrived. */
   at: Date;
   /** Present when the agent presented a capability token instead of its key: what it allows. */
@@ -51,6 +68,14 @@ export interface Gate {
   /** The methods it judges; default tools/call only. */
   readonly methods?: readonly string[];
   evaluate(context: CallContext): GateVerdict;
+  /**
+   * Called once the combined decision is known: `recorded` is false when the decision could not
+   * be made durable. A gate that reserved something for the call in evaluate() keeps it for a
+   * recorded allow / observe and releases it otherwise. Synchronous, like evaluate().
+   */
+  settle?(context: CallContext, decision: Decision, recorded: boolean): void;
+  /** The call's actual cost from the upstream's result (the spend gate), recorded on ToolCallCompleted. */
+  costOf?(context: CallContext, result: Record<string, unknown>): RecordedCost | undefined;
 }
 
 export function gateApplies(gate: Gate, method: string): boolean {

@@ -1,7 +1,8 @@
-import type { Decision, GateVerdict } from './gate';
+import type { AiInvocation } from '../ai-invocation';
+import type { CallCost, Decision, GateVerdict, RecordedCost } from './gate';
 
-/** One gate's verdict as recorded; `matches` names the policy rules behind it. */
-export type RecordedReason = Pick<GateVerdict, 'gate' | 'code' | 'decision'> & Pick<GateVerdict, 'matches'>;
+/** One gate's verdict as recorded; `matches` names the policy rules behind it, `limit` a limit hit's figures. */
+export type RecordedReason = Pick<GateVerdict, 'gate' | 'code' | 'decision'> & Pick<GateVerdict, 'matches' | 'limit'>;
 
 /** Tool calls of an organisation go to the node's own stream: one writer, chain head in memory. */
 export const callsStream = (org: string, nodeId: string) => `calls-${org}-${nodeId}`;
@@ -24,6 +25,11 @@ export interface ToolCallDecidedData {
   requestId: string;
   /** The capability token the call came with (its jti), when it came with one instead of the agent key. */
   tokenJti?: string;
+  /** The spend gate's estimate of the call's cost (when the organisation's limit set has a cost model). */
+  costEstimate?: CallCost;
+  /** The client-asserted workflow / task id and invocation context (SEP-2817 `io.modelcontextprotocol/aiInvocation`). */
+  workflow?: string;
+  aiInvocation?: AiInvocation;
 }
 
 /** payload = the result as the upstream returned it. */
@@ -32,6 +38,8 @@ export interface ToolCallCompletedData {
   latencyMs: number;
   upstreamMs: number;
   isError: boolean;
+  /** The call's actual cost: what the upstream reported (`_meta["io.warden/cost"]`) or the tool's fixed cost. */
+  cost?: RecordedCost;
 }
 
 export interface ToolCallFailedData {

@@ -4,6 +4,7 @@ import { WardenError } from '../../common/warden-error';
 import { WardenMetrics } from '../../metrics/warden-metrics';
 import { ServersReadModel } from '../../registry/servers.read-model';
 import type { McpRequestContext } from '../mcp-request-context';
+import { aiInvocationOf } from '../ai-invocation';
 import { forwardableParams } from '../hop-meta';
 import { UpstreamCaller } from '../upstream-call';
 import { resolveTool } from '../tool-names';
@@ -40,19 +41,26 @@ export class ToolCallPipeline {
     }
 
     const resolved = resolveTool(this.servers, ctx, name);
-    const meta = params?._meta;
+    const rawMeta = params?._meta;
+    const meta = typeof rawMeta === 'object' && rawMeta !== null && !Array.isArray(rawMeta) ? (rawMeta as Record<string, unknown>) : undefined;
+    const { aiInvocation, workflow } = aiInvocationOf(meta);
+    const callId = this.recorder.newCallId();
     const call: CallContext = {
       agent: ctx.agent,
       requestedName: name,
       ...resolved,
       method: 'tools/call',
       arguments: args as Record<string, unknown>,
-      ...(typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? { meta: meta as Record<string, unknown> } : {}),
+      ...(meta ? { meta } : {}),
+      ...(workflow !== undefined ? { workflow } : {}),
+      callId,
       at: new Date(),
       token: ctx.token,
     };
+    // Gates are synchronous: what a limit gate reserves here is settled below, before any other call's gates run in between.
     const { decision, reasons } = combine(this.gates.for('tools/call').map((gate) => gate.evaluate(call)));
-    const callId = this.recorder.newCallId();
+    const forwarded = decision === 'allow' || decision === 'observe';
+    if (!forwarded) this.gates.settle(call, decision, true);
     const actor = { kind: 'agent' as const, id: ctx.agent.agentId };
     const org = ctx.agent.orgId;
     // Metric labels: the server's id and a registered tool's name only (never what the agent typed otherwise).
@@ -60,7 +68,7 @@ export class ToolCallPipeline {
     const toolLabel = resolved.tool ? resolved.tool.name : '(unknown)';
 
     const commitStarted = performance.now();
-    await this.recorder.decided(
+    const recording = this.recorder.decided(
       org,
       actor,
       {
@@ -73,9 +81,20 @@ export class ToolCallPipeline {
         endpoint: ctx.endpoint,
         requestId: String(ctx.requestId),
         ...(ctx.token ? { tokenJti: ctx.token.jti } : {}),
+        ...(workflow !== undefined ? { workflow } : {}),
+        ...(aiInvocation ? { aiInvocation } : {}),
       },
       args,
     );
+    if (forwarded) {
+      // A decision that did not become durable releases what the limit gates reserved for it.
+      await recording.catch((error: unknown) => {
+        this.gates.settle(call, decision, false);
+        throw error;
+      });
+    } else {
+      await recording;
+    }
 
     const blocking = decision !== 'allow' && decision !== 'observe' ? firstRestrictive(reasons, decision)! : undefined;
     this.metrics.decided(decision, blocking?.code, (performance.now() - commitStarted) / 1000);
@@ -95,10 +114,11 @@ export class ToolCallPipeline {
         mcpParamHeaders(resolved.tool?.definition.inputSchema, args),
       );
       const upstreamMs = performance.now() - upstreamStarted;
+      const cost = this.gates.costOf(call, result);
       this.recorder.completed(
         org,
         actor,
-        { callId, latencyMs: round(performance.now() - started), upstreamMs: round(upstreamMs), isError: result.isError === true },
+        { callId, latencyMs: round(performance.now() - started), upstreamMs: round(upstreamMs), isError: result.isError === true, ...(cost ? { cost } : {}) },
         result,
       );
       this.metrics.finished(serverLabel, toolLabel, result.isError === true ? 'error_result' : 'completed', 'none', (performance.now() - started) / 1000, upstreamMs / 1000);

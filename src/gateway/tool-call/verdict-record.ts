@@ -1,13 +1,23 @@
 import { WardenError } from '../../common/warden-error';
-import type { Decision, GateVerdict } from './gate';
+import type { CallCost, Decision, GateVerdict } from './gate';
 import type { RecordedReason } from './tool-call.events';
 
 /** What the ledger keeps of a combined decision: every gate's reason, every policy rule id, the policy version. */
-export function decisionRecord(decision: Decision, reasons: GateVerdict[]): { decision: Decision; reasons: RecordedReason[]; rules?: string[]; policyVersion?: number } {
-  const recorded = reasons.map(({ gate, code, decision: d, matches }) => ({ gate, code, decision: d, ...(matches ? { matches } : {}) }));
+export function decisionRecord(
+  decision: Decision,
+  reasons: GateVerdict[],
+): { decision: Decision; reasons: RecordedReason[]; rules?: string[]; policyVersion?: number; costEstimate?: CallCost } {
+  const recorded = reasons.map(({ gate, code, decision: d, matches, limit }) => ({ gate, code, decision: d, ...(matches ? { matches } : {}), ...(limit ? { limit } : {}) }));
   const rules = reasons.flatMap((r) => r.matches?.map((m) => m.rule) ?? []);
   const policyVersion = reasons.find((r) => r.policyVersion !== undefined)?.policyVersion;
-  return { decision, reasons: recorded, ...(rules.length > 0 ? { rules } : {}), ...(policyVersion !== undefined ? { policyVersion } : {}) };
+  const costEstimate = reasons.find((r) => r.costEstimate !== undefined)?.costEstimate;
+  return {
+    decision,
+    reasons: recorded,
+    ...(rules.length > 0 ? { rules } : {}),
+    ...(policyVersion !== undefined ? { policyVersion } : {}),
+    ...(costEstimate ? { costEstimate } : {}),
+  };
 }
 
 /**
@@ -16,7 +26,7 @@ export function decisionRecord(decision: Decision, reasons: GateVerdict[]): { de
  */
 export function refusalOf(blocking: GateVerdict, decision: Decision, details: Record<string, unknown>): WardenError {
   const rules = blocking.matches?.filter((m) => m.decision === decision).map((m) => m.rule);
-  const extra = { ...details, gate: blocking.gate, decision, ...(rules && rules.length > 0 ? { rules } : {}) };
+  const extra = { ...details, gate: blocking.gate, decision, ...(rules && rules.length > 0 ? { rules } : {}), ...blocking.limit };
   if (decision === 'step_up') {
     return new WardenError('denied', 'GATE.STEP_UP_REQUIRED', `${blocking.detail ?? 'this call needs an approval'}; approvals are not available yet, so it is refused`, { ...extra, policyCode: blocking.code });
   }

@@ -1,0 +1,18 @@
+import type { CapWindow, RateWindow } from './limit-set';
+
+export type LimitWindow = RateWindow | CapWindow;
+const FIXED_MS: Record<Exclude<LimitWindow, 'monthly'>, number> = { rpm: 60_000, rph: 3_600_000, daily: 86_400_000 };
+
+/**
+ * Fixed windows aligned to UTC: the minute, the hour, the UTC day, the calendar month (UTC) a
+ * moment falls in. A count resets when its window ends; the error's reset time is that end.
+ */
+export function windowAt(window: LimitWindow, ms: number): { startMs: number; endMs: number } {
+  if (window === 'monthly') {
+    const d = new Date(ms);
+    return { startMs: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), endMs: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
+  }
+  const size = FIXED_MS[window];
+  const startMs = Math.floor(ms / size) * size;
+  return { startMs, endMs: startMs + size };
+}
