@@ -54,6 +54,8 @@ export class ReadModelProjector {
       }
       const envelope = recorded.data as EventEnvelope;
       for (const projection of this.projections) {
+        // Each read model is given only the streams it asked for (a calls event never reaches the agents read model).
+        if (!projection.observesAll && !projection.streamPrefixes.some((prefix) => recorded.stream.startsWith(prefix))) continue;
         try {
           projection.apply(envelope, recorded.position);
         } catch (error) {

@@ -25,6 +25,7 @@ const COMMIT_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.0
 export class WardenMetrics implements Projection {
   readonly name = 'metrics';
   readonly streamPrefixes: readonly string[] = [];
+  readonly observesAll = true;
   readonly registry = new Registry();
   private readonly since = Date.now();
 
