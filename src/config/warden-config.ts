@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { capabilityTokenConfigFrom, type CapabilityTokenConfig } from '../identity/tokens/token-config';
 import { oidcConfigFrom, type OidcConfig } from '../identity/oidc/oidc-config';
 import { compileEgressPolicy } from '@warden/egress';
+import { approvalsConfigFrom, type ApprovalsConfig } from '../approvals/approvals-config';
 import { egressPolicyFrom } from '../upstream/egress-settings';
 
 /** Typed configuration, validated once at start-up (DESIGN.md §8). A bad value stops the process. */
@@ -53,6 +54,8 @@ export interface WardenConfig {
   tokens: CapabilityTokenConfig;
   /** OIDC sign-in for people at the command API; undefined when not configured. */
   oidc?: OidcConfig;
+  /** Step-up approvals, their webhook, and the trust score's age bound. */
+  approvals: ApprovalsConfig;
 }
 
 export const WARDEN_CONFIG = Symbol('WARDEN_CONFIG');
@@ -175,5 +178,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     rootFingerprint: rootFingerprintFrom(env),
     tokens: section(() => capabilityTokenConfigFrom(env)),
     oidc: section(() => oidcConfigFrom(env)),
+    approvals: section(() => approvalsConfigFrom(env)),
   };
 }

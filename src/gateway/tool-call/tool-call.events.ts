@@ -24,6 +24,10 @@ export interface ToolCallDecidedData {
   requestId: string;
   /** The capability token the call came with (its jti), when it came with one instead of the agent key. */
   tokenJti?: string;
+  /** The approval this call consumed: a step_up decision released by an approver (decision allow, the step-up reasons kept). */
+  approvalId?: string;
+  /** The agent's trust score the policy read, when a rule read it. */
+  trust?: number;
 }
 
 /** payload = the result as the upstream returned it. */
