@@ -11,14 +11,15 @@ export function decisionRecord(decision: Decision, reasons: GateVerdict[]): { de
 }
 
 /**
- * The agent's error for a refused request. step_up has no approval flow yet (issue 14 part B):
- * it is refused as a denial with GATE.STEP_UP_REQUIRED, naming the rule that asked for it.
+ * The agent's error for a refused request. A tool call's step_up is held by the approvals module
+ * (StepUpHold); where no approval can release it (a relayed method: resources, prompts,
+ * completions) it is refused as a denial with GATE.STEP_UP_REQUIRED, naming the rule that asked for it.
  */
 export function refusalOf(blocking: GateVerdict, decision: Decision, details: Record<string, unknown>): WardenError {
   const rules = blocking.matches?.filter((m) => m.decision === decision).map((m) => m.rule);
   const extra = { ...details, gate: blocking.gate, decision, ...(rules && rules.length > 0 ? { rules } : {}) };
   if (decision === 'step_up') {
-    return new WardenError('denied', 'GATE.STEP_UP_REQUIRED', `${blocking.detail ?? 'this call needs an approval'}; approvals are not available yet, so it is refused`, { ...extra, policyCode: blocking.code });
+    return new WardenError('denied', 'GATE.STEP_UP_REQUIRED', `${blocking.detail ?? 'this call needs an approval'}; approvals release tool calls only, so it is refused`, { ...extra, policyCode: blocking.code });
   }
   return new WardenError('denied', blocking.code, blocking.detail ?? 'denied', extra);
 }
