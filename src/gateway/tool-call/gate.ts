@@ -16,6 +16,8 @@ export interface GateVerdict {
   matches?: Array<{ rule: string; decision: Decision; code: string }>;
   /** The policy version the verdict was reached under. */
   policyVersion?: number;
+  /** The agent's trust score the verdict was reached with (when one was known). */
+  trust?: number;
 }
 
 /** What every gate sees about one call. Gates are pure functions of it: no I/O on the hot path. */

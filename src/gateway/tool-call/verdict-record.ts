@@ -3,11 +3,12 @@ import type { Decision, GateVerdict } from './gate';
 import type { RecordedReason } from './tool-call.events';
 
 /** What the ledger keeps of a combined decision: every gate's reason, every policy rule id, the policy version. */
-export function decisionRecord(decision: Decision, reasons: GateVerdict[]): { decision: Decision; reasons: RecordedReason[]; rules?: string[]; policyVersion?: number } {
+export function decisionRecord(decision: Decision, reasons: GateVerdict[]): { decision: Decision; reasons: RecordedReason[]; rules?: string[]; policyVersion?: number; trust?: number } {
   const recorded = reasons.map(({ gate, code, decision: d, matches }) => ({ gate, code, decision: d, ...(matches ? { matches } : {}) }));
   const rules = reasons.flatMap((r) => r.matches?.map((m) => m.rule) ?? []);
   const policyVersion = reasons.find((r) => r.policyVersion !== undefined)?.policyVersion;
-  return { decision, reasons: recorded, ...(rules.length > 0 ? { rules } : {}), ...(policyVersion !== undefined ? { policyVersion } : {}) };
+  const trust = reasons.find((r) => r.trust !== undefined)?.trust;
+  return { decision, reasons: recorded, ...(rules.length > 0 ? { rules } : {}), ...(policyVersion !== undefined ? { policyVersion } : {}), ...(trust !== undefined ? { trust } : {}) };
 }
 
 /**
