@@ -1,3 +1,4 @@
+import { ReviewsModule } from './reviews/reviews.module';
 import { ApprovalsModule } from './approvals/approvals.module';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -24,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, TokensModule, OidcModule, UpstreamHealthModule, ApprovalsModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, TokensModule, OidcModule, UpstreamHealthModule, ApprovalsModule, ReviewsModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

@@ -1,11 +1,11 @@
-import type { EventEnvelope } from '@warden/ledger';
+import type { Actor, EventEnvelope } from '@warden/ledger';
 import type { WardenConfig } from '../config/warden-config';
 import type { Clock } from '../ledger/clock';
 import type { ReadModelProjector } from '../ledger/read-model-projector';
 import { TrustReadModel } from './trust.read-model';
 
 const T0 = Date.parse('2026-11-01T10:00:00Z');
-const event = (type: string, data: object, atMs = T0, actor = { kind: 'user' as const, id: 'admin' }) =>
+const event = (type: string, data: object, atMs = T0, actor: Actor = { kind: 'user', id: 'admin' }) =>
   ({ type, org: 'o1', at: new Date(atMs).toISOString(), actor, data }) as unknown as EventEnvelope;
 
 describe('TrustReadModel', () => {

@@ -45,6 +45,8 @@ const EXPECTED: Record<string, RouteAccess> = {
   'POST /v1/policies/simulate': { kind: 'roles', roles: OPS },
   'GET /v1/agents/:agentId/trust': { kind: 'roles', roles: ['operator', 'admin', 'approver', 'auditor'] },
   'POST /v1/agents/:agentId/attest': { kind: 'roles', roles: ['admin'] },
+  'GET /v1/reviews': { kind: 'roles', roles: ['approver', 'investigator', 'admin'] },
+  'POST /v1/reviews/:callId/review': { kind: 'roles', roles: ['approver', 'investigator', 'admin'] },
   'GET /v1/approvals': { kind: 'roles', roles: ['approver', 'admin'] },
   'POST /v1/approvals/:approvalId/approve': { kind: 'roles', roles: ['approver', 'admin'] },
   'POST /v1/approvals/:approvalId/deny': { kind: 'roles', roles: ['approver', 'admin'] },

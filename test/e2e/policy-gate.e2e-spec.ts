@@ -81,9 +81,9 @@ describe('policy gate', () => {
         expect(upstream.requests.withRpcMethod('tools/call')).toHaveLength(before);
       });
 
-      it('is denied a write by the class default that needs a trust score, unknown until trust exists', async () => {
+      it('is denied a write by the class default that needs a trust score of 60 (a new agent has 50)', async () => {
         const a = await connect(revision);
-        await expect(a.callTool('write_note', { id: 'n2', text: 'x' })).rejects.toMatchObject({ data: { reason: 'POLICY.TRUST_UNKNOWN', rules: ['default.write'] } });
+        await expect(a.callTool('write_note', { id: 'n2', text: 'x' })).rejects.toMatchObject({ data: { reason: 'POLICY.CLASS_DEFAULT', rules: ['default.write'] } });
       });
 
       it('passes an observed call', async () => {
