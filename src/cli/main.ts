@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { approvalsCommand, APPROVALS_USAGE } from './approvals';
 import { ConfigError } from '../config/warden-config';
 import { messageOf, UsageError } from './cli-errors';
 import { CHECK_URL_USAGE, checkUrl } from './check-url';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   keys: { run: (argv) => keysCommand(argv, print), usage: KEYS_USAGE },
   'check-url': { run: (argv) => checkUrl(argv), usage: CHECK_URL_USAGE },
   policy: { run: (argv) => policyCommand(argv, print), usage: POLICY_USAGE },
+  approvals: { run: (argv) => approvalsCommand(argv, print), usage: APPROVALS_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)
