@@ -23,7 +23,8 @@ const RULES = 100;
 
 /**
  * The gate's own cost per call (no HTTP, no ledger): every gate of a tool call evaluated and
- * combined, with 100 rules and 1,000 tools loaded, beside the foundation's gates alone.
+ * combined, with 100 rules and 1,000 tools loaded and the trust score read by the class
+ * defaults, beside the foundation's gates alone.
  */
 export async function runPolicyGateBench(options: BenchOptions): Promise<BenchReport> {
   const started = performance.now();
@@ -109,5 +110,6 @@ function buildSet(): PolicySet {
         return { id: `r${i}`, tool: `tool_${(i * 3) % TOOLS_PER_SERVER}`, when: 'request.time.getHours() >= 22', decision: 'step_up' };
     }
   });
-  return { defaults: { read: { decision: 'allow' }, write: { decision: 'allow' }, destructive: { decision: 'step_up' } }, rules };
+  // The class defaults read the trust score, so every call's facts carry it (the trust projection's lookup is in the cost).
+  return { defaults: { read: { decision: 'allow', when: 'trust >= 40' }, write: { decision: 'allow', when: 'trust >= 60' }, destructive: { decision: 'step_up' } }, rules };
 }

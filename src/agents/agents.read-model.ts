@@ -44,6 +44,9 @@ export class AgentsReadModel implements Projection {
   }
 
   apply(envelope: EventEnvelope): void {
+    // The projector hands every projection the events of every stream any of them reads (calls, approvals, trust…):
+    // only the agent's own stream changes it (ToolCallDecided or StepUpRequested also name a agentId).
+    if (!envelope.stream.startsWith(AGENT_STREAM_PREFIX)) return;
     const event = { type: envelope.type, data: envelope.data } as AgentEvent;
     if (event.type === 'AgentRegistered') {
       const { agentId, orgId, name, hint, servers, keyHash, labels } = event.data;

@@ -54,7 +54,8 @@ export class ApprovalHold implements StepUpHold {
     });
     this.notifier.requested(requested);
     const state = await this.waitForDecision(call.orgId, requested.approvalId, ctx, progressToken);
-    if (state === 'approved' && (await this.commands.consume(call.orgId, requested.approvalId, call.callId, agentActor(call)))) return { approvalId: requested.approvalId };
+    // An agent that went away is not answered: its approval stays for its retry.
+    if (state === 'approved' && ctx.signal?.aborted !== true && (await this.commands.consume(call.orgId, requested.approvalId, call.callId, agentActor(call)))) return { approvalId: requested.approvalId };
     const now = this.approvals.get(call.orgId, requested.approvalId, this.clock.nowMs())?.state ?? 'pending';
     throw pendingError(call, requested.approvalId, requested.expiresAt, now === 'approved' || now === 'consumed' ? 'pending' : now);
   }

@@ -48,6 +48,9 @@ export class ServersReadModel implements Projection {
   }
 
   apply(envelope: EventEnvelope): void {
+    // The projector hands every projection the events of every stream any of them reads (calls, approvals, trust…):
+    // only the server's own stream changes it (ToolCallDecided or StepUpRequested also name a serverId).
+    if (!envelope.stream.startsWith(SERVER_STREAM_PREFIX)) return;
     const event = { type: envelope.type, data: envelope.data } as RegistryEvent;
     if (event.type !== 'ServerRegistered') {
       const server = this.byId.get(event.data.serverId);

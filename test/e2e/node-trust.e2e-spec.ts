@@ -268,7 +268,7 @@ describe('node trust: keys, start-up verification, file modes', () => {
       expect(refused.stderr).toMatch(/agent-01900000-0000-7000-8000-00000000f04d@0\) does not verify: UNKNOWN_KEY/);
     });
 
-    it('a forged row at the head of a tool-call stream: the node refuses to chain onto it (calls denied, health 503), and adds nothing', async () => {
+    it('a forged row in a tool-call stream: the read models replay the calls streams (trust, reviews), so the node refuses to start, and adds nothing', async () => {
       const dir = copyDataDir(base, scratch);
       const callsStream = tamper(dir, (db, rows) => {
         const decided = rows.find((r) => r.type === 'ToolCallDecided')!;
@@ -276,14 +276,11 @@ describe('node trust: keys, start-up verification, file modes', () => {
         return decided.stream;
       });
       const before = readRows(dir).filter((r) => r.stream === callsStream).length;
-      const gateway = await start(dir);
-      await expect(callEcho(gateway.url, 'onto a forged head')).rejects.toMatchObject({ data: expect.objectContaining({ reason: 'LEDGER.UNAVAILABLE' }) });
-      const health = await fetch(`${gateway.url}/health`);
-      expect(health.status).toBe(503);
-      expect(await health.json()).toMatchObject({ code: 'HEALTH.LEDGER_INTEGRITY' });
-      await stopAll();
+      const refused = await startExpectingRefusal(await envFor(dir));
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`read-model replay: the ledger event`);
+      expect(refused.stderr).toMatch(new RegExp(`${callsStream}@\\d+\\) does not verify: UNKNOWN_KEY`));
       expect(readRows(dir).filter((r) => r.stream === callsStream)).toHaveLength(before);
-      expect(upstream.requests.withRpcMethod('tools/call').some((r) => JSON.stringify(r.body).includes('onto a forged head'))).toBe(false);
     });
   });
 });
