@@ -1,4 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { join } from 'node:path';
+import { startGateway } from '../../src/bootstrap';
+import { keysCommand } from '../../src/cli/keys';
 import { CLOCK, type Clock } from '../../src/ledger/clock';
 import { ApprovalNotifier } from '../../src/approvals/approval-notifier';
 import { connectAgent, textOf, type Agent, type AgentRevision, type AgentToolResult } from '../fixtures/agent-clients';
@@ -291,5 +294,39 @@ describe('step-up approvals (the request waits for an approver)', () => {
     expect(logs.matching('approval webhook attempt 1 of 5 failed: HTTP 503')).toHaveLength(1);
     expect(logs.text()).not.toContain(SECRET);
     expect(JSON.stringify(readLedger(s.h.dataDir))).not.toContain(SECRET);
+  });
+});
+
+describe('step-up approvals across nodes', () => {
+  let s: Setup;
+
+  beforeAll(async () => {
+    s = await setUp({ WARDEN_STEP_UP_WAIT_MS: '0' });
+  });
+  afterAll(() => tearDown(s));
+
+  it('an approval given on one node releases the retry on another: its state is in the ledger, not in memory', async () => {
+    const args = { id: 'elsewhere', text: 'moved' };
+    const first = await s.connect('2026-07-28');
+    const pending = await pendingOf(first.callTool('write_note', args));
+    expect((await s.approver.request('POST', `/v1/approvals/${pending.approvalId}/approve`, {})).status).toBe(200);
+    await Promise.all(s.agents.splice(0).map((a) => a.close().catch(() => undefined)));
+    await s.h.stop();
+    // A second node of the deployment: its key registered by the root (as `warden keys register-node` does).
+    const registered = await keysCommand(['register-node', '--data-dir', s.h.dataDir, '--node-id', 'node-2', '--root-key', join(s.h.dataDir, 'keys', 'root.key')], () => undefined);
+    expect(registered).toBe(0);
+    const other = await startGateway({ ...s.h.config, nodeId: 'node-2' }, { logger: ['error'] });
+    const agent = await connectAgent(`${other.url}/mcp/notes`, { revision: '2025-11-25', headers: { authorization: `Bearer ${s.agentKey}` } });
+    try {
+      expect(textOf((await agent.callTool('write_note', args)) as AgentToolResult)).toBe('stored note elsewhere');
+      await expect(agent.callTool('write_note', args)).rejects.toMatchObject({ data: { reason: 'GATE.STEP_UP_PENDING', state: 'pending' } });
+    } finally {
+      await agent.close();
+      await other.close();
+    }
+    const consumed = eventsOfType(s.h.dataDir, 'StepUpConsumed');
+    expect(consumed.map((e) => e.data.approvalId)).toEqual([pending.approvalId]);
+    const released = eventsOfType(s.h.dataDir, 'ToolCallDecided').find((e) => e.data.callId === consumed[0].data.callId)!;
+    expect(released).toMatchObject({ stream: expect.stringMatching(/-node-2$/), data: { decision: 'allow', approvalId: pending.approvalId } });
   });
 });
