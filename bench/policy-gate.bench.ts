@@ -7,6 +7,9 @@ import { GateRegistry } from '../src/gateway/tool-call/gate-registry';
 import type { ReadModelProjector } from '../src/ledger/read-model-projector';
 import { PoliciesReadModel } from '../src/policy/policies.read-model';
 import { PolicyGate } from '../src/policy/policy.gate';
+import { TrustReadModel } from '../src/trust/trust.read-model';
+import type { WardenConfig } from '../src/config/warden-config';
+import { systemClock } from '../src/ledger/clock';
 import type { RegisteredServer, RegisteredTool } from '../src/registry/servers.read-model';
 import type { BenchOptions } from './support/bench-options';
 import { environment, target, type BenchReport } from './support/report';
@@ -20,7 +23,8 @@ const RULES = 100;
 
 /**
  * The gate's own cost per call (no HTTP, no ledger): every gate of a tool call evaluated and
- * combined, with 100 rules and 1,000 tools loaded, beside the foundation's gates alone.
+ * combined, with 100 rules and 1,000 tools loaded and the trust score read by the class
+ * defaults, beside the foundation's gates alone.
  */
 export async function runPolicyGateBench(options: BenchOptions): Promise<BenchReport> {
   const started = performance.now();
@@ -28,8 +32,14 @@ export async function runPolicyGateBench(options: BenchOptions): Promise<BenchRe
   const servers = buildServers();
   const policies = new PoliciesReadModel({ register: () => undefined } as unknown as ReadModelProjector);
   policies.apply({ type: 'PolicySetApplied', org: 'o1', at: new Date().toISOString(), actor: { kind: 'user', id: 'bench' }, data: { version: 1, digest: 'bench', set: buildSet(), baseVersion: 0 } } as unknown as EventEnvelope);
+  // The trust score in the facts: a registered, attested agent (a Map lookup and a small sum per call).
+  const projector = { register: () => undefined, health: () => ({ position: 0 }) } as unknown as ReadModelProjector;
+  const trust = new TrustReadModel(projector, { approvals: { trustMaxAgeMs: 86_400_000 } } as WardenConfig, systemClock);
+  const at = new Date().toISOString();
+  trust.apply({ type: 'AgentRegistered', org: 'o1', at, actor: { kind: 'user', id: 'bench' }, data: { agentId: 'a1' } } as unknown as EventEnvelope);
+  trust.apply({ type: 'AgentTrustAttested', org: 'o1', at, actor: { kind: 'user', id: 'bench' }, data: { agentId: 'a1', score: 80, reason: 'bench' } } as unknown as EventEnvelope);
   const registry = new GateRegistry();
-  new PolicyGate(policies, registry);
+  new PolicyGate(policies, trust, registry);
   const agent: Agent = { agentId: 'a1', orgId: 'o1', name: 'bench-agent', hint: '', servers: null, labels: { team: 'bench' }, status: 'active', revision: 0, registeredAt: '', updatedAt: '' };
   const contexts: CallContext[] = Array.from({ length: 256 }, (_, i) => {
     const server = servers[i % SERVERS];
@@ -100,5 +110,6 @@ function buildSet(): PolicySet {
         return { id: `r${i}`, tool: `tool_${(i * 3) % TOOLS_PER_SERVER}`, when: 'request.time.getHours() >= 22', decision: 'step_up' };
     }
   });
-  return { defaults: { read: { decision: 'allow' }, write: { decision: 'allow' }, destructive: { decision: 'step_up' } }, rules };
+  // The class defaults read the trust score, so every call's facts carry it (the trust projection's lookup is in the cost).
+  return { defaults: { read: { decision: 'allow', when: 'trust >= 40' }, write: { decision: 'allow', when: 'trust >= 60' }, destructive: { decision: 'step_up' } }, rules };
 }

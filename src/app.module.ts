@@ -1,3 +1,5 @@
+import { ReviewsModule } from './reviews/reviews.module';
+import { ApprovalsModule } from './approvals/approvals.module';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AgentsModule } from './agents/agents.module';
@@ -25,7 +27,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, LimitsModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, LimitsModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule, ApprovalsModule, ReviewsModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

@@ -44,7 +44,7 @@ export class AgentsReadModel implements Projection {
   }
 
   apply(envelope: EventEnvelope): void {
-    // Other projections read other streams through the same projector (the calls streams too, whose events carry an agentId).
+    // The projector gives each read model only its own streams; this guard keeps it so if that ever changes.
     if (!envelope.stream.startsWith(AGENT_STREAM_PREFIX)) return;
     const event = { type: envelope.type, data: envelope.data } as AgentEvent;
     if (event.type === 'AgentRegistered') {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { approvalsCommand, APPROVALS_USAGE } from './approvals';
 import { ConfigError } from '../config/warden-config';
 import { messageOf, UsageError } from './cli-errors';
 import { CHECK_URL_USAGE, checkUrl } from './check-url';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   'check-url': { run: (argv) => checkUrl(argv), usage: CHECK_URL_USAGE },
   policy: { run: (argv) => policyCommand(argv, print), usage: POLICY_USAGE },
   vault: { run: (argv) => vaultCommand(argv, print), usage: VAULT_USAGE },
+  approvals: { run: (argv) => approvalsCommand(argv, print), usage: APPROVALS_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { apiRequest as request, apiTarget, reportAnswer as report } from './api-request';
 import { UsageError } from './cli-errors';
 
 export const POLICY_USAGE = `usage: warden policy <apply|validate|simulate|show|versions|rollback> [--api URL] [--key ADMIN_KEY] …
@@ -37,9 +38,7 @@ export async function policyCommand(argv: string[], print: Print, env: NodeJS.Pr
     },
   });
   const [action] = positionals;
-  const api = (values.api ?? env.WARDEN_API ?? 'http://127.0.0.1:7420').replace(/\/+$/, '');
-  const key = values.key ?? env.WARDEN_KEY;
-  if (!key) throw new UsageError('an admin key is needed: --key or WARDEN_KEY');
+  const { api, key } = apiTarget(values, env, 'an admin');
   const call = (method: string, path: string, body?: unknown) => request(api, key, method, path, body);
   const show = (label: string, body: unknown) => print(values.json ? JSON.stringify(body) : `${label}\n${JSON.stringify(body, null, 2)}`);
 
@@ -86,23 +85,4 @@ function readSet(file: string | undefined): unknown {
   } catch (error) {
     throw new UsageError(`${file} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}`);
   }
-}
-
-async function request(api: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
-function report(res: { status: number; body: unknown }, show: (label: string, body: unknown) => void, label: string): number {
-  if (res.status >= 200 && res.status < 300) {
-    show(label, res.body);
-    return 0;
-  }
-  show(`refused (${res.status}):`, res.body);
-  return 1;
 }

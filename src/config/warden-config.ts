@@ -2,6 +2,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { capabilityTokenConfigFrom, type CapabilityTokenConfig } from '../identity/tokens/token-config';
 import { oidcConfigFrom, type OidcConfig } from '../identity/oidc/oidc-config';
 import { compileEgressPolicy } from '@warden/egress';
+import { approvalsConfigFrom, type ApprovalsConfig } from '../approvals/approvals-config';
 import { egressPolicyFrom } from '../upstream/egress-settings';
 
 /** Typed configuration, validated once at start-up (DESIGN.md §8). A bad value stops the process. */
@@ -60,6 +61,8 @@ export interface WardenConfig {
    */
   vaultKekFile: string;
   vaultKek?: string;
+  /** Step-up approvals, their webhook, and the trust score's age bound. */
+  approvals: ApprovalsConfig;
 }
 
 export const WARDEN_CONFIG = Symbol('WARDEN_CONFIG');
@@ -196,5 +199,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     tokens: section(() => capabilityTokenConfigFrom(env)),
     oidc: section(() => oidcConfigFrom(env)),
     ...vaultKekFrom(env, dataDir),
+    approvals: section(() => approvalsConfigFrom(env)),
   };
 }

@@ -12,11 +12,12 @@ import { UpstreamCaller } from './upstream-call';
 import { CallRecorder } from './tool-call/call-recorder';
 import { GateRegistry } from './tool-call/gate-registry';
 import { RejectedRequests } from './tool-call/rejected-requests';
+import { StepUpHolds } from './tool-call/step-up-hold';
 import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 
 @Module({
   imports: [AgentsModule, RegistryModule, UpstreamModule, TenancyModule, TokensModule],
-  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, RejectedRequests, GateRegistry],
-  exports: [McpEdge, CallRecorder, RejectedRequests, GateRegistry],
+  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, RejectedRequests, GateRegistry, StepUpHolds],
+  exports: [McpEdge, CallRecorder, RejectedRequests, GateRegistry, StepUpHolds],
 })
 export class GatewayModule {}

@@ -7,7 +7,11 @@ import { AgentsReadModel, type Agent } from '../agents/agents.read-model';
 import { combine, type Decision, type GateVerdict } from '../gateway/tool-call/gate';
 import type { ToolCallDecidedData } from '../gateway/tool-call/tool-call.events';
 import { ServersReadModel } from '../registry/servers.read-model';
-import { policyFactsOf } from './policy-facts';
+import { policyFactsOf, type TrustFact } from './policy-facts';
+
+/** The trust score the call was decided with, as recorded; none recorded = unknown (fail closed, as the gate did). */
+const recordedTrust = (data: { trust?: unknown }): TrustFact =>
+  typeof data.trust === 'number' ? { score: data.trust } : { problem: 'POLICY.TRUST_UNKNOWN' };
 
 export const MAX_SIMULATED_CALLS = 10_000;
 
@@ -80,7 +84,7 @@ export class PolicySimulator {
       let policyVerdict: GateVerdict | undefined;
       let rules: string[] = [];
       if (tool && server) {
-        const outcome = evaluatePolicy(compiled.compiled, policyFactsOf({ agent, requestedName: data.tool, server, tool, toolName: data.tool, method: 'tools/call', arguments: args, at: new Date(envelope.at) }));
+        const outcome = evaluatePolicy(compiled.compiled, policyFactsOf({ agent, requestedName: data.tool, server, tool, toolName: data.tool, method: 'tools/call', arguments: args, at: new Date(envelope.at) }, recordedTrust(data)));
         policyVerdict = { gate: 'policy', code: outcome.code, decision: outcome.decision };
         rules = outcome.matches.map((m) => m.rule);
       }

@@ -51,7 +51,7 @@ export class ServersReadModel implements Projection {
   }
 
   apply(envelope: EventEnvelope): void {
-    // Other projections read other streams through the same projector (the calls streams too, whose events carry a serverId).
+    // The projector gives each read model only its own streams; this guard keeps it so if that ever changes.
     if (!this.streamPrefixes.some((prefix) => envelope.stream.startsWith(prefix))) return;
     const event = { type: envelope.type, data: envelope.data } as RegistryEvent | VaultEvent;
     if (event.type === 'CredentialSet' || event.type === 'CredentialRotated' || event.type === 'CredentialRemoved') {

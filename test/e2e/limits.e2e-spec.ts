@@ -28,7 +28,8 @@ describe('rate limits and spend caps', () => {
 
   beforeAll(async () => {
     upstream = await startLegacyMcpServer();
-    h = await startHarness();
+    // A step_up cap is held for an approver: wait briefly, then the pending error (the approvals flow has its own suite).
+    h = await startHarness({ WARDEN_STEP_UP_WAIT_MS: '200' });
     gateway = h.gateway;
     api = h.api;
     holdClock(gateway.app.get<Clock>(CLOCK));
@@ -134,8 +135,10 @@ describe('rate limits and spend caps', () => {
         { id: 'notes-step-up', agent: agentId, tool: 'read_note', server: 'notes', daily: 0.05, onExceed: 'step_up' },
       ],
     });
-    // A cap configured as step_up asks for a step-up instead of denying.
-    await expect(agent.callTool('read_note', { id: 'n' })).rejects.toMatchObject({ data: { reason: 'GATE.STEP_UP_REQUIRED', decision: 'step_up', policyCode: 'LIMIT.SPEND_CAP' } });
+    // A cap configured as step_up asks for a step-up instead of denying: held, then pending an approver.
+    await expect(agent.callTool('read_note', { id: 'n' })).rejects.toMatchObject({ data: { reason: 'GATE.STEP_UP_PENDING', state: 'pending', retryable: true, approvalId: expect.any(String) } });
+    const stepUp = eventsOfType(h.dataDir, 'ToolCallDecided').find((e) => e.data.agentId === agentId && e.data.decision === 'step_up');
+    expect(stepUp?.data.reasons).toContainEqual(expect.objectContaining({ gate: 'spend-cap', code: 'LIMIT.SPEND_CAP', decision: 'step_up' }));
     for (let i = 0; i < 4; i++) await agent.callTool('echo', { text: `s${i}` });
     await expect(agent.callTool('echo', { text: 'over' })).rejects.toMatchObject({
       data: { reason: 'LIMIT.SPEND_CAP', gate: 'spend-cap', rule: 'daily-dollar', limitType: 'daily', cap: 1, spent: 1, estimate: 0.25, currency: 'USD' },

@@ -268,7 +268,7 @@ describe('node trust: keys, start-up verification, file modes', () => {
       expect(refused.stderr).toMatch(/agent-01900000-0000-7000-8000-00000000f04d@0\) does not verify: UNKNOWN_KEY/);
     });
 
-    it('a forged row at the head of a tool-call stream: the node does not start (the limit counters replay the calls streams, verified), and adds nothing', async () => {
+    it('a forged row at the head of a tool-call stream: the node does not start (read models — limits, trust, reviews — replay the calls streams, verified), and adds nothing', async () => {
       const dir = copyDataDir(base, scratch);
       const callsStream = tamper(dir, (db, rows) => {
         const decided = rows.find((r) => r.type === 'ToolCallDecided')!;

@@ -22,7 +22,7 @@ describe('policy gate', () => {
 
   beforeAll(async () => {
     upstream = await startLegacyMcpServer();
-    h = await startHarness();
+    h = await startHarness({ WARDEN_STEP_UP_WAIT_MS: '0' });
     serverId = (await h.api.registerServer('Notes', 'notes', upstream.url)).serverId;
     for (const [tool, riskClass] of [['echo', 'read'], ['read_note', 'read'], ['write_note', 'write'], ['delete_everything', 'destructive'], ['count', 'read']] as const) {
       await h.api.approve(serverId, tool, riskClass);
@@ -81,9 +81,9 @@ describe('policy gate', () => {
         expect(upstream.requests.withRpcMethod('tools/call')).toHaveLength(before);
       });
 
-      it('is denied a write by the class default that needs a trust score, unknown until trust exists', async () => {
+      it('is denied a write by the class default that needs a trust score of 60 (a new agent has 50)', async () => {
         const a = await connect(revision);
-        await expect(a.callTool('write_note', { id: 'n2', text: 'x' })).rejects.toMatchObject({ data: { reason: 'POLICY.TRUST_UNKNOWN', rules: ['default.write'] } });
+        await expect(a.callTool('write_note', { id: 'n2', text: 'x' })).rejects.toMatchObject({ data: { reason: 'POLICY.CLASS_DEFAULT', rules: ['default.write'] } });
       });
 
       it('passes an observed call', async () => {
@@ -91,9 +91,12 @@ describe('policy gate', () => {
         expect(JSON.parse(textOf(await a.callTool('echo', { text: 'watched' })))).toEqual({ text: 'watched' });
       });
 
-      it('refuses a step_up call as GATE.STEP_UP_REQUIRED until approvals exist', async () => {
+      it('holds a step_up call for an approver, answering GATE.STEP_UP_PENDING with the approval id', async () => {
         const a = await connect(revision);
-        await expect(a.callTool('delete_everything', {})).rejects.toMatchObject({ code: -32003, data: { reason: 'GATE.STEP_UP_REQUIRED', decision: 'step_up', rules: ['default.destructive'] } });
+        await expect(a.callTool('delete_everything', {})).rejects.toMatchObject({
+          code: -32003,
+          data: { reason: 'GATE.STEP_UP_PENDING', decision: 'step_up', rules: ['default.destructive'], retryable: true, state: 'pending', approvalId: expect.any(String) },
+        });
         expect(upstream.notes.get('n1')).toBe('public text');
       });
 

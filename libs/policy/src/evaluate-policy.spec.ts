@@ -81,6 +81,13 @@ describe('evaluatePolicy', () => {
     expect(evaluatePolicy(set, { ...write, trust: 30 }).decision).toBe('deny');
   });
 
+  it('fails closed as POLICY.TRUST_STALE when the score is there but stale', () => {
+    const write = facts({ riskClass: 'write', tool: { name: 'write_note', arguments: { path: '/tmp/a' } }, trustProblem: 'POLICY.TRUST_STALE' });
+    const outcome = evaluatePolicy(set, write);
+    expect(outcome).toEqual(expect.objectContaining({ decision: 'deny', code: 'POLICY.TRUST_STALE' }));
+    expect(outcome.detail).toContain('stale');
+  });
+
   it('governs a resource read by its URI, as class read', () => {
     const read = facts({ method: 'resources/read', tool: undefined, resource: { uri: 'file:///secret/key' } });
     expect(evaluatePolicy(set, read)).toEqual(expect.objectContaining({ decision: 'deny', matches: [expect.objectContaining({ rule: 'secret-uri' })] }));

@@ -17,6 +17,8 @@ export interface PolicyFacts {
   jwt?: Record<string, unknown>;
   /** The agent's trust score; absent = unknown (a condition that reads it then fails closed). */
   trust?: number;
+  /** Why `trust` is absent: unknown (no score) or stale (too old, or its projection stopped). Default unknown. */
+  trustProblem?: 'POLICY.TRUST_UNKNOWN' | 'POLICY.TRUST_STALE';
   /** Client-asserted workflow context from `_meta`. */
   workflow?: Record<string, unknown>;
   time: Date;
@@ -26,7 +28,7 @@ export interface PolicyFacts {
 export interface PolicyMatch {
   rule: string;
   decision: PolicyDecision;
-  /** POLICY.RULE_MATCHED, POLICY.CLASS_DEFAULT, POLICY.EVAL_ERROR, POLICY.TRUST_UNKNOWN. */
+  /** POLICY.RULE_MATCHED, POLICY.CLASS_DEFAULT, POLICY.EVAL_ERROR, POLICY.TRUST_UNKNOWN, POLICY.TRUST_STALE. */
   code: string;
   /** For an evaluation error: what went wrong (CEL's words; never argument values). */
   error?: string;
@@ -81,7 +83,7 @@ function test(
   code: string,
 ): PolicyMatch | undefined {
   if (!condition) return { rule, decision, code };
-  if (condition.readsTrust && facts.trust === undefined) return { rule, decision: 'deny', code: 'POLICY.TRUST_UNKNOWN' };
+  if (condition.readsTrust && facts.trust === undefined) return { rule, decision: 'deny', code: facts.trustProblem ?? 'POLICY.TRUST_UNKNOWN' };
   const result = condition.evaluate(bind());
   if (!result.ok) return { rule, decision: 'deny', code: 'POLICY.EVAL_ERROR', error: result.error };
   return result.value ? { rule, decision, code } : undefined;
@@ -119,6 +121,8 @@ function detailOf(match: PolicyMatch): string {
       return `policy rule ${match.rule} could not be evaluated, so it denies: ${match.error ?? 'error'}`;
     case 'POLICY.TRUST_UNKNOWN':
       return `policy rule ${match.rule} needs the agent's trust score, which is unknown, so it denies`;
+    case 'POLICY.TRUST_STALE':
+      return `policy rule ${match.rule} needs the agent's trust score, which is stale, so it denies`;
     default:
       return `policy ${match.rule}: ${match.decision}`;
   }

@@ -20,6 +20,8 @@ export interface GateVerdict {
   limit?: Record<string, unknown>;
   /** The spend gate's estimate of the call's cost, recorded as ToolCallDecided.data.costEstimate. */
   costEstimate?: CallCost;
+  /** The agent's trust score the verdict was reached with (when one was known). */
+  trust?: number;
 }
 
 /** A cost in one currency: amount in the currency's unit (e.g. 0.02 USD). */

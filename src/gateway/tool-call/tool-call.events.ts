@@ -30,6 +30,10 @@ export interface ToolCallDecidedData {
   /** The client-asserted workflow / task id and invocation context (SEP-2817 `io.modelcontextprotocol/aiInvocation`). */
   workflow?: string;
   aiInvocation?: AiInvocation;
+  /** The approval this call consumed: a step_up decision released by an approver (decision allow, the step-up reasons kept). */
+  approvalId?: string;
+  /** The agent's trust score the policy read, when a rule read it. */
+  trust?: number;
 }
 
 /** payload = the result as the upstream returned it. */

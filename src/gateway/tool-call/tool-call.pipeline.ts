@@ -11,6 +11,7 @@ import { resolveTool } from '../tool-names';
 import { CallRecorder } from './call-recorder';
 import { combine, firstRestrictive, type CallContext } from './gate';
 import { GateRegistry } from './gate-registry';
+import { StepUpHolds, type HeldCall } from './step-up-hold';
 import { decisionRecord, refusalOf } from './verdict-record';
 
 /**
@@ -27,6 +28,7 @@ export class ToolCallPipeline {
     private readonly servers: ServersReadModel,
     private readonly gates: GateRegistry,
     private readonly metrics: WardenMetrics,
+    private readonly stepUps: StepUpHolds,
   ) {}
 
   async call(ctx: McpRequestContext, params: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
@@ -58,9 +60,14 @@ export class ToolCallPipeline {
       token: ctx.token,
     };
     // Gates are synchronous: what a limit gate reserves here is settled below, before any other call's gates run in between.
-    const { decision, reasons } = combine(this.gates.for('tools/call').map((gate) => gate.evaluate(call)));
-    const forwarded = decision === 'allow' || decision === 'observe';
-    if (!forwarded) this.gates.settle(call, decision, true);
+    const combined = combine(this.gates.for('tools/call').map((gate) => gate.evaluate(call)));
+    const reasons = combined.reasons;
+    const forwarded = combined.decision === 'allow' || combined.decision === 'observe';
+    if (!forwarded) this.gates.settle(call, combined.decision, true);
+    // A step-up held by the approvals capability: an approval given for exactly this call releases it once.
+    const held = combined.decision === 'step_up' ? this.heldCall(ctx, call, callId, decisionRecord('step_up', reasons).rules) : undefined;
+    const released = held ? await held.hold.release(held.call) : undefined;
+    const decision = released ? 'allow' : combined.decision;
     const actor = { kind: 'agent' as const, id: ctx.agent.agentId };
     const org = ctx.agent.orgId;
     // Metric labels: the server's id and a registered tool's name only (never what the agent typed otherwise).
@@ -77,6 +84,7 @@ export class ToolCallPipeline {
         serverId: resolved.server?.serverId ?? null,
         tool: resolved.toolName ?? name,
         ...decisionRecord(decision, reasons),
+        ...(released ? { approvalId: released.approvalId } : {}),
         protocolVersion: ctx.protocolVersion,
         endpoint: ctx.endpoint,
         requestId: String(ctx.requestId),
@@ -98,7 +106,13 @@ export class ToolCallPipeline {
 
     const blocking = decision !== 'allow' && decision !== 'observe' ? firstRestrictive(reasons, decision)! : undefined;
     this.metrics.decided(decision, blocking?.code, (performance.now() - commitStarted) / 1000);
-    if (blocking) {
+    if (blocking && held) {
+      // Waits (bounded) for an approver; proceeds once the approval is consumed, else throws the pending error.
+      await held.hold.hold(held.call, ctx, progressTokenOf(meta)).catch((error: unknown) => {
+        this.metrics.finished(serverLabel, toolLabel, 'denied', error instanceof WardenError ? error.code : 'GATE.STEP_UP_PENDING', (performance.now() - started) / 1000);
+        throw error;
+      });
+    } else if (blocking) {
       this.metrics.finished(serverLabel, toolLabel, 'denied', blocking.code, (performance.now() - started) / 1000);
       throw refusalOf(blocking, decision, { callId });
     }
@@ -137,6 +151,19 @@ export class ToolCallPipeline {
       throw failure;
     }
   }
+  private heldCall(ctx: McpRequestContext, call: CallContext, callId: string, rules: string[] | undefined): { hold: NonNullable<StepUpHolds['current']>; call: HeldCall } | undefined {
+    const hold = this.stepUps.current;
+    if (!hold || !call.server) return undefined;
+    return {
+      hold,
+      call: { orgId: ctx.agent.orgId, callId, agentId: ctx.agent.agentId, serverId: call.server.serverId, tool: call.toolName ?? call.requestedName, arguments: call.arguments ?? {}, rules: rules ?? [] },
+    };
+  }
+}
+
+function progressTokenOf(meta: unknown): string | number | undefined {
+  const token = typeof meta === 'object' && meta !== null ? (meta as { progressToken?: unknown }).progressToken : undefined;
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

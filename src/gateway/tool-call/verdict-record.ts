@@ -6,29 +6,32 @@ import type { RecordedReason } from './tool-call.events';
 export function decisionRecord(
   decision: Decision,
   reasons: GateVerdict[],
-): { decision: Decision; reasons: RecordedReason[]; rules?: string[]; policyVersion?: number; costEstimate?: CallCost } {
+): { decision: Decision; reasons: RecordedReason[]; rules?: string[]; policyVersion?: number; costEstimate?: CallCost; trust?: number } {
   const recorded = reasons.map(({ gate, code, decision: d, matches, limit }) => ({ gate, code, decision: d, ...(matches ? { matches } : {}), ...(limit ? { limit } : {}) }));
   const rules = reasons.flatMap((r) => r.matches?.map((m) => m.rule) ?? []);
   const policyVersion = reasons.find((r) => r.policyVersion !== undefined)?.policyVersion;
   const costEstimate = reasons.find((r) => r.costEstimate !== undefined)?.costEstimate;
+  const trust = reasons.find((r) => r.trust !== undefined)?.trust;
   return {
     decision,
     reasons: recorded,
     ...(rules.length > 0 ? { rules } : {}),
     ...(policyVersion !== undefined ? { policyVersion } : {}),
     ...(costEstimate ? { costEstimate } : {}),
+    ...(trust !== undefined ? { trust } : {}),
   };
 }
 
 /**
- * The agent's error for a refused request. step_up has no approval flow yet (issue 14 part B):
- * it is refused as a denial with GATE.STEP_UP_REQUIRED, naming the rule that asked for it.
+ * The agent's error for a refused request. A tool call's step_up is held by the approvals module
+ * (StepUpHold); where no approval can release it (a relayed method: resources, prompts,
+ * completions) it is refused as a denial with GATE.STEP_UP_REQUIRED, naming the rule that asked for it.
  */
 export function refusalOf(blocking: GateVerdict, decision: Decision, details: Record<string, unknown>): WardenError {
   const rules = blocking.matches?.filter((m) => m.decision === decision).map((m) => m.rule);
   const extra = { ...details, gate: blocking.gate, decision, ...(rules && rules.length > 0 ? { rules } : {}), ...blocking.limit };
   if (decision === 'step_up') {
-    return new WardenError('denied', 'GATE.STEP_UP_REQUIRED', `${blocking.detail ?? 'this call needs an approval'}; approvals are not available yet, so it is refused`, { ...extra, policyCode: blocking.code });
+    return new WardenError('denied', 'GATE.STEP_UP_REQUIRED', `${blocking.detail ?? 'this call needs an approval'}; approvals release tool calls only, so it is refused`, { ...extra, policyCode: blocking.code });
   }
   return new WardenError('denied', blocking.code, blocking.detail ?? 'denied', extra);
 }
