@@ -52,10 +52,11 @@ export class LedgerIntegrity {
 
   /**
    * A checker for one reader of the log in commit order (chains are checked from each stream's
-   * first event, so the reader must start at position 0 for the streams it reads).
+   * first event, so the reader must start at position 0 for the streams it reads, or pass the
+   * heads of the streams as it verified them up to where it resumes).
    */
-  newFeed(where: string): (recorded: RecordedEvent) => void {
-    const auditor = new LedgerAuditor(this.directory, { densePositions: false, maxProblems: 1 });
+  newFeed(where: string, resume?: { heads: Iterable<readonly [string, { seq: number; hash: string }]> }): (recorded: RecordedEvent) => void {
+    const auditor = new LedgerAuditor(this.directory, { densePositions: false, maxProblems: 1, initialHeads: resume?.heads });
     return (recorded) => {
       const started = performance.now();
       const problem = auditor.feed(checkStoredEvent(recorded, this.resolve));

@@ -1,4 +1,4 @@
-import { ChainVerifier, type ChainProblemReason } from './chain-verifier';
+import { ChainVerifier, type ChainProblemReason, type StreamHead } from './chain-verifier';
 import type { EventEnvelope } from './envelope';
 import { fromBase64Url } from './hashing';
 import { keyIdOf } from './keys';
@@ -155,7 +155,7 @@ function rowMismatch(env: EventEnvelope, stored: { stream: string; revision: num
  * stream's hash chain. Reports each problem; the first is the one a human needs.
  */
 export class LedgerAuditor {
-  private readonly chains = new ChainVerifier();
+  private readonly chains: ChainVerifier;
   private lastPosition?: number;
   /** Per stored stream: the highest stored revision fed, and where it was. */
   private readonly tails = new Map<string, { revision: number; position: number; eventId?: string }>();
@@ -164,8 +164,15 @@ export class LedgerAuditor {
 
   constructor(
     private readonly directory: KeyDirectory,
-    private readonly options: { densePositions: boolean; maxProblems?: number } = { densePositions: false },
-  ) {}
+    private readonly options: {
+      densePositions: boolean;
+      maxProblems?: number;
+      /** Resume: the streams' heads as a reader that verified the log up to some position left them. */
+      initialHeads?: Iterable<readonly [string, StreamHead]>;
+    } = { densePositions: false },
+  ) {
+    this.chains = new ChainVerifier(options.initialHeads);
+  }
 
   get streamCount(): number {
     return this.chains.streamCount;
