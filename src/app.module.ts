@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AgentsModule } from './agents/agents.module';
+import { AnchorModule } from './anchor/anchor.module';
 import { loadOrCreateKeyHintSecret } from './common/key-hint-secret';
 import { KeyHints } from './common/key-hints';
 import { WARDEN_CONFIG, type WardenConfig } from './config/warden-config';
@@ -23,7 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, TokensModule, OidcModule, UpstreamHealthModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, TokensModule, OidcModule, UpstreamHealthModule, AnchorModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

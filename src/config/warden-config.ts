@@ -51,8 +51,19 @@ export interface WardenConfig {
   rootFingerprint?: string;
   /** Capability tokens for agents at /mcp (lifetimes, audience). */
   tokens: CapabilityTokenConfig;
+  /** Signed checkpoints of the Merkle logs (WARDEN_CHECKPOINT_EVERY_EVENTS, WARDEN_CHECKPOINT_EVERY_MS, WARDEN_LOG_ORIGIN). */
+  checkpoints: CheckpointConfig;
   /** OIDC sign-in for people at the command API; undefined when not configured. */
   oidc?: OidcConfig;
+}
+
+export interface CheckpointConfig {
+  /** A log that grew by this many events gets a signed checkpoint (default 1,000). */
+  everyEvents: number;
+  /** …or this long after it grew (default 10 s; 0: by count only). */
+  everyMs: number;
+  /** The deployment part of checkpoint origins, `<logOrigin>/<org>`; default `warden.local/<root key id>`. */
+  logOrigin?: string;
 }
 
 export const WARDEN_CONFIG = Symbol('WARDEN_CONFIG');
@@ -138,6 +149,19 @@ function section<T>(parse: () => T): T {
   }
 }
 
+function checkpointConfigFrom(env: NodeJS.ProcessEnv): CheckpointConfig {
+  const logOrigin = env.WARDEN_LOG_ORIGIN;
+  // The origin is a note key name too: no spaces, no plus, no control characters; and a line of its own.
+  if (logOrigin !== undefined && !/^[^\s+\u0000-\u001f\u007f]{1,200}$/u.test(logOrigin)) {
+    throw new ConfigError(`WARDEN_LOG_ORIGIN must be a log name without spaces or plus signs (e.g. warden.example.com/prod), got "${logOrigin}"`);
+  }
+  return {
+    everyEvents: intFrom(env, 'WARDEN_CHECKPOINT_EVERY_EVENTS', 1000, 1, 10_000_000),
+    everyMs: intFrom(env, 'WARDEN_CHECKPOINT_EVERY_MS', 10_000, 0, 86_400_000),
+    logOrigin,
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
   const host = env.WARDEN_HOST ?? '127.0.0.1';
   const port = intFrom(env, 'WARDEN_PORT', 7420, 0, 65535);
@@ -174,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     logLevel: env.WARDEN_LOG_LEVEL ?? 'info',
     rootFingerprint: rootFingerprintFrom(env),
     tokens: section(() => capabilityTokenConfigFrom(env)),
+    checkpoints: checkpointConfigFrom(env),
     oidc: section(() => oidcConfigFrom(env)),
   };
 }
