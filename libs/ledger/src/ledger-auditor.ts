@@ -22,7 +22,9 @@ export type AuditProblemReason =
   | 'KEY_REVOCATION_INVALID'
   | 'ROOT_SIGNED_EVENT'
   | 'ROW_MISMATCH'
-  | 'STREAM_HEAD_MISMATCH';
+  | 'STREAM_HEAD_MISMATCH'
+  /** A signed checkpoint that the log, recomputed in commit order, does not reproduce (or a rollback). */
+  | 'CHECKPOINT_MISMATCH';
 
 export interface AuditProblem {
   position: number;
