@@ -184,6 +184,33 @@ describe('AnchorProjection on a real SQLite ledger', () => {
     expect(dupes.n).toBe(0);
   });
 
+  it('retries a commit that failed (the file locked, I/O) instead of stopping, and loses no leaf', async () => {
+    class FlakyStore extends MemoryAnchorStore {
+      failures = 2;
+      override async commit(batch: Parameters<MemoryAnchorStore['commit']>[0]): Promise<void> {
+        if (this.failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
+        return super.commit(batch);
+      }
+    }
+    const anchors = new FlakyStore();
+    let signFailures = 1;
+    const integrity = new LedgerIntegrity(root.publicKey, await readKeyStream(store));
+    const projection = new AnchorProjection(store, anchors, integrity, async (request) => {
+      if (signFailures-- > 0) throw new Error('the ledger cannot write');
+      await signer.sign(request);
+    }, { everyEvents: 2, everyMs: 0, flushDelayMs: 1 });
+    running.push(projection);
+    await projection.start();
+    for (let i = 0; i < 6; i++) await projection.reached((await append('o1', 'calls-o1-node-1', { i })).position);
+    await until(async () => (await store.readStream(checkpointStream('o1'))).length >= 1 && (projection.health() as { lastError?: string }).lastError === undefined);
+    await settle(projection);
+    expect(projection.health().failure).toBeUndefined();
+    expect((projection.health() as { lastError?: string }).lastError).toBeUndefined();
+    expect(anchors.failures).toBeLessThan(0);
+    expect(projection.persistedSize('o1')).toBe((await leavesOf('o1')).length);
+    expect(MerkleFrontier.fromState((await anchors.load()).logs.get('o1')!).root()).toEqual(treeHead(await leavesOf('o1')));
+  });
+
   it('never anchors an event that does not verify: it stops before it, and health names it', async () => {
     await append('o1', 'org-o1');
     const bad = await append('o1', 'org-o1', { second: true });

@@ -1,6 +1,6 @@
 import { MerkleFrontier, rangeNodes, rfc9162Hasher, treeHeadFromNodes, type EventEnvelope } from '@warden/ledger';
 import type { EventStore, RecordedEvent, Subscription } from '@warden/event-store';
-import { nodeKey, type AnchorBatch, type AnchorCheckpoint, type AnchorLeaf, type AnchorNode, type AnchorStore, type AnchorStreamHead } from '@warden/anchor-store';
+import { AnchorStoreConflictError, nodeKey, type AnchorBatch, type AnchorCheckpoint, type AnchorLeaf, type AnchorNode, type AnchorStore, type AnchorStreamHead } from '@warden/anchor-store';
 import type { LedgerIntegrity } from '../ledger/ledger-integrity';
 import { checkCheckpointEvent, isCheckpointEvent, leafDataOf, sameRoot } from './checkpoint-event';
 import type { CheckpointRequest } from './checkpoint-signer';
@@ -19,8 +19,13 @@ export interface AnchorHealth {
   position: number;
   leaves: number;
   checkpointsSigned: number;
+  /** Permanent: the anchor stopped (an event that does not verify, a checkpoint that disagrees, a refused batch). */
   failure?: string;
+  /** Transient: a write that failed and is being retried. */
+  lastError?: string;
 }
+
+const RETRY_MS = 250;
 
 interface PendingLog {
   nodes: AnchorNode[];
@@ -56,6 +61,8 @@ export class AnchorProjection {
   private signing: Promise<void> = Promise.resolve();
   private subscription?: Subscription;
   private failure?: string;
+  /** The last transient error (a write that failed and is retried); cleared by the next success. */
+  private lastError?: string;
   private leafCount = 0;
   private signedCount = 0;
   private stopped = false;
@@ -111,7 +118,7 @@ export class AnchorProjection {
   }
 
   health(): AnchorHealth {
-    return { position: this.committedPosition, leaves: this.leafCount, checkpointsSigned: this.signedCount, failure: this.failure };
+    return { position: this.committedPosition, leaves: this.leafCount, checkpointsSigned: this.signedCount, failure: this.failure, lastError: this.lastError };
   }
 
   /** Commits everything applied so far (and whatever was pending before). */
@@ -228,18 +235,21 @@ export class AnchorProjection {
         await this.flush();
         await this.signCheckpoint(request);
         this.signedCount++;
+        this.lastError = undefined;
       })
       .catch((error) => {
-        this.fail(`could not sign the checkpoint of ${log} at size ${request.size}: ${(error as Error).message}`);
+        // Not signed (the ledger could not write): the log counts as grown, so the next event or tick tries again.
+        this.grown.set(log, Math.max(this.grown.get(log) ?? 0, this.options.everyEvents - 1, 1));
+        this.lastError = `could not sign the checkpoint of ${log} at size ${request.size} (retried): ${(error as Error).message}`;
       });
   }
 
-  private scheduleFlush(): void {
+  private scheduleFlush(delayMs = this.options.flushDelayMs ?? 20): void {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       this.flush().catch(() => undefined);
-    }, this.options.flushDelayMs ?? 20);
+    }, delayMs);
     this.flushTimer.unref();
   }
 
@@ -259,16 +269,33 @@ export class AnchorProjection {
     try {
       await this.anchors.commit(batch);
     } catch (error) {
-      throw this.fail(`the anchor store refused a batch: ${(error as Error).message}`);
+      // A batch the store refuses (not append-only) is a bug or tampering: stop. A write that
+      // failed (the file locked, I/O) is retried: the batch goes back in front of what came since.
+      if (error instanceof AnchorStoreConflictError) throw this.fail(`the anchor store refused a batch: ${error.message}`);
+      this.requeue(batch);
+      this.lastError = `committing the anchor's state failed (retried): ${(error as Error).message}`;
+      this.scheduleFlush(RETRY_MS);
+      throw error;
     } finally {
       this.inFlightIds = new Set();
     }
+    this.lastError = undefined;
     this.committedPosition = batch.position;
     for (const entry of batch.logs) {
       this.persistedSizes.set(entry.log, entry.frontier.size);
       const unflushed = this.unflushed.get(entry.log);
       for (const n of entry.nodes) unflushed?.delete(nodeKey(n.level, n.index));
     }
+  }
+
+  private requeue(batch: AnchorBatch): void {
+    for (const entry of batch.logs) {
+      const later = this.pendingLogs.get(entry.log);
+      this.pendingLogs.set(entry.log, { nodes: [...entry.nodes, ...(later?.nodes ?? [])], leaves: [...entry.leaves, ...(later?.leaves ?? [])] });
+    }
+    this.pendingHeads = new Map([...batch.heads, ...this.pendingHeads]);
+    this.pendingCheckpoints = [...batch.checkpoints, ...this.pendingCheckpoints];
+    for (const id of this.inFlightIds) this.pendingIds.add(id);
   }
 
   private fail(message: string): Error {
