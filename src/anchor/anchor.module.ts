@@ -10,6 +10,7 @@ import type { NodeTrust } from '../ledger/node-trust';
 import { AnchorProjection } from './anchor-projection';
 import { AnchorProofs } from './anchor-proofs';
 import { CheckpointSigner } from './checkpoint-signer';
+import { Cosignatures } from './cosignatures';
 import { LogController } from './log.controller';
 import { deploymentName } from './log-origin';
 
@@ -39,6 +40,11 @@ import { deploymentName } from './log-origin';
           everyEvents: config.checkpoints.everyEvents,
           everyMs: config.checkpoints.everyMs,
         }),
+    },
+    {
+      provide: Cosignatures,
+      inject: [ANCHOR_STORE, WARDEN_CONFIG],
+      useFactory: (anchors: AnchorStore, config: WardenConfig) => new Cosignatures(anchors, config.checkpoints.witnessKeys),
     },
     {
       provide: AnchorProofs,

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { toBase64 } from '@warden/ledger';
@@ -9,6 +9,7 @@ import type { UserPrincipal } from '../identity/principal';
 import { Roles } from '../identity/route-access';
 import { AnchorProofs } from './anchor-proofs';
 import { CheckpointSigner } from './checkpoint-signer';
+import { Cosignatures } from './cosignatures';
 
 /**
  * The caller's organisation's Merkle log: its signed checkpoints (C2SP tlog-checkpoint in a
@@ -22,6 +23,7 @@ export class LogController {
     @Inject(ANCHOR_STORE) private readonly anchors: AnchorStore,
     private readonly proofs: AnchorProofs,
     private readonly signer: CheckpointSigner,
+    private readonly cosignatures: Cosignatures,
   ) {}
 
   @Get('checkpoint')
@@ -39,6 +41,22 @@ export class LogController {
     const checkpoint = await this.anchors.checkpoint(user.orgId, size);
     if (!checkpoint) throw new WardenError('not_found', 'LOG.UNKNOWN_CHECKPOINT', `no signed checkpoint of size ${size} in this organisation\u2019s log`);
     return this.answer(checkpoint, accept, reply);
+  }
+
+  /**
+   * A witness's cosignature/v1 of the checkpoint at `size`: body { note } = the checkpoint note
+   * with the witness's signature line, as the witness returns it. Only configured witness keys
+   * (WARDEN_WITNESS_KEYS) are accepted, and only if every one of their signatures verifies.
+   */
+  @Post('checkpoints/:size/cosignatures')
+  @HttpCode(201)
+  @Roles('auditor', 'admin')
+  async cosign(@CurrentUser() user: UserPrincipal, @Param('size') sizeText: string, @Body() body: unknown) {
+    const size = sizeParam('size', sizeText);
+    const checkpoint = await this.anchors.checkpoint(user.orgId, size);
+    if (!checkpoint) throw new WardenError('not_found', 'LOG.UNKNOWN_CHECKPOINT', `no signed checkpoint of size ${size} in this organisation\u2019s log`);
+    const accepted = await this.cosignatures.add(checkpoint, (body as { note?: unknown } | undefined)?.note);
+    return { accepted, ...(await this.view(checkpoint)) };
   }
 
   @Get('vkey')
@@ -62,14 +80,22 @@ export class LogController {
     return this.proofs.consistency(user.orgId, sizeParam('from', from), sizeParam('to', to));
   }
 
-  private answer(checkpoint: AnchorCheckpoint, accept: string | undefined, reply: FastifyReply) {
-    if (wantsText(accept)) return reply.header('content-type', 'text/plain; charset=utf-8').send(checkpoint.note);
+  private async answer(checkpoint: AnchorCheckpoint, accept: string | undefined, reply: FastifyReply) {
+    const view = await this.view(checkpoint);
+    if (wantsText(accept)) return reply.header('content-type', 'text/plain; charset=utf-8').send(view.note);
+    return view;
+  }
+
+  /** The checkpoint with its witnesses' cosignatures (the note carries their signature lines). */
+  private async view(checkpoint: AnchorCheckpoint) {
+    const { note, cosignatures } = await this.cosignatures.cosigned(checkpoint);
     return {
       origin: this.signer.origin(checkpoint.log),
       size: checkpoint.size,
       rootHash: toBase64(checkpoint.rootHash),
-      note: checkpoint.note,
+      note,
       eventId: checkpoint.eventId,
+      cosignatures,
     };
   }
 }

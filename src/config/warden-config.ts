@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { cosignatureV1Verifier } from '@warden/ledger';
 import { capabilityTokenConfigFrom, type CapabilityTokenConfig } from '../identity/tokens/token-config';
 import { oidcConfigFrom, type OidcConfig } from '../identity/oidc/oidc-config';
 import { compileEgressPolicy } from '@warden/egress';
@@ -64,6 +65,8 @@ export interface CheckpointConfig {
   everyMs: number;
   /** The deployment part of checkpoint origins, `<logOrigin>/<org>`; default `warden.local/<root key id>`. */
   logOrigin?: string;
+  /** Witnesses whose cosignature/v1 cosignatures are accepted (WARDEN_WITNESS_KEYS: vkeys, comma-separated). */
+  witnessKeys: string[];
 }
 
 export const WARDEN_CONFIG = Symbol('WARDEN_CONFIG');
@@ -156,10 +159,23 @@ function checkpointConfigFrom(env: NodeJS.ProcessEnv): CheckpointConfig {
     throw new ConfigError(`WARDEN_LOG_ORIGIN must be a log name without spaces or plus signs (e.g. warden.example.com/prod), got "${logOrigin}"`);
   }
   return {
-    everyEvents: intFrom(env, 'WARDEN_CHECKPOINT_EVERY_EVENTS', 1000, 1, 10_000_000),
+    everyEvents: intFrom(env, 'WARDEN_CHECKPOINT_EVERY_EVENTS', 1000, 1, 1_000_000_000),
     everyMs: intFrom(env, 'WARDEN_CHECKPOINT_EVERY_MS', 10_000, 0, 86_400_000),
     logOrigin,
+    witnessKeys: witnessKeysFrom(env),
   };
+}
+
+function witnessKeysFrom(env: NodeJS.ProcessEnv): string[] {
+  const keys = listFrom(env, 'WARDEN_WITNESS_KEYS') ?? [];
+  for (const key of keys) {
+    try {
+      cosignatureV1Verifier(key);
+    } catch (error) {
+      throw new ConfigError(`WARDEN_WITNESS_KEYS: "${key}" is not a cosignature/v1 verifier key (<name>+<key id>+<base64 of 0x04 ‖ Ed25519 key>): ${(error as Error).message}`);
+    }
+  }
+  return keys;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {

@@ -105,5 +105,18 @@ export function describeAnchorStoreContract(name: string, open: () => Promise<An
       await expect(t.store.commit(dup)).rejects.toThrow(/already has a checkpoint/);
       expect((await t.store.checkpoint('a', 4))!.note).toBe('n4');
     });
+
+    it('keeps witnesses\u2019 cosignatures per checkpoint, one per witness key (a newer one replaces it)', async () => {
+      const f = MerkleFrontier.empty();
+      const b = batchOf('a', f, 2, 2);
+      b.checkpoints.push({ log: 'a', size: 2, rootHash: f.root(), note: 'n2', eventId: 'c-2', position: 2 });
+      await t.store.commit(b);
+      const sig = (n: number) => new Uint8Array(72).fill(n);
+      await t.store.addCosignatures('a', 2, [{ name: 'w1', keyId: 1, signature: sig(1) }, { name: 'w2', keyId: 2, signature: sig(2) }]);
+      await t.store.addCosignatures('a', 2, [{ name: 'w1', keyId: 1, signature: sig(3) }]);
+      expect(await t.store.cosignatures('a', 2)).toEqual([{ name: 'w1', keyId: 1, signature: sig(3) }, { name: 'w2', keyId: 2, signature: sig(2) }]);
+      expect(await t.store.cosignatures('a', 3)).toEqual([]);
+      await expect(t.store.addCosignatures('a', 3, [{ name: 'w1', keyId: 1, signature: sig(1) }])).rejects.toBeInstanceOf(AnchorStoreConflictError);
+    });
   });
 }

@@ -58,6 +58,7 @@ const EXPECTED: Record<string, RouteAccess> = {
   'POST /v1/orgs/:orgId/resume': { kind: 'platform' },
   'GET /v1/log/checkpoint': { kind: 'roles', roles: EVIDENCE },
   'GET /v1/log/checkpoints/:size': { kind: 'roles', roles: EVIDENCE },
+  'POST /v1/log/checkpoints/:size/cosignatures': { kind: 'roles', roles: ['auditor', 'admin'] },
   'GET /v1/log/vkey': { kind: 'roles', roles: EVIDENCE },
   'GET /v1/log/proofs/inclusion': { kind: 'roles', roles: EVIDENCE },
   'GET /v1/log/proofs/consistency': { kind: 'roles', roles: EVIDENCE },

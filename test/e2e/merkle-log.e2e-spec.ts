@@ -1,5 +1,13 @@
 import {
+  cosignatureV1SignerFromSeed,
+  cosignaturesOf,
+  cosignatureV1Verifier,
+  cosignCheckpoint,
   ed25519NoteVerifier,
+  formatVerifierKey,
+  NOTE_SIG_COSIGNATURE_V1,
+  nodeEd25519,
+  sha256,
   fromBase64,
   fromHex,
   openCheckpoint,
@@ -24,10 +32,15 @@ describe('the Merkle log through the API', () => {
   let h: Harness;
   let auditor: string;
   let otherAuditor: string;
+  const witnessSeed = sha256('e2e witness key');
+  const witnessName = 'witness.test/w1';
+  const witnessVkey = formatVerifierKey(witnessName, NOTE_SIG_COSIGNATURE_V1, nodeEd25519.fromSeed(witnessSeed).publicKey);
+  const witness = cosignatureV1SignerFromSeed(witnessName, witnessSeed, () => 1_800_000_000);
+  const stranger = cosignatureV1SignerFromSeed('witness.test/stranger', sha256('not configured'), () => 1_800_000_000);
 
   beforeAll(async () => {
     upstream = await startLegacyMcpServer();
-    h = await startHarness({ WARDEN_CHECKPOINT_EVERY_EVENTS: '4', WARDEN_CHECKPOINT_EVERY_MS: '100', WARDEN_LOG_ORIGIN: 'warden.test/e2e' });
+    h = await startHarness({ WARDEN_CHECKPOINT_EVERY_EVENTS: '4', WARDEN_CHECKPOINT_EVERY_MS: '100', WARDEN_LOG_ORIGIN: 'warden.test/e2e', WARDEN_WITNESS_KEYS: witnessVkey });
     const server = await h.api.registerServer('Notes', 'notes', upstream.url);
     await h.api.approve(server.serverId, 'echo', 'read');
     const { apiKey } = await h.api.registerAgent('evidence-writer');
@@ -121,6 +134,52 @@ describe('the Merkle log through the API', () => {
     const vkey = (await json('/v1/log/vkey', otherAuditor)).body;
     expect(vkey.origin).not.toBe(ours.origin);
     expect(openCheckpoint(ours.note, { log: ed25519NoteVerifier(vkey.vkey) }).ok).toBe(false);
+  });
+
+  describe('witness cosignatures (cosignature/v1)', () => {
+    const post = (size: number, note: unknown, key: string = auditor) =>
+      fetch(`${h.url}/v1/log/checkpoints/${size}/cosignatures`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ note }) }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
+    const firstSize = () => eventsOfType(h.dataDir, 'CheckpointSigned').filter((e) => e.org === h.orgId)[0].data.size as number;
+
+    it('accepts a configured witness\u2019s cosignature and serves it with the checkpoint', async () => {
+      const size = firstSize();
+      const { body: checkpoint } = await json(`/v1/log/checkpoints/${size}`);
+      expect(checkpoint.cosignatures).toEqual([]);
+      const res = await post(size, cosignCheckpoint(checkpoint.note, witness));
+      expect(res.status).toBe(201);
+      expect(res.body.accepted).toEqual([{ name: witnessName, keyId: witness.keyId, timestamp: 1_800_000_000 }]);
+      const { body: served } = await json(`/v1/log/checkpoints/${size}`);
+      expect(served.cosignatures).toEqual(res.body.accepted);
+      const { body: key } = await json('/v1/log/vkey');
+      const opened = openCheckpoint(served.note, { log: ed25519NoteVerifier(key.vkey), others: [cosignatureV1Verifier(witnessVkey)] });
+      expect(opened.ok).toBe(true);
+      if (opened.ok) expect(cosignaturesOf(opened.verified, [cosignatureV1Verifier(witnessVkey)])).toEqual(res.body.accepted);
+    });
+
+    it('refuses a cosignature by an unknown witness, a forged one and one over another checkpoint, storing none', async () => {
+      const size = firstSize();
+      // The note as the node signed it (the served one carries the witness's line by now, which would count).
+      const checkpoint = { note: eventsOfType(h.dataDir, 'CheckpointSigned').find((e) => e.org === h.orgId && e.data.size === size)!.data.note as string };
+      expect(await post(size, cosignCheckpoint(checkpoint.note, stranger))).toMatchObject({ status: 400, body: { code: 'LOG.UNKNOWN_WITNESS' } });
+      const forged = cosignCheckpoint(checkpoint.note, witness)
+        // One base64 character of the signature changed (past the key id: the key is still the configured witness's).
+        .replace(/(\u2014 witness\.test\/w1 .{20})(.)/, (_m, head: string, c: string) => head + (c === 'A' ? 'B' : 'A'));
+      expect(await post(size, forged)).toMatchObject({ status: 400, body: { code: 'LOG.BAD_COSIGNATURE' } });
+      const { body: latest } = await json('/v1/log/checkpoint');
+      expect(latest.size).not.toBe(size);
+      expect(await post(size, cosignCheckpoint(latest.note, witness))).toMatchObject({ status: 400, body: { code: 'LOG.COSIGNATURE_WRONG_CHECKPOINT' } });
+      expect(await post(size, 'not a note')).toMatchObject({ status: 400, body: { code: 'LOG.INVALID_COSIGNATURE' } });
+      const { body: served } = await json(`/v1/log/checkpoints/${size}`);
+      expect(served.cosignatures.map((c: { name: string }) => c.name)).toEqual([witnessName]);
+    });
+
+    it('another organisation cannot cosign this org\u2019s checkpoint into its own log', async () => {
+      const size = firstSize();
+      const { body: checkpoint } = await json(`/v1/log/checkpoints/${size}`);
+      const res = await post(size, cosignCheckpoint(checkpoint.note, witness), otherAuditor);
+      expect([404, 400]).toContain(res.status);
+      expect(['LOG.UNKNOWN_CHECKPOINT', 'LOG.COSIGNATURE_WRONG_CHECKPOINT']).toContain(res.body.code);
+    });
   });
 
   it('refuses malformed sizes and ids with a code, and people without an evidence role', async () => {

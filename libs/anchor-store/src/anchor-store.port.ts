@@ -39,6 +39,13 @@ export interface AnchorCheckpoint {
   position: number;
 }
 
+/** A witness's cosignature/v1 of a checkpoint: the note signature's key and bytes (after the key id). */
+export interface AnchorCosignature {
+  name: string;
+  keyId: number;
+  signature: Uint8Array;
+}
+
 export interface AnchorLogBatch {
   log: string;
   /** The frontier after this batch's leaves. */
@@ -76,6 +83,9 @@ export interface AnchorStore {
   nodes(log: string, ids: readonly NodeId[]): Promise<Map<string, Uint8Array>>;
   /** The checkpoint of `log` at exactly `size`, or the latest when size is undefined. */
   checkpoint(log: string, size?: number): Promise<AnchorCheckpoint | undefined>;
+  /** Stores witnesses' cosignatures of the checkpoint at `size` (one per witness key: a newer one replaces it). Throws AnchorStoreConflictError when there is no such checkpoint. */
+  addCosignatures(log: string, size: number, cosignatures: readonly AnchorCosignature[]): Promise<void>;
+  cosignatures(log: string, size: number): Promise<AnchorCosignature[]>;
   close(): Promise<void>;
 }
 

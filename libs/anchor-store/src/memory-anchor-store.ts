@@ -4,6 +4,7 @@ import {
   nodeKey,
   type AnchorBatch,
   type AnchorCheckpoint,
+  type AnchorCosignature,
   type AnchorLeaf,
   type AnchorState,
   type AnchorStore,
@@ -19,6 +20,7 @@ export class MemoryAnchorStore implements AnchorStore {
   private readonly leaves = new Map<string, AnchorLeaf>();
   private readonly nodeHashes = new Map<string, Map<string, Uint8Array>>();
   private readonly checkpoints = new Map<string, AnchorCheckpoint[]>();
+  private readonly cosigned = new Map<string, Map<string, AnchorCosignature>>();
 
   async load(): Promise<AnchorState> {
     return {
@@ -68,6 +70,18 @@ export class MemoryAnchorStore implements AnchorStore {
     const list = this.checkpoints.get(log) ?? [];
     const found = size === undefined ? list.reduce<AnchorCheckpoint | undefined>((best, c) => (!best || c.size > best.size ? c : best), undefined) : list.find((c) => c.size === size);
     return found && { ...found, rootHash: Uint8Array.from(found.rootHash) };
+  }
+
+  async addCosignatures(log: string, size: number, cosignatures: readonly AnchorCosignature[]): Promise<void> {
+    if (!(this.checkpoints.get(log) ?? []).some((c) => c.size === size)) throw new AnchorStoreConflictError(`log ${log} has no checkpoint at size ${size}`);
+    const key = `${log}/${size}`;
+    const stored = this.cosigned.get(key) ?? new Map<string, AnchorCosignature>();
+    for (const c of cosignatures) stored.set(`${c.name}/${c.keyId}`, { ...c, signature: Uint8Array.from(c.signature) });
+    this.cosigned.set(key, stored);
+  }
+
+  async cosignatures(log: string, size: number): Promise<AnchorCosignature[]> {
+    return [...(this.cosigned.get(`${log}/${size}`)?.values() ?? [])].map((c) => ({ ...c, signature: Uint8Array.from(c.signature) }));
   }
 
   async close(): Promise<void> {}

@@ -45,6 +45,15 @@ const MIGRATIONS: readonly string[] = [
      position INTEGER NOT NULL,
      PRIMARY KEY (log, size)
    ) WITHOUT ROWID;`,
+  // 2: witnesses' cosignatures of a checkpoint, one per witness key.
+  `CREATE TABLE anchor_cosignatures (
+     log       TEXT    NOT NULL,
+     size      INTEGER NOT NULL,
+     name      TEXT    NOT NULL,
+     key_id    INTEGER NOT NULL,
+     signature BLOB    NOT NULL,
+     PRIMARY KEY (log, size, name, key_id)
+   ) WITHOUT ROWID;`,
 ];
 
 export function migrateAnchorStore(db: Database.Database): void {

@@ -6,6 +6,7 @@ import {
   nodeKey,
   type AnchorBatch,
   type AnchorCheckpoint,
+  type AnchorCosignature,
   type AnchorLeaf,
   type AnchorState,
   type AnchorStore,
@@ -92,6 +93,19 @@ export class SqliteAnchorStore implements AnchorStore {
     return row && { log: row.log, size: row.size, rootHash: new Uint8Array(row.root), note: row.note, eventId: row.event_id, position: row.position };
   }
 
+  addCosignatures(log: string, size: number, cosignatures: readonly AnchorCosignature[]): Promise<void> {
+    const s = this.statements;
+    return this.database.submit(() => {
+      if (!s.checkpointAt.get(log, size)) return { ok: false, error: new AnchorStoreConflictError(`log ${log} has no checkpoint at size ${size}`) };
+      for (const c of cosignatures) s.upsertCosignature.run(log, size, c.name, c.keyId, Buffer.from(c.signature));
+      return { ok: true, value: undefined };
+    });
+  }
+
+  async cosignatures(log: string, size: number): Promise<AnchorCosignature[]> {
+    return this.statements.cosignatures.all(log, size).map((row) => ({ name: row.name, keyId: row.key_id, signature: new Uint8Array(row.signature) }));
+  }
+
   async close(): Promise<void> {
     if (this.owned) await this.database.close();
   }
@@ -116,6 +130,12 @@ function prepare(db: Database.Database) {
     ),
     checkpointAt: db.prepare<[string, number], CheckpointRow>('SELECT log, size, root, note, event_id, position FROM anchor_checkpoints WHERE log = ? AND size = ?'),
     latestCheckpoint: db.prepare<[string], CheckpointRow>('SELECT log, size, root, note, event_id, position FROM anchor_checkpoints WHERE log = ? ORDER BY size DESC LIMIT 1'),
+    upsertCosignature: db.prepare<[string, number, string, number, Buffer]>(
+      'INSERT INTO anchor_cosignatures (log, size, name, key_id, signature) VALUES (?, ?, ?, ?, ?) ON CONFLICT (log, size, name, key_id) DO UPDATE SET signature = excluded.signature',
+    ),
+    cosignatures: db.prepare<[string, number], { name: string; key_id: number; signature: Buffer }>(
+      'SELECT name, key_id, signature FROM anchor_cosignatures WHERE log = ? AND size = ? ORDER BY name, key_id',
+    ),
     insertCheckpoint: db.prepare<[string, number, Buffer, string, string, number]>(
       'INSERT INTO anchor_checkpoints (log, size, root, note, event_id, position) VALUES (?, ?, ?, ?, ?, ?)',
     ),
