@@ -162,7 +162,7 @@ describe('AnchorProjection on a real SQLite ledger', () => {
     await resumed.projection.start();
     await settle(resumed.projection);
     // It verified only what came after its stored position, continuing each stream's chain from the stored heads.
-    expect(resumed.integrity.health().verifiedEvents).toBe((await store.readAll({ fromPosition: first.projection.health().position })).length);
+    expect(resumed.projection.health().verifiedEvents).toBe((await store.readAll({ fromPosition: first.projection.health().position })).length);
     expect(resumed.projection.health().failure).toBeUndefined();
 
     const fresh = await anchor(new MemoryAnchorStore(), { everyEvents: 1_000_000 });

@@ -17,6 +17,8 @@ export interface AnchorOptions {
 export interface AnchorHealth {
   /** Global position of the last event committed to the anchor store. */
   position: number;
+  /** Events it verified since it started (it resumes after its stored position). */
+  verifiedEvents: number;
   leaves: number;
   checkpointsSigned: number;
   /** Permanent: the anchor stopped (an event that does not verify, a checkpoint that disagrees, a refused batch). */
@@ -64,6 +66,7 @@ export class AnchorProjection {
   /** The last transient error (a write that failed and is retried); cleared by the next success. */
   private lastError?: string;
   private leafCount = 0;
+  private verifiedCount = 0;
   private signedCount = 0;
   private stopped = false;
   private waiters: Array<{ position: number; resolve: () => void }> = [];
@@ -92,7 +95,7 @@ export class AnchorProjection {
       this.persistedSizes.set(log, frontier.size);
     }
     this.committedPosition = this.pendingPosition = state.position;
-    const verify = this.integrity.newFeed('anchor', { heads: state.heads });
+    const verify = this.integrity.newFeed('anchor', { heads: state.heads, uncounted: true });
     const onError = (error: unknown) => this.fail(`the anchor's subscription stopped: ${String(error)}`);
     this.subscription = this.events.subscribeToAll({ fromPosition: state.position, onError }, (recorded) => this.apply(recorded, verify));
     if (this.options.everyMs > 0) {
@@ -118,7 +121,7 @@ export class AnchorProjection {
   }
 
   health(): AnchorHealth {
-    return { position: this.committedPosition, leaves: this.leafCount, checkpointsSigned: this.signedCount, failure: this.failure, lastError: this.lastError };
+    return { position: this.committedPosition, verifiedEvents: this.verifiedCount, leaves: this.leafCount, checkpointsSigned: this.signedCount, failure: this.failure, lastError: this.lastError };
   }
 
   /** Commits everything applied so far (and whatever was pending before). */
@@ -137,6 +140,7 @@ export class AnchorProjection {
     if (this.failure) throw new Error(this.failure);
     try {
       verify(recorded);
+      this.verifiedCount++;
     } catch (error) {
       this.fail(`the anchor stopped before an event that does not verify: ${(error as Error).message}`);
       throw error;
