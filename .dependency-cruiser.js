@@ -59,6 +59,13 @@ module.exports = {
       to: { path: ['^libs/(event-store|payload-store)/src/sqlite', '^libs/sqlite', '^node_modules/better-sqlite3'] },
     },
     {
+      name: 'anchor-uses-its-port',
+      comment: 'src/anchor reaches its store through the port; only its module wires the SQLite adapter',
+      severity: 'error',
+      from: { path: '^src/anchor/', pathNot: ['^src/anchor/anchor\\.module\\.ts$', '\\.(int-)?spec\\.ts$'] },
+      to: { path: ['^libs/anchor-store/src/sqlite', '^libs/sqlite', '^node_modules/better-sqlite3'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: { path: '^(src|libs)/' },

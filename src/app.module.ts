@@ -3,6 +3,7 @@ import { ApprovalsModule } from './approvals/approvals.module';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AgentsModule } from './agents/agents.module';
+import { AnchorModule } from './anchor/anchor.module';
 import { loadOrCreateKeyHintSecret } from './common/key-hint-secret';
 import { KeyHints } from './common/key-hints';
 import { WARDEN_CONFIG, type WardenConfig } from './config/warden-config';
@@ -27,7 +28,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, LimitsModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule, ApprovalsModule, ReviewsModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, LimitsModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule, ApprovalsModule, ReviewsModule, AnchorModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AnchorProjection } from './anchor/anchor-projection';
 import { WardenError } from './common/warden-error';
 import { Public } from './identity/route-access';
 import { CallRecorder } from './gateway/tool-call/call-recorder';
@@ -19,6 +20,7 @@ export class HealthController {
     private readonly projector: ReadModelProjector,
     private readonly recorder: CallRecorder,
     private readonly integrity: LedgerIntegrity,
+    private readonly anchor: AnchorProjection,
   ) {}
 
   @Get()
@@ -35,10 +37,15 @@ export class HealthController {
         position: state.failure.position,
       });
     }
+    const anchor = this.anchor.health();
+    if (anchor.failure) {
+      // The Merkle anchor stopped (an event that does not verify, a checkpoint that disagrees with the tree, its store).
+      throw new WardenError('unavailable', 'HEALTH.ANCHOR_STOPPED', 'the Merkle anchor stopped; no more checkpoints are signed', { detail: anchor.failure, position: anchor.position });
+    }
     const calls = this.recorder.health();
     if (calls.outcomeWritesFailing > 0) {
       throw new WardenError('unavailable', 'HEALTH.OUTCOMES_NOT_RECORDED', 'call outcomes could not be recorded in the ledger', calls);
     }
-    return { status: 'ok', position: state.position, verifiedEvents: integrity.verifiedEvents, ...calls };
+    return { status: 'ok', position: state.position, verifiedEvents: integrity.verifiedEvents, anchor: { position: anchor.position, leaves: anchor.leaves, checkpointsSigned: anchor.checkpointsSigned }, ...calls };
   }
 }

@@ -2,13 +2,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { buildKeyDirectory, checkStoredEvent, KEY_STREAM, LedgerAuditor, resolverOf, toBase64Url, type AuditProblem, type EventCheck, type KeyDirectory } from '@warden/ledger';
+import type { EventEnvelope } from '@warden/ledger';
 import type { EventStore, RecordedEvent } from '@warden/event-store';
+import { CheckpointAuditor } from '../anchor/checkpoint-auditor';
 
 export interface VerifyReport {
   ok: boolean;
   events: number;
   streams: number;
   keys: number;
+  /** Signed checkpoints that matched the Merkle logs recomputed from the ledger. */
+  checkpoints: number;
   seconds: number;
   firstProblem?: AuditProblem;
   problems: AuditProblem[];
@@ -38,15 +42,21 @@ export async function verifyLedger(store: EventStore, options: VerifyOptions): P
   const registrations = (await readKeyStream(store)).map((e) => ({ position: e.position, envelope: e.data }));
   const directory = buildKeyDirectory(options.rootPublicKey, registrations);
   const auditor = new LedgerAuditor(directory, { densePositions: options.densePositions ?? true });
+  const resolveKey = resolverOf(directory);
+  const checkpoints = new CheckpointAuditor((kid) => (kid === directory.rootKid ? undefined : resolveKey(kid)));
   const checker = options.workers > 0 && existsSync(WORKER_FILE) ? new WorkerChecker(directory, options.workers) : new InlineChecker(directory);
   const pageSize = options.pageSize ?? 2000;
   let from = 0;
   let blocked = false;
   /** Reads and checks the log from `from` to its current end; false when there was nothing new. */
   const walk = async (): Promise<boolean> => {
-    const inFlight: Array<Promise<EventCheck[]>> = [];
+    const inFlight: Array<{ page: RecordedEvent[]; checks: Promise<EventCheck[]> }> = [];
     const drain = async () => {
-      for (const check of await inFlight.shift()!) auditor.feed(check);
+      const { page, checks } = inFlight.shift()!;
+      (await checks).forEach((check, i) => {
+        // Only what verified becomes a leaf of the recomputed logs (as in the running anchor).
+        if (!auditor.feed(check) && check.result.ok && !check.mismatch) checkpoints.feed(check.position, page[i].data as EventEnvelope);
+      });
       options.onProgress?.(auditor.events);
     };
     const start = from;
@@ -62,7 +72,7 @@ export async function verifyLedger(store: EventStore, options: VerifyOptions): P
       }
       if (page.length === 0) break;
       from = page[page.length - 1].position;
-      inFlight.push(checker.check(page));
+      inFlight.push({ page, checks: checker.check(page) });
       if (inFlight.length > checker.parallelism * 2) await drain();
     }
     while (inFlight.length > 0) await drain();
@@ -87,15 +97,17 @@ export async function verifyLedger(store: EventStore, options: VerifyOptions): P
   } finally {
     await checker.close();
   }
+  const problems = [...auditor.problems, ...checkpoints.problems].sort((a, b) => a.position - b.position).slice(0, Math.max(auditor.problems.length, 100));
   return {
-    ok: auditor.problems.length === 0,
+    ok: problems.length === 0,
     events: auditor.events,
     streams: auditor.streamCount,
     keys: directory.keys.size,
+    checkpoints: checkpoints.checkpoints,
     seconds: (performance.now() - started) / 1000,
-    firstProblem: auditor.problems[0],
-    problems: auditor.problems,
-    problemsCapped: auditor.problemsCapped,
+    firstProblem: problems[0],
+    problems,
+    problemsCapped: auditor.problemsCapped || auditor.problems.length + checkpoints.problems.length > problems.length,
   };
 }
 

@@ -53,3 +53,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WARDEN_VAULT_KEK: 'x', WARDEN_VAULT_KEK_FILE: '/etc/kek' })).toThrow('set WARDEN_VAULT_KEK or WARDEN_VAULT_KEK_FILE, not both');
   });
 });
+
+describe('loadConfig: Merkle checkpoints', () => {
+  const witness = 'witness.example/w1+8e0adf03+BM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI';
+
+  it('defaults to every 1,000 events or 10 s, no origin override, no witnesses', () => {
+    expect(loadConfig({}).checkpoints).toEqual({ everyEvents: 1000, everyMs: 10_000, logOrigin: undefined, witnessKeys: [] });
+  });
+
+  it('refuses an origin a note key name cannot carry (spaces, plus signs)', () => {
+    expect(() => loadConfig({ WARDEN_LOG_ORIGIN: 'my log' })).toThrow(ConfigError);
+    expect(() => loadConfig({ WARDEN_LOG_ORIGIN: 'a+b' })).toThrow(/WARDEN_LOG_ORIGIN/);
+    expect(loadConfig({ WARDEN_LOG_ORIGIN: 'warden.example.com/prod' }).checkpoints.logOrigin).toBe('warden.example.com/prod');
+  });
+
+  it('takes cosignature/v1 witness keys and refuses anything else at start', () => {
+    expect(() => loadConfig({ WARDEN_WITNESS_KEYS: 'not-a-key' })).toThrow(/WARDEN_WITNESS_KEYS: "not-a-key"/);
+    // A plain Ed25519 note key (type 0x01) is a log's key, not a witness's.
+    expect(() => loadConfig({ WARDEN_WITNESS_KEYS: 'log.example+cbe5035b+Ac2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI' })).toThrow(/not a cosignature\/v1 key/);
+    expect(loadConfig({ WARDEN_WITNESS_KEYS: ` ${witness} ` }).checkpoints.witnessKeys).toEqual([witness]);
+  });
+});

@@ -1,4 +1,5 @@
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { cosignatureV1Verifier } from '@warden/ledger';
 import { capabilityTokenConfigFrom, type CapabilityTokenConfig } from '../identity/tokens/token-config';
 import { oidcConfigFrom, type OidcConfig } from '../identity/oidc/oidc-config';
 import { compileEgressPolicy } from '@warden/egress';
@@ -52,6 +53,8 @@ export interface WardenConfig {
   rootFingerprint?: string;
   /** Capability tokens for agents at /mcp (lifetimes, audience). */
   tokens: CapabilityTokenConfig;
+  /** Signed checkpoints of the Merkle logs (WARDEN_CHECKPOINT_EVERY_EVENTS, WARDEN_CHECKPOINT_EVERY_MS, WARDEN_LOG_ORIGIN). */
+  checkpoints: CheckpointConfig;
   /** OIDC sign-in for people at the command API; undefined when not configured. */
   oidc?: OidcConfig;
   /**
@@ -63,6 +66,17 @@ export interface WardenConfig {
   vaultKek?: string;
   /** Step-up approvals, their webhook, and the trust score's age bound. */
   approvals: ApprovalsConfig;
+}
+
+export interface CheckpointConfig {
+  /** A log that grew by this many events gets a signed checkpoint (default 1,000). */
+  everyEvents: number;
+  /** …or this long after it grew (default 10 s; 0: by count only). */
+  everyMs: number;
+  /** The deployment part of checkpoint origins, `<logOrigin>/<org>`; default `warden.local/<root key id>`. */
+  logOrigin?: string;
+  /** Witnesses whose cosignature/v1 cosignatures are accepted (WARDEN_WITNESS_KEYS: vkeys, comma-separated). */
+  witnessKeys: string[];
 }
 
 export const WARDEN_CONFIG = Symbol('WARDEN_CONFIG');
@@ -161,6 +175,32 @@ function vaultKekFrom(env: NodeJS.ProcessEnv, dataDir: string): { vaultKekFile: 
   return { vaultKekFile, vaultKek: raw };
 }
 
+function checkpointConfigFrom(env: NodeJS.ProcessEnv): CheckpointConfig {
+  const logOrigin = env.WARDEN_LOG_ORIGIN;
+  // The origin is a note key name too: no spaces, no plus, no control characters; and a line of its own.
+  if (logOrigin !== undefined && !/^[^\s+\u0000-\u001f\u007f]{1,200}$/u.test(logOrigin)) {
+    throw new ConfigError(`WARDEN_LOG_ORIGIN must be a log name without spaces or plus signs (e.g. warden.example.com/prod), got "${logOrigin}"`);
+  }
+  return {
+    everyEvents: intFrom(env, 'WARDEN_CHECKPOINT_EVERY_EVENTS', 1000, 1, 1_000_000_000),
+    everyMs: intFrom(env, 'WARDEN_CHECKPOINT_EVERY_MS', 10_000, 0, 86_400_000),
+    logOrigin,
+    witnessKeys: witnessKeysFrom(env),
+  };
+}
+
+function witnessKeysFrom(env: NodeJS.ProcessEnv): string[] {
+  const keys = listFrom(env, 'WARDEN_WITNESS_KEYS') ?? [];
+  for (const key of keys) {
+    try {
+      cosignatureV1Verifier(key);
+    } catch (error) {
+      throw new ConfigError(`WARDEN_WITNESS_KEYS: "${key}" is not a cosignature/v1 verifier key (<name>+<key id>+<base64 of 0x04 ‖ Ed25519 key>): ${(error as Error).message}`);
+    }
+  }
+  return keys;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
   const host = env.WARDEN_HOST ?? '127.0.0.1';
   const port = intFrom(env, 'WARDEN_PORT', 7420, 0, 65535);
@@ -197,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     logLevel: env.WARDEN_LOG_LEVEL ?? 'info',
     rootFingerprint: rootFingerprintFrom(env),
     tokens: section(() => capabilityTokenConfigFrom(env)),
+    checkpoints: checkpointConfigFrom(env),
     oidc: section(() => oidcConfigFrom(env)),
     ...vaultKekFrom(env, dataDir),
     approvals: section(() => approvalsConfigFrom(env)),

@@ -88,7 +88,7 @@ function openEmbeddedDatabase(config: WardenConfig): SqliteDatabase {
     },
     AggregateStore,
   ],
-  exports: [AggregateStore, CLOCK, ID_GENERATOR, NODE_TRUST, LedgerIntegrity, EVENT_STORE, PAYLOAD_STORE, LedgerWriter, ReadModelProjector],
+  exports: [AggregateStore, CLOCK, ID_GENERATOR, NODE_TRUST, LedgerIntegrity, EVENT_STORE, PAYLOAD_STORE, EMBEDDED_DATABASE, LedgerWriter, ReadModelProjector],
 })
 export class LedgerModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(

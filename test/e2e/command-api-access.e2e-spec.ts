@@ -10,6 +10,8 @@ import { startHarness, type Harness } from './support/gateway-harness';
  * real HTTP.
  */
 const OPS: Role[] = ['operator', 'admin'];
+/** The Merkle log's evidence routes (issue 17). */
+const EVIDENCE: Role[] = ['auditor', 'investigator', 'admin'];
 const EXPECTED: Record<string, RouteAccess> = {
   'GET /health': { kind: 'public' },
   'POST /v1/agents': { kind: 'roles', roles: OPS },
@@ -68,6 +70,12 @@ const EXPECTED: Record<string, RouteAccess> = {
   'GET /v1/orgs/:orgId': { kind: 'platform' },
   'POST /v1/orgs/:orgId/suspend': { kind: 'platform' },
   'POST /v1/orgs/:orgId/resume': { kind: 'platform' },
+  'GET /v1/log/checkpoint': { kind: 'roles', roles: EVIDENCE },
+  'GET /v1/log/checkpoints/:size': { kind: 'roles', roles: EVIDENCE },
+  'POST /v1/log/checkpoints/:size/cosignatures': { kind: 'roles', roles: ['auditor', 'admin'] },
+  'GET /v1/log/vkey': { kind: 'roles', roles: EVIDENCE },
+  'GET /v1/log/proofs/inclusion': { kind: 'roles', roles: EVIDENCE },
+  'GET /v1/log/proofs/consistency': { kind: 'roles', roles: EVIDENCE },
 };
 
 /** Routes that are not the command API and so not in its OpenAPI document (Prometheus text). */

@@ -47,7 +47,8 @@ describe('warden verify (compiled CLI) on a real ledger tampered with on disk', 
       throw new Error(`the compiled CLI ${CLI} is missing: run \`npm run build\` before jest (npm test does)`);
     }
     upstream = await startLegacyMcpServer();
-    h = await startHarness();
+    // No checkpoints on this ledger: the cases below are each caught by the chain and position checks alone.
+    h = await startHarness({ WARDEN_CHECKPOINT_EVERY_EVENTS: '10000000', WARDEN_CHECKPOINT_EVERY_MS: '0' });
     const server = await h.api.registerServer('Notes', 'notes', upstream.url);
     await h.api.approve(server.serverId, 'echo', 'read');
     const { apiKey } = await h.api.registerAgent('ledger-writer');
@@ -315,43 +316,88 @@ describe('warden verify (compiled CLI) on a real ledger tampered with on disk', 
     });
   });
 
-  describe('limits without signed checkpoints (documented: flip these when Merkle checkpoints land)', () => {
-    it('does not see the newest row deleted when the stream table is edited to match', async () => {
-      const dir = copy();
-      const last = rows[rows.length - 1];
-      const previous = rows.filter((r) => r.stream === last.stream && r.revision === last.revision - 1)[0];
-      tamper(dir, (db) => {
-        db.prepare('DELETE FROM events WHERE position = ?').run(last.position);
-        db.prepare('UPDATE streams SET revision = ?, position = ? WHERE stream = ?').run(previous.revision, previous.position, last.stream);
-      });
-      const { code, report } = await verifyJson(dir);
-      expect(code).toBe(0);
-      expect(report.events).toBe(rows.length - 1);
+  describe('with signed checkpoints (a gateway that checkpoints after every event)', () => {
+    let checkpointed: string;
+    let cpRows: LedgerRow[];
+    let cpHarness: Harness | undefined;
+
+    beforeAll(async () => {
+      cpHarness = await startHarness({ WARDEN_CHECKPOINT_EVERY_EVENTS: '1', WARDEN_CHECKPOINT_EVERY_MS: '0' });
+      const server = await cpHarness.api.registerServer('Notes', 'notes', upstream!.url);
+      const { apiKey } = await cpHarness.api.registerAgent('ledger-writer');
+      await cpHarness.api.approve(server.serverId, 'echo', 'read');
+      const agent = await connectAgent(`${cpHarness.url}/mcp/notes`, { revision: '2025-11-25', headers: { authorization: `Bearer ${apiKey}` } });
+      try {
+        for (let i = 0; i < 4; i++) await agent.callTool('echo', { text: `call ${i}` });
+      } finally {
+        await agent.close();
+      }
+      await cpHarness.settled();
+      await cpHarness.stop();
+      checkpointed = cpHarness.dataDir;
+      cpRows = readRows(checkpointed);
+    }, 60_000);
+
+    afterAll(async () => {
+      await cpHarness?.cleanup();
     });
 
-    it('does not see two adjacent rows of different streams swapped (each stream’s chain is intact)', async () => {
-      const dir = copy();
-      const a = rows.find((r) => r.type === 'AgentRegistered')!;
-      const b = rows.find((r) => r.position === a.position + 1)!;
+    const cpCopy = () => copyDataDir(checkpointed, scratch);
+    /** The first checkpoint problem: a CheckpointSigned of the tampered org after the tampered rows. */
+    async function expectCheckpointMismatch(dir: string, after: number): Promise<void> {
+      const { code, report } = await verifyJson(dir);
+      expect(code).toBe(1);
+      expect(report.firstProblem).toMatchObject({ reason: 'CHECKPOINT_MISMATCH' });
+      const at = readRows(dir).find((r) => r.position === report.firstProblem!.position)!;
+      expect(at.type).toBe('CheckpointSigned');
+      expect(at.position).toBeGreaterThan(after);
+      const text = await verifyCli(dir);
+      expect(text.code).toBe(1);
+      expect(text.stdout).toMatch(/CHECKPOINT_MISMATCH — the checkpoint of .* does not match the log recomputed in commit order/);
+    }
+
+    it('(control) the untouched ledger verifies, its checkpoints included', async () => {
+      const { code, report } = await verifyJson(cpCopy());
+      expect(code).toBe(0);
+      expect(report.checkpoints).toBe(cpRows.filter((r) => r.type === 'CheckpointSigned').length);
+      expect(report.checkpoints).toBeGreaterThan(5);
+    });
+
+    it('sees the end of a stream deleted, the later positions renumbered and the stream table edited to match', async () => {
+      const dir = cpCopy();
+      const victim = cpRows.find((r) => r.type === 'AgentRegistered')!;
+      expect(cpRows.filter((r) => r.stream === victim.stream)).toHaveLength(1);
+      tamper(dir, (db) => {
+        db.prepare('DELETE FROM events WHERE position = ?').run(victim.position);
+        db.prepare('DELETE FROM streams WHERE stream = ?').run(victim.stream);
+        shiftPositions(db, victim.position + 1, -1);
+        db.prepare('UPDATE streams SET position = position - 1 WHERE position > ?').run(victim.position);
+      });
+      await expectCheckpointMismatch(dir, victim.position - 1);
+    });
+
+    it('sees two adjacent rows of different streams of one organisation swapped (each stream’s chain intact)', async () => {
+      const dir = cpCopy();
+      const a = cpRows.find((r) => r.type === 'AgentRegistered')!;
+      const b = cpRows.find((r) => r.position === a.position + 1)!;
       expect(b.stream).not.toBe(a.stream);
+      expect(b.env.org).toBe(a.env.org);
       tamper(dir, (db) => {
         db.prepare('UPDATE events SET position = -1 WHERE position = ?').run(a.position);
         db.prepare('UPDATE events SET position = ? WHERE position = ?').run(a.position, b.position);
         db.prepare('UPDATE events SET position = ? WHERE position = -1').run(b.position);
       });
       expect(readRows(dir).find((r) => r.position === a.position)!.id).toBe(b.id);
-      const { code } = await verifyJson(dir);
-      expect(code).toBe(0);
+      await expectCheckpointMismatch(dir, a.position);
     });
 
-    it('does not see a ToolApproved moved behind the calls it allowed (no other event of its stream in between)', async () => {
-      const dir = copy();
-      const approved = rows.find((r) => r.type === 'ToolApproved')!;
-      const firstCall = rows.find((r) => r.type === 'ToolCallDecided' && r.position > approved.position)!;
-      const between = rows.filter((r) => r.position > approved.position && r.position <= firstCall.position);
+    it('sees a ToolApproved moved behind the calls it allowed (no other event of its stream in between)', async () => {
+      const dir = cpCopy();
+      const approved = cpRows.find((r) => r.type === 'ToolApproved')!;
+      const firstCall = cpRows.find((r) => r.type === 'ToolCallDecided' && r.position > approved.position)!;
+      const between = cpRows.filter((r) => r.position > approved.position && r.position <= firstCall.position);
       expect(between.some((r) => r.stream === approved.stream)).toBe(false);
       tamper(dir, (db) => {
-        // Every row from just after the approval up to the first call moves one place up; the approval takes the call's place.
         db.prepare('UPDATE events SET position = -1 WHERE position = ?').run(approved.position);
         for (const row of between) db.prepare('UPDATE events SET position = ? WHERE position = ?').run(row.position - 1, row.position);
         db.prepare('UPDATE events SET position = ? WHERE position = -1').run(firstCall.position);
@@ -359,8 +405,21 @@ describe('warden verify (compiled CLI) on a real ledger tampered with on disk', 
       });
       const moved = readRows(dir);
       expect(moved.findIndex((r) => r.id === approved.id)).toBeGreaterThan(moved.findIndex((r) => r.id === firstCall.id));
-      const { code } = await verifyJson(dir);
+      await expectCheckpointMismatch(dir, approved.position);
+    });
+
+    it('(limit, documented) does not see the newest row deleted with the stream table edited, when no checkpoint covers it yet', async () => {
+      const dir = cpCopy();
+      const last = cpRows[cpRows.length - 1];
+      // A checkpoint covering a row comes after it: the newest row is covered by none.
+      const previous = cpRows.filter((r) => r.stream === last.stream && r.revision === last.revision - 1)[0];
+      tamper(dir, (db) => {
+        db.prepare('DELETE FROM events WHERE position = ?').run(last.position);
+        db.prepare('UPDATE streams SET revision = ?, position = ? WHERE stream = ?').run(previous.revision, previous.position, last.stream);
+      });
+      const { code, report } = await verifyJson(dir);
       expect(code).toBe(0);
+      expect(report.events).toBe(cpRows.length - 1);
     });
   });
 

@@ -251,3 +251,28 @@ describe('LedgerAuditor.checkStreamHead', () => {
     expect(auditor.checkStreamHead(KEY_STREAM, -1)).toMatchObject({ position: 1, reason: 'STREAM_HEAD_MISMATCH' });
   });
 });
+
+describe('LedgerAuditor resuming from known stream heads', () => {
+  const root = newSigner();
+  const node = newSigner();
+  const reg = registration(root, node);
+  const calls = callEvents(node, 4);
+  const directory = buildKeyDirectory(root.publicKey, [{ position: 1, envelope: reg }]);
+  const stored = (i: number) => ({ position: i + 2, stream: calls[i].stream, revision: calls[i].seq, data: calls[i] });
+
+  it('accepts the rest of a stream when given the head it continues from', () => {
+    const auditor = new LedgerAuditor(directory, { densePositions: false, initialHeads: [['calls-o-n', { seq: 1, hash: calls[1].hash }]] });
+    expect(auditor.feed(checkStoredEvent(stored(2), resolverOf(directory)))).toBeUndefined();
+    expect(auditor.feed(checkStoredEvent(stored(3), resolverOf(directory)))).toBeUndefined();
+  });
+
+  it('without the head, the same events fail (the stream seems to start mid-way)', () => {
+    const auditor = new LedgerAuditor(directory, { densePositions: false });
+    expect(auditor.feed(checkStoredEvent(stored(2), resolverOf(directory)))?.reason).toBe('SEQ_GAP');
+  });
+
+  it('with a head whose hash is not the previous event\u2019s, the next one fails with PREV_MISMATCH', () => {
+    const auditor = new LedgerAuditor(directory, { densePositions: false, initialHeads: [['calls-o-n', { seq: 1, hash: calls[0].hash }]] });
+    expect(auditor.feed(checkStoredEvent(stored(2), resolverOf(directory)))?.reason).toBe('PREV_MISMATCH');
+  });
+});

@@ -1,4 +1,4 @@
-import { ChainVerifier, type ChainProblemReason } from './chain-verifier';
+import { ChainVerifier, type ChainProblemReason, type StreamHead } from './chain-verifier';
 import type { EventEnvelope } from './envelope';
 import { fromBase64Url } from './hashing';
 import { keyIdOf } from './keys';
@@ -22,7 +22,9 @@ export type AuditProblemReason =
   | 'KEY_REVOCATION_INVALID'
   | 'ROOT_SIGNED_EVENT'
   | 'ROW_MISMATCH'
-  | 'STREAM_HEAD_MISMATCH';
+  | 'STREAM_HEAD_MISMATCH'
+  /** A signed checkpoint that the log, recomputed in commit order, does not reproduce (or a rollback). */
+  | 'CHECKPOINT_MISMATCH';
 
 export interface AuditProblem {
   position: number;
@@ -155,7 +157,7 @@ function rowMismatch(env: EventEnvelope, stored: { stream: string; revision: num
  * stream's hash chain. Reports each problem; the first is the one a human needs.
  */
 export class LedgerAuditor {
-  private readonly chains = new ChainVerifier();
+  private readonly chains: ChainVerifier;
   private lastPosition?: number;
   /** Per stored stream: the highest stored revision fed, and where it was. */
   private readonly tails = new Map<string, { revision: number; position: number; eventId?: string }>();
@@ -164,8 +166,15 @@ export class LedgerAuditor {
 
   constructor(
     private readonly directory: KeyDirectory,
-    private readonly options: { densePositions: boolean; maxProblems?: number } = { densePositions: false },
-  ) {}
+    private readonly options: {
+      densePositions: boolean;
+      maxProblems?: number;
+      /** Resume: the streams' heads as a reader that verified the log up to some position left them. */
+      initialHeads?: Iterable<readonly [string, StreamHead]>;
+    } = { densePositions: false },
+  ) {
+    this.chains = new ChainVerifier(options.initialHeads);
+  }
 
   get streamCount(): number {
     return this.chains.streamCount;

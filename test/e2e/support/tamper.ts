@@ -225,6 +225,7 @@ export interface JsonReport {
   events: number;
   streams: number;
   keys: number;
+  checkpoints?: number;
   firstProblem?: { position: number; eventId?: string; stream?: string; seq?: number; reason: string; detail: string };
   problems: unknown[];
   problemsCapped?: boolean;
