@@ -20,6 +20,7 @@ module.exports = {
     '^@warden/sqlite$': '<rootDir>/libs/sqlite/src',
     '^@warden/egress$': '<rootDir>/libs/egress/src',
     '^@warden/policy$': '<rootDir>/libs/policy/src',
+    '^@warden/guardrails$': '<rootDir>/libs/guardrails/src',
   },
   testTimeout: 30000,
 };
