@@ -6,6 +6,7 @@ import { KeyHints } from './common/key-hints';
 import { WARDEN_CONFIG, type WardenConfig } from './config/warden-config';
 import { ErasureModule } from './erasure/erasure.module';
 import { GatewayModule } from './gateway/gateway.module';
+import { GuardrailsModule } from './guardrails/guardrails.module';
 import { HealthController } from './health.controller';
 import { IdentityModule } from './identity/identity.module';
 import { OidcModule } from './identity/oidc/oidc.module';
@@ -24,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, GuardrailsModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

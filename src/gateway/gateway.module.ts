@@ -10,13 +10,14 @@ import { McpMethods } from './mcp-methods';
 import { McpRelay } from './relay/mcp-relay';
 import { UpstreamCaller } from './upstream-call';
 import { CallRecorder } from './tool-call/call-recorder';
+import { ContentFilterRegistry } from './tool-call/content-filters';
 import { GateRegistry } from './tool-call/gate-registry';
 import { RejectedRequests } from './tool-call/rejected-requests';
 import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 
 @Module({
   imports: [AgentsModule, RegistryModule, UpstreamModule, TenancyModule, TokensModule],
-  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, RejectedRequests, GateRegistry],
-  exports: [McpEdge, CallRecorder, RejectedRequests, GateRegistry],
+  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, RejectedRequests, GateRegistry, ContentFilterRegistry],
+  exports: [McpEdge, CallRecorder, RejectedRequests, GateRegistry, ContentFilterRegistry],
 })
 export class GatewayModule {}

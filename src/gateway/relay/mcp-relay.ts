@@ -5,6 +5,8 @@ import { UpstreamPool } from '../../upstream/upstream-pool';
 import { forwardableParams } from '../hop-meta';
 import type { McpRequestContext } from '../mcp-request-context';
 import { CallRecorder } from '../tool-call/call-recorder';
+import { ContentFilterRegistry } from '../tool-call/content-filters';
+import type { CallContext } from '../tool-call/gate';
 import { UpstreamCaller } from '../upstream-call';
 
 type Result = Record<string, unknown>;
@@ -30,6 +32,7 @@ export class McpRelay {
     private readonly upstreams: UpstreamPool,
     private readonly upstreamCaller: UpstreamCaller,
     private readonly recorder: CallRecorder,
+    private readonly filters: ContentFilterRegistry,
   ) {}
 
   /** The capabilities of `/mcp/<server>`: tools, plus what its upstream offers of the relayed ones. */
@@ -57,7 +60,7 @@ export class McpRelay {
     const offered = await this.upstreams.capabilities(target(server));
     if (offered[needs] === undefined) throw notFound(ctx, `${server.slug} does not offer ${needs}`);
     const started = performance.now();
-    const record = (outcome: string, result?: unknown) => {
+    const record = (outcome: string, result?: unknown, filtered?: { findings: unknown[]; resultFiltered?: 'redacted' | 'withheld' }) => {
       if (!recorded) return;
       this.recorder.relayed(
         ctx.agent.orgId,
@@ -68,6 +71,8 @@ export class McpRelay {
           method,
           target: targetOf(params),
           outcome,
+          ...(filtered && filtered.findings.length > 0 ? { findings: filtered.findings as never } : {}),
+          ...(filtered?.resultFiltered ? { resultFiltered: filtered.resultFiltered } : {}),
           latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
           protocolVersion: ctx.protocolVersion,
           endpoint: ctx.endpoint,
@@ -76,15 +81,35 @@ export class McpRelay {
         result,
       );
     };
+    let result: Result;
     try {
-      const result = await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(params ?? {}));
-      record('ok', result);
-      return result;
+      result = await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(params ?? {}));
     } catch (error) {
       record(error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE');
       throw error;
     }
+    if (!recorded) return result;
+    // Content filters (guardrails) judge what a resource read or a prompt hands the agent.
+    const filtered = this.filters.filterResult(callOf(ctx, server, method, params), result);
+    const resultFiltered = filtered.withheld ? ('withheld' as const) : filtered.rewritten ? ('redacted' as const) : undefined;
+    record(filtered.withheld ? filtered.withheld.code : 'ok', result, { findings: filtered.findings, ...(resultFiltered ? { resultFiltered } : {}) });
+    if (filtered.withheld) throw new WardenError('denied', filtered.withheld.code, filtered.withheld.detail, { rules: filtered.withheld.rules });
+    return filtered.result;
   }
+}
+
+/** What a content filter sees of a relayed request. */
+function callOf(ctx: McpRequestContext, server: RegisteredServer, method: string, params: Result | undefined): CallContext {
+  const name = targetOf(params) ?? method;
+  return {
+    agent: ctx.agent,
+    requestedName: name,
+    server,
+    method,
+    ...(method === 'resources/read' ? { resourceUri: name } : {}),
+    ...(method === 'prompts/get' ? { promptName: name } : {}),
+    at: new Date(),
+  };
 }
 
 const target = (server: RegisteredServer) => ({ serverId: server.serverId, url: server.url });

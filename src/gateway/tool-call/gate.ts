@@ -16,6 +16,19 @@ export interface GateVerdict {
   matches?: Array<{ rule: string; decision: Decision; code: string }>;
   /** The policy version the verdict was reached under. */
   policyVersion?: number;
+  /** What a content gate found (detector, rule, action, JSON path): never the matched value. */
+  findings?: ContentFinding[];
+}
+
+/** One content finding as recorded; the recorder adds the digest of the payload it was found in. */
+export interface ContentFinding {
+  detector: string;
+  rule: string;
+  action: string;
+  kind: string;
+  path: string;
+  /** Digest of the event's payload (envelope.payload.digest) the finding was found in. */
+  payloadDigest?: string;
 }
 
 /** What every gate sees about one call. Gates are pure functions of it: no I/O on the hot path. */

@@ -1,4 +1,4 @@
-import type { Decision, GateVerdict } from './gate';
+import type { ContentFinding, Decision, GateVerdict } from './gate';
 
 /** One gate's verdict as recorded; `matches` names the policy rules behind it. */
 export type RecordedReason = Pick<GateVerdict, 'gate' | 'code' | 'decision'> & Pick<GateVerdict, 'matches'>;
@@ -24,6 +24,10 @@ export interface ToolCallDecidedData {
   requestId: string;
   /** The capability token the call came with (its jti), when it came with one instead of the agent key. */
   tokenJti?: string;
+  /** Content guardrail findings in the arguments (payloadDigest: this event's payload). */
+  findings?: ContentFinding[];
+  /** Set when a guardrail rewrote the arguments before they were forwarded (the payload keeps what the agent sent). */
+  argumentsRedacted?: boolean;
 }
 
 /** payload = the result as the upstream returned it. */
@@ -32,6 +36,12 @@ export interface ToolCallCompletedData {
   latencyMs: number;
   upstreamMs: number;
   isError: boolean;
+  /** Content guardrail findings in the result (payloadDigest: this event's payload, the result as the upstream returned it). */
+  findings?: ContentFinding[];
+  /** What the agent was given instead of the upstream's result: `redacted` (a rewritten result) or `withheld` (an error). */
+  resultFiltered?: 'redacted' | 'withheld';
+  /** The filter's reason code when it withheld or flagged the result. */
+  filterCode?: string;
 }
 
 export interface ToolCallFailedData {
@@ -60,6 +70,9 @@ export interface McpRequestRelayedData {
   reasons?: RecordedReason[];
   rules?: string[];
   policyVersion?: number;
+  /** Content guardrail findings in the upstream's result (payloadDigest: this event's payload). */
+  findings?: ContentFinding[];
+  resultFiltered?: 'redacted' | 'withheld';
   latencyMs: number;
   protocolVersion: string;
   endpoint: string;

@@ -8,6 +8,7 @@ import { forwardableParams } from '../hop-meta';
 import { UpstreamCaller } from '../upstream-call';
 import { resolveTool } from '../tool-names';
 import { CallRecorder } from './call-recorder';
+import { ContentFilterRegistry } from './content-filters';
 import { combine, firstRestrictive, type CallContext } from './gate';
 import { GateRegistry } from './gate-registry';
 import { decisionRecord, refusalOf } from './verdict-record';
@@ -25,6 +26,7 @@ export class ToolCallPipeline {
     private readonly upstreamCaller: UpstreamCaller,
     private readonly servers: ServersReadModel,
     private readonly gates: GateRegistry,
+    private readonly filters: ContentFilterRegistry,
     private readonly metrics: WardenMetrics,
   ) {}
 
@@ -52,6 +54,8 @@ export class ToolCallPipeline {
       token: ctx.token,
     };
     const { decision, reasons } = combine(this.gates.for('tools/call').map((gate) => gate.evaluate(call)));
+    // Content filters (guardrail redaction) rewrite what is forwarded; the payload keeps what the agent sent.
+    const forwarded = decision === 'allow' || decision === 'observe' ? this.filters.filterArguments(call, call.arguments!) : { arguments: call.arguments!, rewritten: false };
     const callId = this.recorder.newCallId();
     const actor = { kind: 'agent' as const, id: ctx.agent.agentId };
     const org = ctx.agent.orgId;
@@ -73,6 +77,7 @@ export class ToolCallPipeline {
         endpoint: ctx.endpoint,
         requestId: String(ctx.requestId),
         ...(ctx.token ? { tokenJti: ctx.token.jti } : {}),
+        ...(forwarded.rewritten ? { argumentsRedacted: true } : {}),
       },
       args,
     );
@@ -86,23 +91,15 @@ export class ToolCallPipeline {
 
     const server = resolved.server!;
     const upstreamStarted = performance.now();
+    let result: Record<string, unknown>;
     try {
-      const result = await this.upstreamCaller.call(
+      result = await this.upstreamCaller.call(
         ctx,
         { serverId: server.serverId, url: server.url },
         'tools/call',
-        forwardableParams({ ...params, name: resolved.toolName }),
-        mcpParamHeaders(resolved.tool?.definition.inputSchema, args),
+        forwardableParams({ ...params, name: resolved.toolName, arguments: forwarded.arguments }),
+        mcpParamHeaders(resolved.tool?.definition.inputSchema, forwarded.arguments),
       );
-      const upstreamMs = performance.now() - upstreamStarted;
-      this.recorder.completed(
-        org,
-        actor,
-        { callId, latencyMs: round(performance.now() - started), upstreamMs: round(upstreamMs), isError: result.isError === true },
-        result,
-      );
-      this.metrics.finished(serverLabel, toolLabel, result.isError === true ? 'error_result' : 'completed', 'none', (performance.now() - started) / 1000, upstreamMs / 1000);
-      return result;
     } catch (error) {
       const failure = error instanceof WardenError ? error : new WardenError('upstream', 'UPSTREAM.UNAVAILABLE', 'the upstream is unavailable');
       this.recorder.failed(org, actor, {
@@ -116,6 +113,28 @@ export class ToolCallPipeline {
       failure.details.callId = callId;
       throw failure;
     }
+    const upstreamMs = performance.now() - upstreamStarted;
+    const filtered = this.filters.filterResult(call, result);
+    this.recorder.completed(
+      org,
+      actor,
+      {
+        callId,
+        latencyMs: round(performance.now() - started),
+        upstreamMs: round(upstreamMs),
+        isError: result.isError === true,
+        ...(filtered.findings.length > 0 ? { findings: filtered.findings } : {}),
+        ...(filtered.withheld ? { resultFiltered: 'withheld' as const, filterCode: filtered.withheld.code } : filtered.rewritten ? { resultFiltered: 'redacted' as const } : {}),
+        ...(!filtered.withheld && filtered.code ? { filterCode: filtered.code } : {}),
+      },
+      result,
+    );
+    if (filtered.withheld) {
+      this.metrics.finished(serverLabel, toolLabel, 'denied', filtered.withheld.code, (performance.now() - started) / 1000, upstreamMs / 1000);
+      throw new WardenError('denied', filtered.withheld.code, filtered.withheld.detail, { callId, rules: filtered.withheld.rules });
+    }
+    this.metrics.finished(serverLabel, toolLabel, result.isError === true ? 'error_result' : 'completed', 'none', (performance.now() - started) / 1000, upstreamMs / 1000);
+    return filtered.result;
   }
 }
 

@@ -1,13 +1,17 @@
 import { WardenError } from '../../common/warden-error';
-import type { Decision, GateVerdict } from './gate';
+import type { ContentFinding, Decision, GateVerdict } from './gate';
 import type { RecordedReason } from './tool-call.events';
 
 /** What the ledger keeps of a combined decision: every gate's reason, every policy rule id, the policy version. */
-export function decisionRecord(decision: Decision, reasons: GateVerdict[]): { decision: Decision; reasons: RecordedReason[]; rules?: string[]; policyVersion?: number } {
+export function decisionRecord(
+  decision: Decision,
+  reasons: GateVerdict[],
+): { decision: Decision; reasons: RecordedReason[]; rules?: string[]; policyVersion?: number; findings?: ContentFinding[] } {
   const recorded = reasons.map(({ gate, code, decision: d, matches }) => ({ gate, code, decision: d, ...(matches ? { matches } : {}) }));
   const rules = reasons.flatMap((r) => r.matches?.map((m) => m.rule) ?? []);
   const policyVersion = reasons.find((r) => r.policyVersion !== undefined)?.policyVersion;
-  return { decision, reasons: recorded, ...(rules.length > 0 ? { rules } : {}), ...(policyVersion !== undefined ? { policyVersion } : {}) };
+  const findings = reasons.flatMap((r) => r.findings ?? []);
+  return { decision, reasons: recorded, ...(rules.length > 0 ? { rules } : {}), ...(policyVersion !== undefined ? { policyVersion } : {}), ...(findings.length > 0 ? { findings } : {}) };
 }
 
 /**
