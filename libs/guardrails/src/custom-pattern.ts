@@ -12,7 +12,7 @@ export type PatternCompileResult = { ok: true; pattern: CustomPattern } | { ok: 
  * A custom regex with RE2 semantics (linear time, no backreferences or lookaround): @bufbuild/re2
  * answers only "is there a match", so a match is located by bisection on that linear test —
  * the earliest end, then the latest start before it — O(n log n) per match, never backtracking.
- * A located match is widened to the whitespace-delimited token(s) it touches, so that redaction
+ * A located match is widened to the token(s) it touches (up to whitespace, quotes or delimiters), so that redaction
  * never leaves the tail of a secret behind.
  */
 export class CustomPattern {
@@ -75,11 +75,14 @@ export class CustomPattern {
   }
 }
 
+/** Where a token ends: whitespace, quotes and the delimiters of JSON, markup and prose (so that redacting never breaks the text's own syntax). */
+const TOKEN_END = /[\s"'`,;<>()[\]{}]/;
+
 function widen(text: string, start: number, end: number): { start: number; end: number } {
   let s = start;
   let e = end;
-  while (s > 0 && !/\s/.test(text[s - 1]) && start - s < 256) s -= 1;
-  while (e < text.length && !/\s/.test(text[e]) && e - end < 256) e += 1;
+  while (s > 0 && !TOKEN_END.test(text[s - 1]) && start - s < 256) s -= 1;
+  while (e < text.length && !TOKEN_END.test(text[e]) && e - end < 256) e += 1;
   return { start: s, end: e };
 }
 

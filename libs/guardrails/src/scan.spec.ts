@@ -65,6 +65,12 @@ describe('scanContent', () => {
     expect(out.content).toEqual({ s: 'see [REDACTED:project_code] and [REDACTED:words], not bluebirds' });
   });
 
+  it('keeps JSON text valid when a custom match sits inside it (the widening stops at quotes and delimiters)', () => {
+    const set = compile({ rules: [{ id: 'project', detector: 'regex', pattern: 'PRJ-[0-9]{3}', kind: 'project_code', action: 'redact' }] });
+    const out = scanContent(set, { method: 'tools/call', where: 'results' }, { content: [{ type: 'text', text: '{"to":"x","code":"PRJ-123"}' }] }, '$', LIMITS);
+    expect(JSON.parse((out.content as { content: Array<{ text: string }> }).content[0].text)).toEqual({ to: 'x', code: '[REDACTED:project_code]' });
+  });
+
   it('decides oversize and over-deep content by the set, never crashing', () => {
     const block = compile({ rules: [{ id: 'm', detector: 'email', action: 'warn' }] });
     const skip = compile({ rules: [{ id: 'm', detector: 'email', action: 'warn' }], oversize: 'skip' });
