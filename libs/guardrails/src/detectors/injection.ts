@@ -10,7 +10,7 @@ const FILLER = `(?:(?:all|any|the|your|my|these|those|of|previous|prior|above|ea
 const OVERRIDE = new RegExp(
   `\\b(?:ignore|disregard|forget|override|bypass|skip)${W}${FILLER}(?:instructions?|prompts?|rules|directions|directives|guidelines|guardrails|constraints|context|messages?)\\b` +
     `|\\b(?:do${W}not|don'?t)${W}(?:follow|obey)${W}${FILLER}(?:instructions?|rules|guidelines)\\b` +
-    `|\\bnew${W}(?:system${W})?instructions?${W}?:`,
+    `|\\bnew${W}(?:system${W})?instructions?\\s{0,3}:`,
   'gi',
 );
 const ROLE_HIJACK = new RegExp(
@@ -87,6 +87,11 @@ const BIDI_OVERRIDES = /[\u202A-\u202E\u2066-\u2069]+/g;
 // Runs of two or more: a single zero-width joiner belongs in emoji sequences, a single BOM at the start of text.
 const ZERO_WIDTH_RUN = /[\u200B-\u200D\u2060\u2062-\u2064\uFEFF]{2,}/g;
 
+/** A subdivision flag (🏴 + tag letters/digits + cancel tag, e.g. England) is the one legitimate use of tag characters. */
+function flagSequence(text: string, m: RegExpExecArray): boolean {
+  return text.codePointAt(m.index - 2) === 0x1f3f4 && /^(?:[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{2,6})\u{E007F}$/u.test(m[0]);
+}
+
 export function detectInvisibleUnicode(text: string): Detection[] {
-  return [...matchesOf(text, TAG_CHARACTERS, 'unicode_tag_characters'), ...matchesOf(text, BIDI_OVERRIDES, 'bidi_override'), ...matchesOf(text, ZERO_WIDTH_RUN, 'zero_width_run')];
+  return [...matchesOf(text, TAG_CHARACTERS, 'unicode_tag_characters', (m) => !flagSequence(text, m)), ...matchesOf(text, BIDI_OVERRIDES, 'bidi_override'), ...matchesOf(text, ZERO_WIDTH_RUN, 'zero_width_run')];
 }

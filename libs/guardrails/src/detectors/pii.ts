@@ -4,10 +4,10 @@ import { matchesOf, type Detection } from '../detection';
 /* Linear-time argument: as in secrets.ts — bounded repetitions only, each pattern either anchored at
  * the start of a run of its own alphabet (negative lookbehind) or of bounded total length. */
 
-const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}(?![A-Za-z0-9-])/g;
+const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}(?![A-Za-z0-9-]|:\S)/g;
 // +CC, an area code (in parentheses or not), then two groups; separators required between groups.
 const PHONE = /(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}(?![\w-]|\.\d)/g;
-const INTL_PHONE = /(?<![\w+])\+\d{1,3}[ ]?\d{2,4}(?:[ ]?\d{2,4}){1,4}(?![\w-])/g;
+const INTL_PHONE = /(?<![\w+])\+\d{1,3}[ ]?\d{1,4}(?:[ ]?\d{2,4}){1,5}(?![\w-])/g;
 const CARD = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
 const IBAN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/g;
 const SSN = /(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/g;

@@ -22,7 +22,7 @@ const PRIVATE_KEY_BEGIN = /-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY( BLOCK
 const CONNECTION_STRING = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s:/@'"]{1,128}:([^\s:/@'"]{1,256})@[A-Za-z0-9.[\]-]{1,255}/dg;
 // A credential-shaped key, then = or :, then the value (its first capture). Bounded total length.
 const CREDENTIAL_CONTEXT =
-  /(?<![A-Za-z0-9_])(aws_?secret_?access_?key|api[_-]?key|apikey|secret[_-]?key|client[_-]?secret|secret|access[_-]?token|auth[_-]?token|token|password|passwd|pwd|private[_-]?key)["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9+/=_.~-]{12,512})/dgi;
+  /(?<![A-Za-z0-9_])(aws_?secret_?access_?key|api[_-]?key|apikey|secret[_-]?key|client[_-]?secret|secret|access[_-]?token|auth[_-]?token|token|password|passwd|pwd|private[_-]?key)["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9+/=_.~!@#$%^&*-]{12,512})/dgi;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PLACEHOLDER = /^(?:x+|\*+|<[^>]*>|\$\{?[A-Za-z_]+\}?|changeme|password|redacted|example|your[_-].*)$/i;
