@@ -2,6 +2,7 @@
 import { ConfigError } from '../config/warden-config';
 import { messageOf, UsageError } from './cli-errors';
 import { CHECK_URL_USAGE, checkUrl } from './check-url';
+import { GUARDRAILS_USAGE, guardrailsCommand } from './guardrails';
 import { KEYS_USAGE, keysCommand } from './keys';
 import { POLICY_USAGE, policyCommand } from './policy';
 import { VAULT_USAGE, vaultCommand } from './vault';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   'check-url': { run: (argv) => checkUrl(argv), usage: CHECK_URL_USAGE },
   policy: { run: (argv) => policyCommand(argv, print), usage: POLICY_USAGE },
   vault: { run: (argv) => vaultCommand(argv, print), usage: VAULT_USAGE },
+  guardrails: { run: (argv) => guardrailsCommand(argv, print), usage: GUARDRAILS_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { UsageError } from './cli-errors';
+import { readYamlFile as readSet, report, request } from './command-api';
 
 export const POLICY_USAGE = `usage: warden policy <apply|validate|simulate|show|versions|rollback> [--api URL] [--key ADMIN_KEY] …
 
@@ -70,39 +69,4 @@ export async function policyCommand(argv: string[], print: Print, env: NodeJS.Pr
     default:
       throw new UsageError(POLICY_USAGE);
   }
-}
-
-/** A policy file: YAML (JSON is YAML too). Unknown keys are refused by the API, with their path. */
-function readSet(file: string | undefined): unknown {
-  if (!file) throw new UsageError('-f FILE is required');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UsageError(`cannot read ${file}`);
-  }
-  try {
-    return parseYaml(text, { uniqueKeys: true });
-  } catch (error) {
-    throw new UsageError(`${file} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}`);
-  }
-}
-
-async function request(api: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
-function report(res: { status: number; body: unknown }, show: (label: string, body: unknown) => void, label: string): number {
-  if (res.status >= 200 && res.status < 300) {
-    show(label, res.body);
-    return 0;
-  }
-  show(`refused (${res.status}):`, res.body);
-  return 1;
 }

@@ -90,7 +90,7 @@ describe('content guardrails', () => {
         expect(upstream.requests.withRpcMethod('tools/call').length).toBe(before);
         const decided = lastOf('ToolCallDecided');
         expect(decided.data.findings).toEqual([
-          { detector: 'secrets', rule: 'no-cloud-keys', action: 'block', kind: 'aws_access_key', path: '$.arguments.nested.list[1]', payloadDigest: decided.payload.digest },
+          { detector: 'secrets', rule: 'no-cloud-keys', action: 'block', kind: 'aws_access_key', path: '$.arguments.nested.list[1]', payloadDigest: decided.payload!.digest },
         ]);
       });
 
@@ -113,7 +113,7 @@ describe('content guardrails', () => {
         expect(decided.data.reasons).toContainEqual(expect.objectContaining({ gate: 'guardrails', code: 'GUARDRAIL.FLAGGED', decision: 'observe' }));
         await h.settled();
         const completed = lastOf('ToolCallCompleted');
-        expect(completed.data).toMatchObject({ callId: decided.data.callId, filterCode: 'GUARDRAIL.FLAGGED', findings: [{ rule: 'flag-ssn', path: '$.content[0].text', payloadDigest: completed.payload.digest }] });
+        expect(completed.data).toMatchObject({ callId: decided.data.callId, filterCode: 'GUARDRAIL.FLAGGED', findings: [{ rule: 'flag-ssn', path: '$.content[0].text', payloadDigest: completed.payload!.digest }] });
       });
 
       it('redact on results: valid JSON text and valid MCP content, custom RE2 rules too', async () => {
