@@ -15,6 +15,8 @@ export interface CompiledGuardrailRule {
   tool?: string;
   exceptValues: ReadonlySet<string>;
   exceptPaths: readonly string[];
+  /** A custom regex rule: skipped on strings the set's union of custom patterns does not match. */
+  custom: boolean;
   detect(text: string, lowered: () => string, cache: Map<string, Detection[]>): Detection[];
 }
 
@@ -23,11 +25,22 @@ export interface CompiledGuardrailSet {
   digest: string;
   oversize: 'block' | 'skip';
   rules: readonly CompiledGuardrailRule[];
+  /** One RE2 pass for every custom regex rule at once: a string it does not match needs none of them. */
+  customPrefilter?: CustomPattern;
 }
 
 /** Compiles a set already validated by parseGuardrailSet; throws if a pattern does not compile here. */
 export function compileGuardrailSet(set: GuardrailSet, meta: { version: number; digest: string }): CompiledGuardrailSet {
-  return { ...meta, oversize: set.oversize ?? 'block', rules: set.rules.map(compileRule) };
+  const customPrefilter = prefilterOf(set.rules.filter((r) => r.detector === 'regex'));
+  return { ...meta, oversize: set.oversize ?? 'block', rules: set.rules.map(compileRule), ...(customPrefilter ? { customPrefilter } : {}) };
+}
+
+/** The union of the custom patterns (each in its own group, with its own case flag); none if it does not compile as one. */
+function prefilterOf(rules: GuardrailRule[]): CustomPattern | undefined {
+  if (rules.length < 2) return undefined;
+  const union = rules.map((r) => `(?${r.ignoreCase ? 'i' : ''}:${r.pattern!})`).join('|');
+  const compiled = CustomPattern.compile(union, false, union.length);
+  return compiled.ok ? compiled.pattern : undefined;
 }
 
 function compileRule(rule: GuardrailRule): CompiledGuardrailRule {
@@ -43,6 +56,7 @@ function compileRule(rule: GuardrailRule): CompiledGuardrailRule {
     ...(rule.tool !== undefined ? { tool: rule.tool } : {}),
     exceptValues: new Set(rule.except?.values ?? []),
     exceptPaths: rule.except?.paths ?? [],
+    custom: rule.detector === 'regex',
     detect: detectorOf(rule),
   };
 }
@@ -65,13 +79,14 @@ function detectorOf(rule: GuardrailRule): CompiledGuardrailRule['detect'] {
     if (!fn) throw new Error(`rule ${rule.id}: unknown detector ${id}`);
     return { id, fn };
   });
-  return (text, _lowered, cache) =>
-    fns.flatMap(({ id, fn }) => {
-      let found = cache.get(id);
-      if (!found) {
-        found = fn(text);
-        cache.set(id, found);
-      }
-      return found;
-    });
+  const run = (id: string, fn: (text: string) => Detection[], text: string, cache: Map<string, Detection[]>) => {
+    let found = cache.get(id);
+    if (!found) {
+      found = fn(text);
+      cache.set(id, found);
+    }
+    return found;
+  };
+  if (fns.length === 1) return (text, _lowered, cache) => run(fns[0].id, fns[0].fn, text, cache);
+  return (text, _lowered, cache) => fns.flatMap(({ id, fn }) => run(id, fn, text, cache));
 }

@@ -78,8 +78,10 @@ export function scanContent(set: CompiledGuardrailSet, target: ScanTarget, conte
     let lowered: string | undefined;
     const lower = () => (lowered ??= text.toLowerCase());
     const redactions: Detection[] = [];
+    let customMayMatch: boolean | undefined;
     for (const rule of rules) {
       if (rule.exceptPaths.some((p) => pathCovers(p, path))) continue;
+      if (rule.custom && set.customPrefilter && !(customMayMatch ??= set.customPrefilter.test(text))) continue;
       for (const d of rule.detect(text, lower, cache)) {
         if (rule.exceptValues.size > 0 && rule.exceptValues.has(text.slice(d.start, d.end))) continue;
         record({ detector: rule.detector, rule: rule.id, action: rule.action, kind: d.kind, path });

@@ -13,6 +13,8 @@ const IBAN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1
 const SSN = /(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/g;
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4 = new RegExp(`(?<![\\d.])(?:${OCTET}\\.){3}${OCTET}(?![\\d]|\\.\\d)`, 'g');
+const DIGIT = /\d/;
+const DIGIT_RUN = /\d[ -]?\d[ -]?\d[ -]?\d/;
 const IPV6_CANDIDATE = /(?<![A-Za-z0-9:.])[0-9A-Fa-f:]{2,39}(?![A-Za-z0-9:])/g;
 
 function emailShaped(m: RegExpExecArray): boolean {
@@ -41,15 +43,20 @@ function ipv6Shaped(m: RegExpExecArray): boolean {
   return groups.some((g) => /[0-9a-f]/i.test(g));
 }
 
-export const detectEmail = (text: string): Detection[] => matchesOf(text, EMAIL, 'email', emailShaped);
+// Each detector first checks for a character its matches cannot do without: most strings need no regex at all.
+export const detectEmail = (text: string): Detection[] => (text.includes('@') ? matchesOf(text, EMAIL, 'email', emailShaped) : []);
 export function detectPhone(text: string): Detection[] {
+  if (!DIGIT.test(text)) return [];
   const found = matchesOf(text, PHONE, 'phone', (m) => m[0].replace(/\D/g, '').length >= 9);
   for (const d of matchesOf(text, INTL_PHONE, 'phone', (m) => m[0].replace(/\D/g, '').length >= 9 && m[0].replace(/\D/g, '').length <= 15)) {
     if (!found.some((f) => f.start < d.end && d.start < f.end)) found.push(d);
   }
   return found;
 }
-export const detectPaymentCard = (text: string): Detection[] => matchesOf(text, CARD, 'payment_card', cardShaped);
-export const detectIban = (text: string): Detection[] => matchesOf(text, IBAN, 'iban', (m) => ibanValid(m[0]));
-export const detectSsn = (text: string): Detection[] => matchesOf(text, SSN, 'us_ssn');
-export const detectIpAddress = (text: string): Detection[] => [...matchesOf(text, IPV4, 'ip_address'), ...matchesOf(text, IPV6_CANDIDATE, 'ip_address', ipv6Shaped)];
+export const detectPaymentCard = (text: string): Detection[] => (!DIGIT_RUN.test(text) ? [] : matchesOf(text, CARD, 'payment_card', cardShaped));
+export const detectIban = (text: string): Detection[] => (DIGIT.test(text) ? matchesOf(text, IBAN, 'iban', (m) => ibanValid(m[0])) : []);
+export const detectSsn = (text: string): Detection[] => (text.includes('-') ? matchesOf(text, SSN, 'us_ssn') : []);
+export const detectIpAddress = (text: string): Detection[] => [
+  ...(text.includes('.') ? matchesOf(text, IPV4, 'ip_address') : []),
+  ...(text.includes(':') ? matchesOf(text, IPV6_CANDIDATE, 'ip_address', ipv6Shaped) : []),
+];

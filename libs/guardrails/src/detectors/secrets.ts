@@ -95,16 +95,18 @@ function credentialValues(text: string): Detection[] {
 }
 
 export function detectSecrets(text: string): Detection[] {
+  // Cheap checks first: the patterns below all need one of these.
+  const has = (s: string) => text.includes(s);
   return [
-    ...matchesOf(text, AWS_ACCESS_KEY, 'aws_access_key'),
-    ...matchesOf(text, GITHUB_TOKEN, 'github_token'),
-    ...matchesOf(text, GITLAB_TOKEN, 'gitlab_token'),
-    ...matchesOf(text, SLACK_TOKEN, 'slack_token'),
-    ...matchesOf(text, SLACK_WEBHOOK, 'slack_webhook'),
-    ...matchesOf(text, STRIPE_KEY, 'stripe_key', (m) => !m[0].startsWith('pk_')),
-    ...matchesOf(text, JWT, 'jwt', jwtShaped),
-    ...privateKeys(text),
-    ...connectionStringPasswords(text),
-    ...credentialValues(text),
+    ...(has('A') ? matchesOf(text, AWS_ACCESS_KEY, 'aws_access_key') : []),
+    ...(has('gh') || has('github_pat_') ? matchesOf(text, GITHUB_TOKEN, 'github_token') : []),
+    ...(has('gl') ? matchesOf(text, GITLAB_TOKEN, 'gitlab_token') : []),
+    ...(has('xox') ? matchesOf(text, SLACK_TOKEN, 'slack_token') : []),
+    ...(has('hooks.slack.com') ? matchesOf(text, SLACK_WEBHOOK, 'slack_webhook') : []),
+    ...(has('_live_') || has('_test_') ? matchesOf(text, STRIPE_KEY, 'stripe_key', (m) => !m[0].startsWith('pk_')) : []),
+    ...(has('eyJ') ? matchesOf(text, JWT, 'jwt', jwtShaped) : []),
+    ...(has('-----BEGIN ') ? privateKeys(text) : []),
+    ...(has('://') ? connectionStringPasswords(text) : []),
+    ...(has('=') || has(':') ? credentialValues(text) : []),
   ];
 }
