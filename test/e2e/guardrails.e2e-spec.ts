@@ -39,7 +39,7 @@ describe('content guardrails', () => {
 
   beforeAll(async () => {
     upstream = await startLegacyMcpServer();
-    h = await startHarness({}, { logger: logs.logger });
+    h = await startHarness({ WARDEN_GUARDRAILS_MAX_BYTES: '4096' }, { logger: logs.logger });
     const { serverId } = await h.api.registerServer('Notes', 'notes', upstream.url);
     for (const tool of ['echo', 'read_note', 'write_note']) await h.api.approve(serverId, tool, 'read');
     agentKey = (await h.api.registerAgent('assistant')).apiKey;
@@ -151,6 +151,14 @@ describe('content guardrails', () => {
       });
     });
   }
+
+  it('oversize arguments are the set’s decision (block by default), recorded, never a crash', async () => {
+    const a = await connect('2025-11-25');
+    const before = upstream.requests.withRpcMethod('tools/call').length;
+    await expect(surfacingRpcErrors(() => a.callTool('echo', { text: 'x'.repeat(5000) }))).rejects.toMatchObject({ data: { reason: 'GUARDRAIL.OVERSIZE', gate: 'guardrails' } });
+    expect(upstream.requests.withRpcMethod('tools/call').length).toBe(before);
+    expect(lastOf('ToolCallDecided').data.reasons).toContainEqual({ gate: 'guardrails', code: 'GUARDRAIL.OVERSIZE', decision: 'deny' });
+  });
 
   it('the matched values are in no byte of the data directory and in no log line', async () => {
     await h.settled();

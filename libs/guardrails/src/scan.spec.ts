@@ -71,6 +71,29 @@ describe('scanContent', () => {
     expect(JSON.parse((out.content as { content: Array<{ text: string }> }).content[0].text)).toEqual({ to: 'x', code: '[REDACTED:project_code]' });
   });
 
+  it('scans keys too, and never writes a matching key into a recorded path', () => {
+    const block = compile({ rules: [{ id: 'no-secrets', detector: 'secrets', action: 'block' }, { id: 'mail', detector: 'email', action: 'warn' }] });
+    const out = scanContent(block, { method: 'tools/call', where: 'arguments' }, { [AWS]: { to: 'a@example.com' } }, '$.arguments', LIMITS);
+    expect(out.blockedBy).toBe('no-secrets');
+    expect(out.findings.map((f) => f.path)).toEqual(['$.arguments["[REDACTED:aws_access_key]"]', '$.arguments["[REDACTED:aws_access_key]"].to']);
+    expect(JSON.stringify(out.findings)).not.toContain(AWS);
+    const redact = compile({ rules: [{ id: 'mask', detector: 'secrets', action: 'redact' }] });
+    expect(scanContent(redact, { method: 'tools/call', where: 'arguments' }, { [AWS]: 1, keep: 2 }, '$', LIMITS).content).toEqual({ '[REDACTED:aws_access_key]': 1, keep: 2 });
+  });
+
+  it('runs the union prefilter with each custom rule’s own case flag', () => {
+    const set = compile({
+      rules: [
+        { id: 'exact', detector: 'regex', pattern: 'ABC-[0-9]{3}', action: 'warn' },
+        { id: 'loose', detector: 'regex', pattern: 'xyz-[0-9]{3}', ignoreCase: true, action: 'warn' },
+      ],
+    });
+    const rulesOf = (text: string) => scanContent(set, { method: 'tools/call', where: 'arguments' }, { text }, '$', LIMITS).findings.map((f) => f.rule);
+    expect(rulesOf('abc-123 XYZ-456')).toEqual(['loose']);
+    expect(rulesOf('ABC-123')).toEqual(['exact']);
+    expect(rulesOf('nothing here')).toEqual([]);
+  });
+
   it('decides oversize and over-deep content by the set, never crashing', () => {
     const block = compile({ rules: [{ id: 'm', detector: 'email', action: 'warn' }] });
     const skip = compile({ rules: [{ id: 'm', detector: 'email', action: 'warn' }], oversize: 'skip' });

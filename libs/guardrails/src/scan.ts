@@ -73,31 +73,53 @@ export function scanContent(set: CompiledGuardrailSet, target: ScanTarget, conte
     if (finding.action === 'block' && outcome.blockedBy === undefined) outcome.blockedBy = finding.rule;
   };
 
-  const scanString = (text: string, path: string): string => {
+  /** Every detection of the rules in scope in one string, exceptions applied. */
+  const detectIn = (text: string, path: string): Array<{ rule: CompiledGuardrailRule; detection: Detection }> => {
     const cache = new Map<string, Detection[]>();
     let lowered: string | undefined;
     const lower = () => (lowered ??= text.toLowerCase());
-    const redactions: Detection[] = [];
     let customMayMatch: boolean | undefined;
+    const hits: Array<{ rule: CompiledGuardrailRule; detection: Detection }> = [];
     for (const rule of rules) {
       if (rule.exceptPaths.some((p) => pathCovers(p, path))) continue;
       if (rule.custom && set.customPrefilter && !(customMayMatch ??= set.customPrefilter.test(text))) continue;
-      for (const d of rule.detect(text, lower, cache)) {
-        if (rule.exceptValues.size > 0 && rule.exceptValues.has(text.slice(d.start, d.end))) continue;
-        record({ detector: rule.detector, rule: rule.id, action: rule.action, kind: d.kind, path });
-        if (rule.action === 'redact') redactions.push(d);
+      for (const detection of rule.detect(text, lower, cache)) {
+        if (rule.exceptValues.size > 0 && rule.exceptValues.has(text.slice(detection.start, detection.end))) continue;
+        hits.push({ rule, detection });
       }
     }
-    return redactSpans(text, redactions);
+    return hits;
+  };
+  const found = (rule: CompiledGuardrailRule, kind: string, path: string) => record({ detector: rule.detector, rule: rule.id, action: rule.action, kind, path });
+
+  const scanString = (text: string, path: string, exceptionPath: string): string => {
+    const hits = detectIn(text, exceptionPath);
+    for (const { rule, detection } of hits) found(rule, detection.kind, path);
+    return redactSpans(
+      text,
+      hits.filter((h) => h.rule.action === 'redact').map((h) => h.detection),
+    );
   };
 
-  const walk = (value: unknown, path: string, depth: number, inResult: boolean): unknown => {
+  /**
+   * A key is content too: it is scanned, and a key that matches is never written into a path
+   * (paths are recorded in the clear): its segment reads `[REDACTED:<kind>]`, and a `redact` rule renames it so.
+   */
+  const keyOf = (key: string, path: string, exceptionPath: string): { segment: string; renamed: boolean } => {
+    const hits = detectIn(key, exceptionPath);
+    if (hits.length === 0) return { segment: key, renamed: false };
+    const masked = `[REDACTED:${hits[0].detection.kind}]`;
+    for (const { rule, detection } of hits) found(rule, detection.kind, childPath(path, masked));
+    return { segment: masked, renamed: hits.some((h) => h.rule.action === 'redact') };
+  };
+
+  const walk = (value: unknown, path: string, exceptionPath: string, depth: number, inResult: boolean): unknown => {
     if (depth > MAX_DEPTH) throw new TooDeep();
-    if (typeof value === 'string') return scanString(value, path);
+    if (typeof value === 'string') return scanString(value, path, exceptionPath);
     if (Array.isArray(value)) {
       let copy: unknown[] | undefined;
       value.forEach((item, index) => {
-        const next = walk(item, childPath(path, index), depth + 1, inResult);
+        const next = walk(item, childPath(path, index), childPath(exceptionPath, index), depth + 1, inResult);
         if (next !== item) (copy ??= [...value])[index] = next;
       });
       return copy ?? value;
@@ -105,19 +127,28 @@ export function scanContent(set: CompiledGuardrailSet, target: ScanTarget, conte
     if (typeof value === 'object' && value !== null) {
       const object = value as Record<string, unknown>;
       const binary = inResult && (object.type === 'image' || object.type === 'audio');
-      let copy: Record<string, unknown> | undefined;
+      const entries: Array<[string, unknown]> = [];
+      let changed = false;
       for (const [key, item] of Object.entries(object)) {
-        if (inResult && (STRUCTURAL_KEYS.has(key) || (binary && key === 'data'))) continue;
-        const next = walk(item, childPath(path, key), depth + 1, inResult);
-        if (next !== item) (copy ??= { ...object })[key] = next;
+        if (inResult && (STRUCTURAL_KEYS.has(key) || (binary && key === 'data'))) {
+          entries.push([key, item]);
+          continue;
+        }
+        const rawPath = childPath(exceptionPath, key);
+        const { segment, renamed } = keyOf(key, path, rawPath);
+        const next = walk(item, childPath(path, segment), rawPath, depth + 1, inResult);
+        let newKey = renamed ? segment : key;
+        for (let n = 2; renamed && (Object.hasOwn(object, newKey) || entries.some(([k]) => k === newKey)); n += 1) newKey = `${segment}#${n}`;
+        changed ||= next !== item || newKey !== key;
+        entries.push([newKey, next]);
       }
-      return copy ?? value;
+      return changed ? Object.fromEntries(entries) : value;
     }
     return value;
   };
 
   try {
-    const rewritten = walk(content, root, 0, target.where === 'results');
+    const rewritten = walk(content, root, root, 0, target.where === 'results');
     return { ...outcome, content: rewritten, redacted: rewritten !== content };
   } catch (error) {
     if (error instanceof TooDeep) return { ...base, findings: [], findingsOmitted: 0, blockedBy: undefined, oversize: { decision: set.oversize, reason: 'depth', bytes } };
