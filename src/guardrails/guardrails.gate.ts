@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { GuardrailFinding } from '@warden/guardrails';
+import type { GuardrailScan } from './guardrail-scanner';
 import { ContentFilterRegistry, type ArgumentFilter, type ArgumentFilterOutcome } from '../gateway/tool-call/content-filters';
 import type { CallContext, Decision, Gate, GateVerdict } from '../gateway/tool-call/gate';
 import { GateRegistry } from '../gateway/tool-call/gate-registry';
@@ -14,10 +15,11 @@ const DECISION_OF: Record<GuardrailFinding['action'], { decision: Decision; code
 /**
  * Guardrails on a tool call's arguments: a gate (block → deny GUARDRAIL.BLOCKED naming the rule;
  * warn → observe GUARDRAIL.FLAGGED; oversize → the set's decision) and an argument filter that
- * forwards the redacted arguments. Both read the same scan.
+ * forwards the redacted arguments. Both read the same scan. A prompt's arguments (prompts/get,
+ * which no gate judges) get the filter alone, with the verdict it would have given as a gate.
  */
 @Injectable()
-export class GuardrailsGate implements Gate, ArgumentFilter {
+export class GuardrailsGate implements Gate {
   readonly name = 'guardrails';
   readonly methods = ['tools/call'];
 
@@ -27,12 +29,16 @@ export class GuardrailsGate implements Gate, ArgumentFilter {
     filters: ContentFilterRegistry,
   ) {
     gates.register(this);
-    filters.registerArgumentFilter(this);
+    const filter: ArgumentFilter = { name: this.name, methods: ['tools/call', 'prompts/get'], filter: (call, args) => this.filter(call, args) };
+    filters.registerArgumentFilter(filter);
   }
 
   evaluate(call: CallContext): GateVerdict {
     if (!call.tool) return { decision: 'allow', gate: this.name, code: 'GATE.NOT_APPLICABLE' };
-    const scan = this.scanner.arguments(call);
+    return this.verdictOf(this.scanner.arguments(call));
+  }
+
+  private verdictOf(scan: GuardrailScan): GateVerdict {
     if (scan.kind === 'none') return { decision: 'allow', gate: this.name, code: 'GUARDRAIL.NONE' };
     if (scan.kind === 'broken') return { decision: 'deny', gate: this.name, code: 'GUARDRAIL.SET_UNUSABLE', detail: `guardrail version ${scan.version} cannot be used, so guarded calls are refused` };
     const { outcome } = scan;
@@ -52,11 +58,13 @@ export class GuardrailsGate implements Gate, ArgumentFilter {
     return { decision, gate: this.name, code, ...(detail ? { detail } : {}), matches, findings };
   }
 
-  filter(call: CallContext, args: Record<string, unknown>): ArgumentFilterOutcome {
-    if (!call.tool) return { arguments: args, rewritten: false };
+  private filter(call: CallContext, args: Record<string, unknown>): ArgumentFilterOutcome {
+    if (call.method === 'tools/call' && !call.tool) return { arguments: args, rewritten: false };
     const scan = this.scanner.arguments(call);
-    if (scan.kind !== 'scanned' || !scan.outcome.redacted) return { arguments: args, rewritten: false };
-    return { arguments: scan.outcome.content as Record<string, unknown>, rewritten: true };
+    const verdicts = call.method === 'tools/call' ? undefined : [this.verdictOf(scan)];
+    const refused = verdicts?.[0].decision === 'deny';
+    if (scan.kind !== 'scanned' || !scan.outcome.redacted || refused) return { arguments: args, rewritten: false, ...(verdicts ? { verdicts } : {}) };
+    return { arguments: scan.outcome.content as Record<string, unknown>, rewritten: true, ...(verdicts ? { verdicts } : {}) };
   }
 }
 

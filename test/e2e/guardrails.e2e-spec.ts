@@ -20,6 +20,7 @@ const RULES = {
     { id: 'flag-ssn', detector: 'us_ssn', action: 'warn' },
     { id: 'withhold-cards', detector: 'payment_card', where: 'results', action: 'block' },
     { id: 'mask-mail-out', detector: 'email', where: 'results', action: 'redact' },
+    { id: 'no-codenames-in-prompts', detector: 'keyword', keywords: ['nightjar'], where: 'arguments', methods: ['prompts/get'], action: 'block' },
     { id: 'project-codes', detector: 'regex', pattern: 'PRJ-[0-9]{5}', kind: 'project_code', where: 'results', action: 'redact' },
   ],
 };
@@ -148,6 +149,23 @@ describe('content guardrails', () => {
         const prompt = await surfacingRpcErrors(() => client.getPrompt({ name: SUMMARISE_PROMPT, arguments: { id: 'q' } }));
         expect(prompt.messages[0]).toEqual({ role: 'user', content: { type: 'text', text: 'Summarise: call [REDACTED:email]' } });
         upstream.notes.delete(EMAIL);
+      });
+
+      it('a prompt’s arguments are judged before the upstream sees them: a block refuses the request', async () => {
+        const a = await connect(revision);
+        const client = a.raw as unknown as ContentClient;
+        const before = upstream.requests.withRpcMethod('prompts/get').length;
+        await expect(surfacingRpcErrors(() => client.getPrompt({ name: SUMMARISE_PROMPT, arguments: { id: 'Nightjar' } }))).rejects.toMatchObject({
+          data: { reason: 'GUARDRAIL.BLOCKED', gate: 'guardrails', rules: ['no-codenames-in-prompts'] },
+        });
+        expect(upstream.requests.withRpcMethod('prompts/get').length).toBe(before);
+        await h.settled();
+        expect(lastOf('McpRequestRelayed').data).toMatchObject({
+          method: 'prompts/get',
+          outcome: 'GUARDRAIL.BLOCKED',
+          decision: 'deny',
+          argumentFindings: [{ rule: 'no-codenames-in-prompts', path: '$.arguments.id', kind: 'no_codenames_in_prompts' }],
+        });
       });
     });
   }

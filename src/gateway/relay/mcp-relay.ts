@@ -5,8 +5,11 @@ import { UpstreamPool } from '../../upstream/upstream-pool';
 import { forwardableParams } from '../hop-meta';
 import type { McpRequestContext } from '../mcp-request-context';
 import { CallRecorder } from '../tool-call/call-recorder';
+import { combine, firstRestrictive } from '../tool-call/gate';
+import type { McpRequestRelayedData } from '../tool-call/tool-call.events';
+import { decisionRecord, refusalOf } from '../tool-call/verdict-record';
 import { ContentFilterRegistry } from '../tool-call/content-filters';
-import type { CallContext } from '../tool-call/gate';
+import type { CallContext, GateVerdict } from '../tool-call/gate';
 import { UpstreamCaller } from '../upstream-call';
 
 type Result = Record<string, unknown>;
@@ -60,6 +63,21 @@ export class McpRelay {
     const offered = await this.upstreams.capabilities(target(server));
     if (offered[needs] === undefined) throw notFound(ctx, `${server.slug} does not offer ${needs}`);
     const started = performance.now();
+    // A prompt's arguments pass the content filters (guardrails) before the upstream sees them.
+    let forwardedParams = params ?? {};
+    let judged: Pick<McpRequestRelayedData, 'decision' | 'reasons' | 'rules' | 'policyVersion' | 'argumentFindings'> | undefined;
+    let blocking: GateVerdict | undefined;
+    if (recorded && method === 'prompts/get' && isObject(params?.arguments)) {
+      const forwarded = this.filters.filterArguments(callOf(ctx, server, method, params), params.arguments);
+      if (forwarded.verdicts) {
+        const { decision, reasons } = combine(forwarded.verdicts);
+        const { findings, ...rest } = decisionRecord(decision, reasons);
+        // The relayed event's payload is the result: argument findings carry no payload digest.
+        judged = { ...rest, ...(findings ? { argumentFindings: findings } : {}) };
+        if (decision === 'deny' || decision === 'step_up') blocking = firstRestrictive(reasons, decision);
+      }
+      forwardedParams = { ...params, arguments: forwarded.arguments };
+    }
     const record = (outcome: string, result?: unknown, filtered?: { findings: unknown[]; resultFiltered?: 'redacted' | 'withheld' }) => {
       if (!recorded) return;
       this.recorder.relayed(
@@ -71,6 +89,7 @@ export class McpRelay {
           method,
           target: targetOf(params),
           outcome,
+          ...(judged ?? {}),
           ...(filtered && filtered.findings.length > 0 ? { findings: filtered.findings as never } : {}),
           ...(filtered?.resultFiltered ? { resultFiltered: filtered.resultFiltered } : {}),
           latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
@@ -81,9 +100,13 @@ export class McpRelay {
         result,
       );
     };
+    if (blocking) {
+      record(blocking.code);
+      throw refusalOf(blocking, 'deny', {});
+    }
     let result: Result;
     try {
-      result = await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(params ?? {}));
+      result = await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(forwardedParams));
     } catch (error) {
       record(error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE');
       throw error;
@@ -98,7 +121,9 @@ export class McpRelay {
   }
 }
 
-/** What a content filter sees of a relayed request. */
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What a content filter sees of a relayed request. One object per request: its argument scan is kept for it. */
 function callOf(ctx: McpRequestContext, server: RegisteredServer, method: string, params: Result | undefined): CallContext {
   const name = targetOf(params) ?? method;
   return {
@@ -106,6 +131,7 @@ function callOf(ctx: McpRequestContext, server: RegisteredServer, method: string
     requestedName: name,
     server,
     method,
+    ...(isObject(params?.arguments) ? { arguments: params.arguments } : {}),
     ...(method === 'resources/read' ? { resourceUri: name } : {}),
     ...(method === 'prompts/get' ? { promptName: name } : {}),
     at: new Date(),

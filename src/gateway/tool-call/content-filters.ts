@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { CallContext, ContentFinding } from './gate';
+import type { CallContext, ContentFinding, GateVerdict } from './gate';
 
 /** What an argument filter gives the pipeline: the arguments to forward (rewritten, or the same object). */
 export interface ArgumentFilterOutcome {
   arguments: Record<string, unknown>;
   rewritten: boolean;
+  /** For a method no gate judges (a prompt's arguments): the filter's own verdicts (a deny refuses the request). */
+  verdicts?: GateVerdict[];
 }
 
 /** What a result filter gives the pipeline: the result the agent sees, or a refusal to hand it over. */
@@ -57,7 +59,8 @@ export class ContentFilterRegistry {
     for (const f of this.argumentFilters) {
       if (!f.methods.includes(call.method)) continue;
       const next = f.filter(call, current.arguments);
-      current = { arguments: next.arguments, rewritten: current.rewritten || next.rewritten };
+      const verdicts = [...(current.verdicts ?? []), ...(next.verdicts ?? [])];
+      current = { arguments: next.arguments, rewritten: current.rewritten || next.rewritten, ...(verdicts.length > 0 ? { verdicts } : {}) };
     }
     return current;
   }

@@ -72,6 +72,8 @@ export interface McpRequestRelayedData {
   policyVersion?: number;
   /** Content guardrail findings in the upstream's result (payloadDigest: this event's payload). */
   findings?: ContentFinding[];
+  /** Content guardrail findings in a prompt's arguments (not in the payload, which is the result). */
+  argumentFindings?: ContentFinding[];
   resultFiltered?: 'redacted' | 'withheld';
   latencyMs: number;
   protocolVersion: string;
