@@ -45,6 +45,15 @@ module.exports = {
       },
     },
     {
+      name: 'guardrails-are-pure',
+      comment: 'libs/guardrails: detectors, the structural walker, redaction and rule sets — no Nest, no I/O, no store; custom patterns through RE2 only',
+      severity: 'error',
+      from: { path: '^libs/guardrails/src' },
+      to: {
+        path: ['^node_modules/@nestjs', '^libs/(event-store|payload-store|sqlite|policy|egress)', '^(node:)?(fs|net|http|https|child_process|worker_threads|dgram|tls|dns)$'],
+      },
+    },
+    {
       name: 'deciders-are-pure',
       comment: 'decide/evolve functions import no Nest and no adapter',
       severity: 'error',
@@ -55,7 +64,7 @@ module.exports = {
       name: 'src-uses-ports-not-adapters',
       comment: 'capability modules reach stores through the ports; only the ledger module wires adapters',
       severity: 'error',
-      from: { path: '^src/(tenancy|agents|registry|gateway|upstream|policy)/' },
+      from: { path: '^src/(tenancy|agents|registry|gateway|upstream|policy|guardrails)/' },
       to: { path: ['^libs/(event-store|payload-store)/src/sqlite', '^libs/sqlite', '^node_modules/better-sqlite3'] },
     },
     {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { UsageError } from './cli-errors';
 
 export interface ApiAnswer {
@@ -32,4 +34,20 @@ export function reportAnswer(res: ApiAnswer, show: (label: string, body: unknown
   }
   show(`refused (${res.status}):`, res.body);
   return 1;
+}
+
+/** A policy or guardrail file: YAML (JSON is YAML too). Unknown keys are refused by the API, with their path. */
+export function readYamlFile(file: string | undefined): unknown {
+  if (!file) throw new UsageError('-f FILE is required');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read ${file}`);
+  }
+  try {
+    return parseYaml(text, { uniqueKeys: true });
+  } catch (error) {
+    throw new UsageError(`${file} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}`);
+  }
 }

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
-import { apiRequest as request, apiTarget, reportAnswer as report } from './api-request';
+import { apiRequest as request, apiTarget, readYamlFile as readSet, reportAnswer as report } from './api-request';
 import { UsageError } from './cli-errors';
 
 export const POLICY_USAGE = `usage: warden policy <apply|validate|simulate|show|versions|rollback> [--api URL] [--key ADMIN_KEY] …
@@ -71,18 +69,3 @@ export async function policyCommand(argv: string[], print: Print, env: NodeJS.Pr
   }
 }
 
-/** A policy file: YAML (JSON is YAML too). Unknown keys are refused by the API, with their path. */
-function readSet(file: string | undefined): unknown {
-  if (!file) throw new UsageError('-f FILE is required');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UsageError(`cannot read ${file}`);
-  }
-  try {
-    return parseYaml(text, { uniqueKeys: true });
-  } catch (error) {
-    throw new UsageError(`${file} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}`);
-  }
-}

@@ -38,6 +38,8 @@ export interface WardenConfig {
   poolMaxConcurrent: number;
   /** A pooled session this busy (active / max, 0..1) is logged as a warning and flagged in the gauge. */
   poolSaturationAlert: number;
+  /** Content guardrails scan at most this many bytes of one payload (WARDEN_GUARDRAILS_MAX_BYTES, default 1 MiB); beyond, the set's `oversize` decides. */
+  guardrailsMaxBytes: number;
   /** Set: GET /metrics needs `Authorization: Bearer <token>` (any client). Unset: loopback clients only. */
   metricsToken?: string;
   /**
@@ -232,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     healthIntervalMs: intFrom(env, 'WARDEN_HEALTH_INTERVAL_MS', 30000, 0, 86_400_000),
     poolMaxConcurrent: intFrom(env, 'WARDEN_POOL_MAX_CONCURRENT', 64, 1, 10_000),
     poolSaturationAlert: fractionFrom(env, 'WARDEN_POOL_SATURATION_ALERT', 0.8),
+    guardrailsMaxBytes: intFrom(env, 'WARDEN_GUARDRAILS_MAX_BYTES', 1 << 20, 1024, 64 << 20),
     metricsToken: metricsTokenFrom(env),
     signing: oneOf(env, 'WARDEN_SIGNING', ['worker', 'inline'] as const, 'worker'),
     logLevel: env.WARDEN_LOG_LEVEL ?? 'info',

@@ -10,6 +10,7 @@ import { McpMethods } from './mcp-methods';
 import { McpRelay } from './relay/mcp-relay';
 import { UpstreamCaller } from './upstream-call';
 import { CallRecorder } from './tool-call/call-recorder';
+import { ContentFilterRegistry } from './tool-call/content-filters';
 import { GateRegistry } from './tool-call/gate-registry';
 import { RejectedRequests } from './tool-call/rejected-requests';
 import { StepUpHolds } from './tool-call/step-up-hold';
@@ -17,7 +18,7 @@ import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 
 @Module({
   imports: [AgentsModule, RegistryModule, UpstreamModule, TenancyModule, TokensModule],
-  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, RejectedRequests, GateRegistry, StepUpHolds],
-  exports: [McpEdge, CallRecorder, RejectedRequests, GateRegistry, StepUpHolds],
+  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, RejectedRequests, GateRegistry, StepUpHolds, ContentFilterRegistry],
+  exports: [McpEdge, CallRecorder, RejectedRequests, GateRegistry, StepUpHolds, ContentFilterRegistry],
 })
 export class GatewayModule {}

@@ -5,9 +5,11 @@ import { UpstreamPool } from '../../upstream/upstream-pool';
 import { forwardableParams } from '../hop-meta';
 import type { McpRequestContext } from '../mcp-request-context';
 import { CallRecorder } from '../tool-call/call-recorder';
-import { combine, firstRestrictive, type CallContext } from '../tool-call/gate';
+import { combine, firstRestrictive, type CallContext, type Decision, type GateVerdict } from '../tool-call/gate';
 import { GateRegistry } from '../tool-call/gate-registry';
+import type { McpRequestRelayedData } from '../tool-call/tool-call.events';
 import { decisionRecord, refusalOf } from '../tool-call/verdict-record';
+import { ContentFilterRegistry } from '../tool-call/content-filters';
 import { UpstreamCaller } from '../upstream-call';
 
 type Result = Record<string, unknown>;
@@ -36,6 +38,7 @@ export class McpRelay {
     private readonly upstreamCaller: UpstreamCaller,
     private readonly recorder: CallRecorder,
     private readonly gates: GateRegistry,
+    private readonly filters: ContentFilterRegistry,
   ) {}
 
   /** The capabilities of `/mcp/<server>`: tools, plus what its upstream offers of the relayed ones. */
@@ -63,9 +66,26 @@ export class McpRelay {
     const offered = await this.upstreams.capabilities(target(server));
     if (offered[needs] === undefined) throw notFound(ctx, `${server.slug} does not offer ${needs}`);
     const started = performance.now();
-    const decided = this.decide(ctx, server, method, params);
-    const record = (outcome: string, result?: unknown) => {
-      if (!recorded && (!decided || decided.refusal === undefined)) return;
+    // Every gate that judges the method, and (for a prompt's arguments) the content filters, decide before the upstream sees anything.
+    const verdicts = this.gateVerdicts(ctx, server, method, params);
+    let forwardedParams = params ?? {};
+    if (recorded && method === 'prompts/get' && isObject(params?.arguments)) {
+      const forwarded = this.filters.filterArguments(callOf(ctx, server, method, params), params.arguments);
+      if (forwarded.verdicts) verdicts.push(...forwarded.verdicts);
+      forwardedParams = { ...params, arguments: forwarded.arguments };
+    }
+    let judged: Pick<McpRequestRelayedData, 'decision' | 'reasons' | 'rules' | 'policyVersion' | 'argumentFindings'> | undefined;
+    let blocking: { verdict: GateVerdict; decision: Decision } | undefined;
+    if (verdicts.length > 0) {
+      const { decision, reasons } = combine(verdicts);
+      const { findings, ...rest } = decisionRecord(decision, reasons);
+      // The relayed event's payload is the result: argument findings carry no payload digest.
+      judged = { ...rest, ...(findings ? { argumentFindings: findings } : {}) };
+      if (decision !== 'allow' && decision !== 'observe') blocking = { verdict: firstRestrictive(reasons, decision)!, decision };
+    }
+    const record = (outcome: string, result?: unknown, filtered?: { findings: unknown[]; resultFiltered?: 'redacted' | 'withheld' }) => {
+      // A refusal is always recorded; other outcomes for the methods that hand content to the agent.
+      if (!recorded && !blocking) return;
       this.recorder.relayed(
         ctx.agent.orgId,
         { kind: 'agent', id: ctx.agent.agentId },
@@ -75,33 +95,41 @@ export class McpRelay {
           method,
           target: targetOf(params),
           outcome,
+          ...(judged ?? {}),
+          ...(filtered && filtered.findings.length > 0 ? { findings: filtered.findings as never } : {}),
+          ...(filtered?.resultFiltered ? { resultFiltered: filtered.resultFiltered } : {}),
           latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
           protocolVersion: ctx.protocolVersion,
           endpoint: ctx.endpoint,
           requestId: String(ctx.requestId),
-          ...(decided ? decided.record : {}),
         },
         result,
       );
     };
-    if (decided?.refusal) {
-      record(decided.refusal.code);
-      throw decided.refusal;
+    if (blocking) {
+      record(blocking.verdict.code);
+      throw refusalOf(blocking.verdict, blocking.decision, {});
     }
+    let result: Result;
     try {
-      const result = await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(params ?? {}));
-      record('ok', result);
-      return result;
+      result = await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(forwardedParams));
     } catch (error) {
       record(error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE');
       throw error;
     }
+    if (!recorded) return result;
+    // Content filters (guardrails) judge what a resource read or a prompt hands the agent.
+    const filtered = this.filters.filterResult(callOf(ctx, server, method, params), result);
+    const resultFiltered = filtered.withheld ? ('withheld' as const) : filtered.rewritten ? ('redacted' as const) : undefined;
+    record(filtered.withheld ? filtered.withheld.code : 'ok', result, { findings: filtered.findings, ...(resultFiltered ? { resultFiltered } : {}) });
+    if (filtered.withheld) throw new WardenError('denied', filtered.withheld.code, filtered.withheld.detail, { rules: filtered.withheld.rules });
+    return filtered.result;
   }
 
-  /** The gates that judge this method, all evaluated; undefined when none does. */
-  private decide(ctx: McpRequestContext, server: RegisteredServer, method: string, params: Result | undefined) {
+  /** The verdicts of every gate that judges this method (none: an empty list). */
+  private gateVerdicts(ctx: McpRequestContext, server: RegisteredServer, method: string, params: Result | undefined): GateVerdict[] {
     const gates = this.gates.for(method);
-    if (gates.length === 0) return undefined;
+    if (gates.length === 0) return [];
     const meta = params?._meta;
     const call: CallContext = {
       agent: ctx.agent,
@@ -114,10 +142,25 @@ export class McpRelay {
       at: new Date(),
       token: ctx.token,
     };
-    const { decision, reasons } = combine(gates.map((gate) => gate.evaluate(call)));
-    const refused = decision !== 'allow' && decision !== 'observe';
-    return { record: decisionRecord(decision, reasons), refusal: refused ? refusalOf(firstRestrictive(reasons, decision)!, decision, {}) : undefined };
+    return gates.map((gate) => gate.evaluate(call));
   }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What a content filter sees of a relayed request. One object per request: its argument scan is kept for it. */
+function callOf(ctx: McpRequestContext, server: RegisteredServer, method: string, params: Result | undefined): CallContext {
+  const name = targetOf(params) ?? method;
+  return {
+    agent: ctx.agent,
+    requestedName: name,
+    server,
+    method,
+    ...(isObject(params?.arguments) ? { arguments: params.arguments } : {}),
+    ...(method === 'resources/read' ? { resourceUri: name } : {}),
+    ...(method === 'prompts/get' ? { promptName: name } : {}),
+    at: new Date(),
+  };
 }
 
 const target = (server: RegisteredServer) => ({ serverId: server.serverId, url: server.url });

@@ -128,7 +128,7 @@ export class CallRecorder implements BeforeApplicationShutdown {
     try {
       payload = content === undefined ? undefined : this.payloads.write(org, eventId, content);
       const event = this.writer.append(callsStream(org, this.config.nodeId), [
-        { id: eventId, type, org, actor, data: data as Record<string, unknown>, payload: payload ? { digest: payload.digest } : null },
+        { id: eventId, type, org, actor, data: withPayloadDigest(data as Record<string, unknown>, payload?.digest), payload: payload ? { digest: payload.digest } : null },
       ]);
       // If the event fails before it reaches the store (sealing it, signing it), its payload waits
       // for nothing: drop it, so that no payload row is ever committed without its event.
@@ -146,4 +146,11 @@ export class CallRecorder implements BeforeApplicationShutdown {
 function reasonOf(error: unknown): string {
   const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
   return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}
+
+/** Content findings name the payload they were found in by its (salted) digest: the event's own payload. */
+function withPayloadDigest(data: Record<string, unknown>, digest: string | undefined): Record<string, unknown> {
+  const findings = data.findings;
+  if (!Array.isArray(findings) || digest === undefined) return data;
+  return { ...data, findings: findings.map((f: object) => ({ ...f, payloadDigest: digest })) };
 }

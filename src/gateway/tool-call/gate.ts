@@ -22,6 +22,19 @@ export interface GateVerdict {
   costEstimate?: CallCost;
   /** The agent's trust score the verdict was reached with (when one was known). */
   trust?: number;
+  /** What a content gate found (detector, rule, action, JSON path): never the matched value. */
+  findings?: ContentFinding[];
+}
+
+/** One content finding as recorded; the recorder adds the digest of the payload it was found in. */
+export interface ContentFinding {
+  detector: string;
+  rule: string;
+  action: string;
+  kind: string;
+  path: string;
+  /** Digest of the event's payload (envelope.payload.digest) the finding was found in. */
+  payloadDigest?: string;
 }
 
 /** A cost in one currency: amount in the currency's unit (e.g. 0.02 USD). */

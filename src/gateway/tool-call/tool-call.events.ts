@@ -1,5 +1,5 @@
 import type { AiInvocation } from '../ai-invocation';
-import type { CallCost, Decision, GateVerdict, RecordedCost } from './gate';
+import type { CallCost, ContentFinding, Decision, GateVerdict, RecordedCost } from './gate';
 
 /** One gate's verdict as recorded; `matches` names the policy rules behind it, `limit` a limit hit's figures. */
 export type RecordedReason = Pick<GateVerdict, 'gate' | 'code' | 'decision'> & Pick<GateVerdict, 'matches' | 'limit'>;
@@ -34,6 +34,10 @@ export interface ToolCallDecidedData {
   approvalId?: string;
   /** The agent's trust score the policy read, when a rule read it. */
   trust?: number;
+  /** Content guardrail findings in the arguments (payloadDigest: this event's payload). */
+  findings?: ContentFinding[];
+  /** Set when a guardrail rewrote the arguments before they were forwarded (the payload keeps what the agent sent). */
+  argumentsRedacted?: boolean;
 }
 
 /** payload = the result as the upstream returned it. */
@@ -44,6 +48,12 @@ export interface ToolCallCompletedData {
   isError: boolean;
   /** The call's actual cost: what the upstream reported (`_meta["io.warden/cost"]`) or the tool's fixed cost. */
   cost?: RecordedCost;
+  /** Content guardrail findings in the result (payloadDigest: this event's payload, the result as the upstream returned it). */
+  findings?: ContentFinding[];
+  /** What the agent was given instead of the upstream's result: `redacted` (a rewritten result) or `withheld` (an error). */
+  resultFiltered?: 'redacted' | 'withheld';
+  /** The filter's reason code when it withheld or flagged the result. */
+  filterCode?: string;
 }
 
 export interface ToolCallFailedData {
@@ -72,6 +82,11 @@ export interface McpRequestRelayedData {
   reasons?: RecordedReason[];
   rules?: string[];
   policyVersion?: number;
+  /** Content guardrail findings in the upstream's result (payloadDigest: this event's payload). */
+  findings?: ContentFinding[];
+  /** Content guardrail findings in a prompt's arguments (not in the payload, which is the result). */
+  argumentFindings?: ContentFinding[];
+  resultFiltered?: 'redacted' | 'withheld';
   latencyMs: number;
   protocolVersion: string;
   endpoint: string;

@@ -9,6 +9,7 @@ import { forwardableParams } from '../hop-meta';
 import { UpstreamCaller } from '../upstream-call';
 import { resolveTool } from '../tool-names';
 import { CallRecorder } from './call-recorder';
+import { ContentFilterRegistry } from './content-filters';
 import { combine, firstRestrictive, type CallContext } from './gate';
 import { GateRegistry } from './gate-registry';
 import { StepUpHolds, type HeldCall } from './step-up-hold';
@@ -27,6 +28,7 @@ export class ToolCallPipeline {
     private readonly upstreamCaller: UpstreamCaller,
     private readonly servers: ServersReadModel,
     private readonly gates: GateRegistry,
+    private readonly filters: ContentFilterRegistry,
     private readonly metrics: WardenMetrics,
     private readonly stepUps: StepUpHolds,
   ) {}
@@ -68,6 +70,8 @@ export class ToolCallPipeline {
     const held = combined.decision === 'step_up' ? this.heldCall(ctx, call, callId, decisionRecord('step_up', reasons).rules) : undefined;
     const released = held ? await held.hold.release(held.call) : undefined;
     const decision = released ? 'allow' : combined.decision;
+    // Content filters (guardrail redaction) rewrite what is forwarded; the payload keeps what the agent sent.
+    const outgoing = decision !== 'deny' ? this.filters.filterArguments(call, call.arguments!) : { arguments: call.arguments!, rewritten: false };
     const actor = { kind: 'agent' as const, id: ctx.agent.agentId };
     const org = ctx.agent.orgId;
     // Metric labels: the server's id and a registered tool's name only (never what the agent typed otherwise).
@@ -91,6 +95,7 @@ export class ToolCallPipeline {
         ...(ctx.token ? { tokenJti: ctx.token.jti } : {}),
         ...(workflow !== undefined ? { workflow } : {}),
         ...(aiInvocation ? { aiInvocation } : {}),
+        ...(outgoing.rewritten ? { argumentsRedacted: true } : {}),
       },
       args,
     );
@@ -119,24 +124,15 @@ export class ToolCallPipeline {
 
     const server = resolved.server!;
     const upstreamStarted = performance.now();
+    let result: Record<string, unknown>;
     try {
-      const result = await this.upstreamCaller.call(
+      result = await this.upstreamCaller.call(
         ctx,
         { serverId: server.serverId, url: server.url },
         'tools/call',
-        forwardableParams({ ...params, name: resolved.toolName }),
-        mcpParamHeaders(resolved.tool?.definition.inputSchema, args),
+        forwardableParams({ ...params, name: resolved.toolName, arguments: outgoing.arguments }),
+        mcpParamHeaders(resolved.tool?.definition.inputSchema, outgoing.arguments),
       );
-      const upstreamMs = performance.now() - upstreamStarted;
-      const cost = this.gates.costOf(call, result);
-      this.recorder.completed(
-        org,
-        actor,
-        { callId, latencyMs: round(performance.now() - started), upstreamMs: round(upstreamMs), isError: result.isError === true, ...(cost ? { cost } : {}) },
-        result,
-      );
-      this.metrics.finished(serverLabel, toolLabel, result.isError === true ? 'error_result' : 'completed', 'none', (performance.now() - started) / 1000, upstreamMs / 1000);
-      return result;
     } catch (error) {
       const failure = error instanceof WardenError ? error : new WardenError('upstream', 'UPSTREAM.UNAVAILABLE', 'the upstream is unavailable');
       this.recorder.failed(org, actor, {
@@ -150,6 +146,30 @@ export class ToolCallPipeline {
       failure.details.callId = callId;
       throw failure;
     }
+    const upstreamMs = performance.now() - upstreamStarted;
+    const cost = this.gates.costOf(call, result);
+    const filtered = this.filters.filterResult(call, result);
+    this.recorder.completed(
+      org,
+      actor,
+      {
+        callId,
+        latencyMs: round(performance.now() - started),
+        upstreamMs: round(upstreamMs),
+        isError: result.isError === true,
+        ...(cost ? { cost } : {}),
+        ...(filtered.findings.length > 0 ? { findings: filtered.findings } : {}),
+        ...(filtered.withheld ? { resultFiltered: 'withheld' as const, filterCode: filtered.withheld.code } : filtered.rewritten ? { resultFiltered: 'redacted' as const } : {}),
+        ...(!filtered.withheld && filtered.code ? { filterCode: filtered.code } : {}),
+      },
+      result,
+    );
+    if (filtered.withheld) {
+      this.metrics.finished(serverLabel, toolLabel, 'denied', filtered.withheld.code, (performance.now() - started) / 1000, upstreamMs / 1000);
+      throw new WardenError('denied', filtered.withheld.code, filtered.withheld.detail, { callId, rules: filtered.withheld.rules });
+    }
+    this.metrics.finished(serverLabel, toolLabel, result.isError === true ? 'error_result' : 'completed', 'none', (performance.now() - started) / 1000, upstreamMs / 1000);
+    return filtered.result;
   }
   private heldCall(ctx: McpRequestContext, call: CallContext, callId: string, rules: string[] | undefined): { hold: NonNullable<StepUpHolds['current']>; call: HeldCall } | undefined {
     const hold = this.stepUps.current;

@@ -1,17 +1,18 @@
 import { WardenError } from '../../common/warden-error';
-import type { CallCost, Decision, GateVerdict } from './gate';
+import type { CallCost, ContentFinding, Decision, GateVerdict } from './gate';
 import type { RecordedReason } from './tool-call.events';
 
 /** What the ledger keeps of a combined decision: every gate's reason, every policy rule id, the policy version. */
 export function decisionRecord(
   decision: Decision,
   reasons: GateVerdict[],
-): { decision: Decision; reasons: RecordedReason[]; rules?: string[]; policyVersion?: number; costEstimate?: CallCost; trust?: number } {
+): { decision: Decision; reasons: RecordedReason[]; rules?: string[]; policyVersion?: number; costEstimate?: CallCost; trust?: number; findings?: ContentFinding[] } {
   const recorded = reasons.map(({ gate, code, decision: d, matches, limit }) => ({ gate, code, decision: d, ...(matches ? { matches } : {}), ...(limit ? { limit } : {}) }));
   const rules = reasons.flatMap((r) => r.matches?.map((m) => m.rule) ?? []);
   const policyVersion = reasons.find((r) => r.policyVersion !== undefined)?.policyVersion;
   const costEstimate = reasons.find((r) => r.costEstimate !== undefined)?.costEstimate;
   const trust = reasons.find((r) => r.trust !== undefined)?.trust;
+  const findings = reasons.flatMap((r) => r.findings ?? []);
   return {
     decision,
     reasons: recorded,
@@ -19,6 +20,7 @@ export function decisionRecord(
     ...(policyVersion !== undefined ? { policyVersion } : {}),
     ...(costEstimate ? { costEstimate } : {}),
     ...(trust !== undefined ? { trust } : {}),
+    ...(findings.length > 0 ? { findings } : {}),
   };
 }
 

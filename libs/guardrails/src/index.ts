@@ -1,0 +1,10 @@
+export * from './rule-set';
+export type { Detection, DetectFn } from './detection';
+export { BUILT_IN_DETECTORS, DETECTOR_GROUPS } from './detectors';
+export { luhnValid, ibanValid, entropyOf } from './checksums';
+export { CustomPattern, MAX_PATTERN_LENGTH } from './custom-pattern';
+export { parseGuardrailSet, knownDetectors, MAX_RULES, type ParsedGuardrailSet } from './parse-rule-set';
+export { compileGuardrailSet, type CompiledGuardrailSet, type CompiledGuardrailRule } from './compile-guardrails';
+export { scanContent, MAX_DEPTH, MAX_FINDINGS, type GuardrailFinding, type ScanOutcome, type ScanTarget, type ScanLimits } from './scan';
+export { redactSpans } from './redact';
+export { guardrailSetDigest } from './guardrail-digest';
