@@ -3,6 +3,7 @@ import { mcpParamHeaders } from '../../common/mcp-header-value';
 import { WardenError } from '../../common/warden-error';
 import { WardenMetrics } from '../../metrics/warden-metrics';
 import { ServersReadModel } from '../../registry/servers.read-model';
+import { upstreamTargetOf } from '../../registry/server-endpoint';
 import type { McpRequestContext } from '../mcp-request-context';
 import { forwardableParams } from '../hop-meta';
 import { UpstreamCaller } from '../upstream-call';
@@ -89,7 +90,7 @@ export class ToolCallPipeline {
     try {
       const result = await this.upstreamCaller.call(
         ctx,
-        { serverId: server.serverId, url: server.url },
+        upstreamTargetOf(server),
         'tools/call',
         forwardableParams({ ...params, name: resolved.toolName }),
         mcpParamHeaders(resolved.tool?.definition.inputSchema, args),
