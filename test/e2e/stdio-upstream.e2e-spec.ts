@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -17,7 +18,8 @@ import { until } from './support/until';
  */
 const FIXTURE_JS = join(ROOT, 'dist', 'test', 'fixtures', basename(STDIO_FIXTURE_JS));
 const CANARY = 'stdio-canary-7f3a91c4e2d8b6a0';
-const TOOLS = ['echo', 'fail', 'crash', 'pid', 'argv', 'env_is_set', 'log_env'];
+const ROTATED = 'stdio-rotated-canary-0c5e2b9d';
+const TOOLS = ['echo', 'fail', 'crash', 'pid', 'argv', 'env_is_set', 'env_sha256', 'log_env'];
 const GENERATIONS: AgentRevision[] = ['2025-11-25', '2026-07-28'];
 
 function alive(pid: number): boolean {
@@ -78,8 +80,9 @@ describe('stdio upstreams', () => {
     agentKey = (await h.api.registerAgent('stdio-agent')).apiKey;
   });
 
+  let stopped = false;
   afterAll(async () => {
-    await h?.cleanup();
+    if (!stopped) await h?.cleanup();
     rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -126,6 +129,7 @@ describe('stdio upstreams', () => {
     responses.push(JSON.stringify((await h.api.request('GET', '/v1/servers')).body));
     await h.settled();
     expect(logs.text()).not.toContain(CANARY);
+    expect(logs.text()).not.toContain(ROTATED);
     expect(dataDirFiles(h.dataDir).filter((f) => f.bytes.includes(Buffer.from(CANARY))).map((f) => f.file)).toEqual([]);
     expect(responses.join('\n')).not.toContain(CANARY);
     expect(responses.join('\n')).toContain('FIXTURE_TOKEN');
@@ -179,6 +183,32 @@ describe('stdio upstreams', () => {
     expect(JSON.stringify(env.body)).toContain('VAULT.INVALID_CREDENTIAL');
   });
 
+  it('takes only an env credential for a stdio server', async () => {
+    const bearer = await h.api.request('PUT', `/v1/servers/${serverId}/credential`, { scheme: 'bearer', token: CANARY });
+    expect(bearer.status).toBe(400);
+    expect(bearer.body).toMatchObject({ code: 'VAULT.INVALID_CREDENTIAL', field: 'scheme' });
+    expect((await h.api.request('GET', `/v1/servers/${serverId}/credential`)).body).toMatchObject({ scheme: 'env', version: 1 });
+  });
+
+  it('stops the child on disable; enabled again, the next call starts one with the rotated environment', async () => {
+    const pid = Number(await call('2025-11-25', 'pid'));
+    expect(await call('2026-07-28', 'env_sha256', { name: 'FIXTURE_TOKEN' })).toBe(createHash('sha256').update(CANARY).digest('hex'));
+    const rotated = await h.api.request('POST', `/v1/servers/${serverId}/credential/rotate`, { variables: { FIXTURE_TOKEN: ROTATED } });
+    expect(rotated.status).toBe(204);
+    expect((await h.api.request('POST', `/v1/servers/${serverId}/disable`)).status).toBe(200);
+    await until(() => !alive(pid));
+    expect(alive(pid)).toBe(false);
+    expect((await h.api.request('POST', `/v1/servers/${serverId}/enable`)).status).toBe(200);
+    const next = Number(await call('2025-11-25', 'pid'));
+    expect(next).not.toBe(pid);
+    expect(await call('2026-07-28', 'env_sha256', { name: 'FIXTURE_TOKEN' })).toBe(createHash('sha256').update(ROTATED).digest('hex'));
+    expect(await call('2025-11-25', 'log_env', { name: 'FIXTURE_TOKEN' })).toBe('logged');
+    await until(() => logs.matching('log_env FIXTURE_TOKEN=').length > 1);
+    expect(logs.matching('log_env FIXTURE_TOKEN=').map((l) => l.msg.replace(/.*log_env/, 'log_env'))).toEqual(['log_env FIXTURE_TOKEN=[redacted]', 'log_env FIXTURE_TOKEN=[redacted]']);
+    expect(logs.text()).not.toContain(ROTATED);
+    expect(dataDirFiles(h.dataDir).filter((f) => f.bytes.includes(Buffer.from(ROTATED))).map((f) => f.file)).toEqual([]);
+  });
+
   it('stops the child when the server is removed (its pid is gone)', async () => {
     const pid = Number(await call('2025-11-25', 'pid'));
     expect(alive(pid)).toBe(true);
@@ -186,5 +216,18 @@ describe('stdio upstreams', () => {
     await until(() => !alive(pid), 5000);
     expect(alive(pid)).toBe(false);
     expect((await h.api.request('GET', `/v1/servers/${serverId}`)).body.pool.process).toBeUndefined();
+  });
+
+  it('stops the child when warden shuts down', async () => {
+    const res = await register({ name: 'Second', slug: 'second', transport: 'stdio', command: process.execPath, args: [FIXTURE_JS] });
+    expect(res.status).toBe(201);
+    await h.api.approve(res.body.serverId, 'pid', 'read');
+    const second = await connectAgent(`${h.url}/mcp/second`, { revision: '2026-07-28', headers: { authorization: `Bearer ${agentKey}` } });
+    const pid = Number(textOf(await second.callTool('pid', {})));
+    await second.close();
+    expect(alive(pid)).toBe(true);
+    stopped = true;
+    await h.cleanup();
+    expect(alive(pid)).toBe(false);
   });
 });
