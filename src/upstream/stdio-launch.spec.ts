@@ -30,6 +30,20 @@ describe('parseStdioLaunch', () => {
     expect(parseStdioLaunch({ command: tool, args: ['; rm -rf /', '$(id)', ''], cwd: dir }, '')).toEqual({ command: tool, args: ['; rm -rf /', '$(id)', ''], cwd: dir });
   });
 
+  it.each([
+    [['--token=abc123'], 'args[0]'],
+    [['--api-key', 'abc123'], 'args[1]'],
+    [['serve', '--PASSWORD=x'], 'args[1]'],
+    [['ghp_abcdefghijklmnopqrstuvwxyz0123456789'], 'args[0]'],
+    [['--key=sk-abcdefghijklmnopqrstuvwxyz'], 'args[0]'],
+  ])('refuses arguments carrying a credential %j (UPSTREAM.CREDENTIALS_IN_ARGS), naming where, never the value', (args, field) => {
+    expect(refusal({ command: tool, args })).toEqual({ code: 'UPSTREAM.CREDENTIALS_IN_ARGS', field });
+  });
+
+  it('accepts options that only look related (--token-file, a trailing --token)', () => {
+    expect(parseStdioLaunch({ command: tool, args: ['--token-file', '/run/secrets/t', '--verbose', '--token'] }, '').args).toHaveLength(4);
+  });
+
   it('resolves a bare program name on PATH at registration, to its absolute path', () => {
     expect(parseStdioLaunch({ command: 'mcp-tool' }, `relative/bin:${bin}`)).toEqual({ command: tool, args: [] });
   });

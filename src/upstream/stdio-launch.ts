@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { WardenError } from '../common/warden-error';
+import { isCredentialName, looksLikeSecret } from './url-credentials';
 
 /**
  * How warden starts a stdio upstream: an absolute executable, fixed arguments, a working
@@ -37,6 +38,12 @@ export function parseStdioLaunch(input: { command?: unknown; args?: unknown; cwd
   args.forEach((arg: unknown, index) => {
     if (typeof arg !== 'string' || arg.length > MAX_ARG || arg.includes('\0')) throw bad(`args[${index}] must be a string of at most ${MAX_ARG} characters without NUL`, `args[${index}]`);
   });
+  const secret = credentialInArgs(args as string[]);
+  if (secret !== undefined) {
+    throw new WardenError('bad_request', 'UPSTREAM.CREDENTIALS_IN_ARGS', `args[${secret}] carries a credential: the arguments are recorded in the ledger for good; pass secrets as env (the vault)`, {
+      field: `args[${secret}]`,
+    });
+  }
   if (cwd !== undefined) {
     if (typeof cwd !== 'string' || !isAbsolute(cwd) || cwd.length > MAX_PATH || cwd.includes('\0') || !isDirectory(cwd)) {
       throw bad('cwd must be the absolute path of an existing directory', 'cwd');
@@ -75,4 +82,19 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The index of an argument that carries a credential: `--token=…` / `--api-key …` (an option
+ * named like a credential, with its value in the same or the next argument), or a value shaped
+ * like a well-known secret. Arguments are recorded in the signed ServerRegistered event, where a
+ * secret could never be erased.
+ */
+function credentialInArgs(args: string[]): number | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const option = /^--?([A-Za-z][\w-]*)(?:=(.*))?$/s.exec(args[i]);
+    if (option && isCredentialName(option[1]) && (option[2] !== undefined || i + 1 < args.length)) return option[2] !== undefined ? i : i + 1;
+    if (looksLikeSecret(option?.[2] ?? args[i])) return i;
+  }
+  return undefined;
 }

@@ -162,6 +162,7 @@ describe('stdio upstreams', () => {
     ['a file that is not executable', { command: FIXTURE_JS }, 'UPSTREAM.INVALID_COMMAND', 'command'],
     ['arguments that are not strings', { command: process.execPath, args: [FIXTURE_JS, 1] }, 'UPSTREAM.INVALID_COMMAND', 'args[1]'],
     ['args that are not an array', { command: process.execPath, args: 'server.js' }, 'VALIDATION.FAILED', undefined],
+    ['a credential in the arguments', { command: process.execPath, args: [FIXTURE_JS, `--api-key=${CANARY}`] }, 'UPSTREAM.CREDENTIALS_IN_ARGS', 'args[1]'],
     ['a relative cwd', { command: process.execPath, args: [FIXTURE_JS], cwd: 'tmp' }, 'UPSTREAM.INVALID_COMMAND', 'cwd'],
     ['a bad environment name', { command: process.execPath, args: [FIXTURE_JS], env: { 'NOT-A-NAME': 'x' } }, 'VAULT.INVALID_CREDENTIAL', 'variables'],
     ['a url besides the command', { command: process.execPath, args: [FIXTURE_JS], url: 'http://127.0.0.1:1/mcp' }, 'UPSTREAM.INVALID_COMMAND', 'url'],
@@ -173,6 +174,7 @@ describe('stdio upstreams', () => {
     expect(JSON.stringify(res.body)).toContain(reason);
     if (field) expect(res.body).toMatchObject({ field });
     expect((await h.api.request('GET', '/v1/servers')).body.servers.length).toBe(before);
+    expect(JSON.stringify(res.body)).not.toContain(CANARY);
   });
 
   it('refuses stdio fields on an http registration, and an env credential for an http server', async () => {
