@@ -99,7 +99,9 @@ export async function openStdioSession(launch: StdioLaunch, options: StdioSessio
     await child.client.close().catch(() => undefined);
   };
 
-  let current: Child | undefined = await start();
+  // Declared before the first start: a child that exits during its handshake reaches onExit first.
+  let current: Child | undefined;
+  current = await start();
   let ready: Promise<Child> = Promise.resolve(current);
 
   function onExit(child: Child): void {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,6 +176,15 @@ describe('stdio upstreams', () => {
     if (field) expect(res.body).toMatchObject({ field });
     expect((await h.api.request('GET', '/v1/servers')).body.servers.length).toBe(before);
     expect(JSON.stringify(res.body)).not.toContain(CANARY);
+  });
+
+  it('survives a command that exits before the handshake (no uncaught error takes the process down)', () => {
+    // Regression: the child's close handler ran before the session existed and threw (TDZ), uncaught: it ended the process.
+    const session = join(ROOT, 'dist', 'src', 'upstream', 'stdio-session.js');
+    const script = `require(${JSON.stringify(session)}).openStdioSession({ command: process.execPath, args: ['-e', 'process.exit(0)'] }, { timeoutMs: 5000, stopGraceMs: 500, onStderr() {}, onLifecycle() {} })
+      .then(() => console.log('opened'), (e) => setTimeout(() => console.log('survived ' + e.failure), 300));`;
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect({ status: run.status, stdout: run.stdout.trim(), stderr: run.stderr }).toEqual({ status: 0, stdout: 'survived unavailable', stderr: '' });
   });
 
   it('refuses stdio fields on an http registration, and an env credential for an http server', async () => {
