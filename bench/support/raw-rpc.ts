@@ -15,6 +15,8 @@ export interface RawRpcTarget {
    * `plain`: a bare JSON-RPC request.
    */
   era: 'legacy' | 'modern' | 'plain';
+  /** `legacy`: the revision to open the session with (default 2025-11-25). */
+  legacyRevision?: string;
 }
 
 export interface RawRpcClient {
@@ -43,12 +45,12 @@ export async function connectRaw(target: RawRpcTarget): Promise<RawRpcClient> {
       jsonrpc: '2.0',
       id: id++,
       method: 'initialize',
-      params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 'warden-bench-raw', version: '0.0.0' } },
+      params: { protocolVersion: target.legacyRevision ?? LEGACY, capabilities: {}, clientInfo: { name: 'warden-bench-raw', version: '0.0.0' } },
     });
     const session = init.headers['mcp-session-id'];
     if (init.status !== 200 || typeof session !== 'string') throw new Error(`raw initialize failed: ${init.status} ${init.text.slice(0, 300)}`);
     base['mcp-session-id'] = session;
-    base['mcp-protocol-version'] = LEGACY;
+    base['mcp-protocol-version'] = target.legacyRevision ?? LEGACY;
     await post({}, { jsonrpc: '2.0', method: 'notifications/initialized' });
   }
 

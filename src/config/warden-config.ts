@@ -40,6 +40,14 @@ export interface WardenConfig {
   poolSaturationAlert: number;
   /** Content guardrails scan at most this many bytes of one payload (WARDEN_GUARDRAILS_MAX_BYTES, default 1 MiB); beyond, the set's `oversize` decides. */
   guardrailsMaxBytes: number;
+  /** A crashed stdio upstream is restarted after this delay, doubled per crash in a row (WARDEN_STDIO_RESTART_BASE_MS). */
+  stdioRestartBaseMs: number;
+  /** The longest back-off between restarts of a stdio upstream (WARDEN_STDIO_RESTART_MAX_MS). */
+  stdioRestartMaxMs: number;
+  /** Crashes in a row after which a stdio upstream is no longer restarted on its own; the next call starts it once more (WARDEN_STDIO_MAX_RESTARTS). */
+  stdioMaxRestarts: number;
+  /** How long a stopping stdio upstream has after SIGTERM before it gets SIGKILL (WARDEN_STDIO_STOP_GRACE_MS). */
+  stdioStopGraceMs: number;
   /** Set: GET /metrics needs `Authorization: Bearer <token>` (any client). Unset: loopback clients only. */
   metricsToken?: string;
   /**
@@ -235,6 +243,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     poolMaxConcurrent: intFrom(env, 'WARDEN_POOL_MAX_CONCURRENT', 64, 1, 10_000),
     poolSaturationAlert: fractionFrom(env, 'WARDEN_POOL_SATURATION_ALERT', 0.8),
     guardrailsMaxBytes: intFrom(env, 'WARDEN_GUARDRAILS_MAX_BYTES', 1 << 20, 1024, 64 << 20),
+    stdioRestartBaseMs: intFrom(env, 'WARDEN_STDIO_RESTART_BASE_MS', 250, 1, 600_000),
+    stdioRestartMaxMs: intFrom(env, 'WARDEN_STDIO_RESTART_MAX_MS', 30_000, 1, 3_600_000),
+    stdioMaxRestarts: intFrom(env, 'WARDEN_STDIO_MAX_RESTARTS', 8, 0, 1000),
+    stdioStopGraceMs: intFrom(env, 'WARDEN_STDIO_STOP_GRACE_MS', 2_000, 1, 60_000),
     metricsToken: metricsTokenFrom(env),
     signing: oneOf(env, 'WARDEN_SIGNING', ['worker', 'inline'] as const, 'worker'),
     logLevel: env.WARDEN_LOG_LEVEL ?? 'info',

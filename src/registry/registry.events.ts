@@ -9,9 +9,21 @@ export interface ToolDefinition {
   [key: string]: unknown;
 }
 
+/**
+ * A stdio upstream as recorded: the command and its fixed arguments, never its environment's
+ * values (they are in the vault; only the names are recorded).
+ */
+export interface StdioRecord {
+  command: string;
+  args: string[];
+  cwd?: string;
+  envNames: string[];
+}
+
+/** `url` of a stdio server is a label (`stdio:<command>`); `stdio` says what runs. */
 export type ServerRegistered = DomainEvent<
   'ServerRegistered',
-  { serverId: string; orgId: string; slug: string; name: string; url: string; protocolVersion: string | null }
+  { serverId: string; orgId: string; slug: string; name: string; url: string; protocolVersion: string | null; stdio?: StdioRecord }
 >;
 /** Every discovered tool starts in review: it is not callable until classified and approved. */
 export type ToolDiscovered = DomainEvent<'ToolDiscovered', { serverId: string; tool: string; definition: ToolDefinition; definitionDigest: string }>;

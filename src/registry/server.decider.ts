@@ -1,7 +1,7 @@
 import { assertFreshRevision } from '../common/stale-revision';
 import { WardenError } from '../common/warden-error';
 import type { Decider } from '../ledger/decider';
-import type { RegistryEvent, RiskClass, ServerHealthStatus, ServerStatus, ToolDefinition } from './registry.events';
+import type { RegistryEvent, RiskClass, ServerHealthStatus, ServerStatus, StdioRecord, ToolDefinition } from './registry.events';
 
 type DiscoveredTools = Array<{ definition: ToolDefinition; definitionDigest: string }>;
 
@@ -14,6 +14,8 @@ export type ServerCommand =
       name: string;
       url: string;
       protocolVersion: string | null;
+      /** A stdio upstream: command, arguments, working directory, the names of its environment variables. */
+      stdio?: StdioRecord;
       tools: Array<{ definition: ToolDefinition; definitionDigest: string }>;
       /** Registered while the upstream was down: recorded unhealthy, tools discovered when it is back. */
       health?: { status: ServerHealthStatus; reason: string };
@@ -103,9 +105,9 @@ export const serverDecider: Decider<ServerCommand, RegistryEvent, ServerState> =
     switch (command.type) {
       case 'RegisterServer': {
         if (state.serverId) throw new WardenError('conflict', 'REGISTRY.SERVER_EXISTS', 'server already registered');
-        const { serverId, orgId, slug, name, url, protocolVersion } = command;
+        const { serverId, orgId, slug, name, url, protocolVersion, stdio } = command;
         return [
-          { type: 'ServerRegistered', data: { serverId, orgId, slug, name, url, protocolVersion } },
+          { type: 'ServerRegistered', data: { serverId, orgId, slug, name, url, protocolVersion, ...(stdio ? { stdio } : {}) } },
           ...command.tools.map((t): RegistryEvent => ({
             type: 'ToolDiscovered',
             data: { serverId, tool: t.definition.name, definition: t.definition, definitionDigest: t.definitionDigest },

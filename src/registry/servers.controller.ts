@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Put, Res 
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { WardenError } from '../common/warden-error';
 import { entityTag, IF_MATCH_OPTIONAL, IF_MATCH_REQUIRED, revisionFromIfMatch } from '../common/if-match';
 import { CurrentUser } from '../identity/current-principal.decorator';
 import type { UserPrincipal } from '../identity/principal';
@@ -34,8 +35,12 @@ export class ServersController {
   @Post()
   @HttpCode(201)
   async register(@CurrentUser() admin: UserPrincipal, @Body() body: RegisterServerDto) {
+    const stdio = body.transport === 'stdio' ? { command: body.command, args: body.args, cwd: body.cwd, env: body.env } : undefined;
+    if (!stdio && (body.command !== undefined || body.args !== undefined || body.cwd !== undefined || body.env !== undefined)) {
+      throw new WardenError('bad_request', 'UPSTREAM.INVALID_COMMAND', 'command, args, cwd and env belong to transport "stdio"', { field: 'transport' });
+    }
     const server = await this.commands.execute(
-      new RegisterServerCommand(admin.orgId, body.name, body.slug ?? slugFrom(body.name), body.url, actorOf(admin), body.credential && { ...body.credential }),
+      new RegisterServerCommand(admin.orgId, body.name, body.slug ?? slugFrom(body.name), body.url, actorOf(admin), body.credential && { ...body.credential }, stdio),
     );
     return serverView(server);
   }

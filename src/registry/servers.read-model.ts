@@ -3,7 +3,7 @@ import type { EventEnvelope } from '@warden/ledger';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
 import { CREDENTIAL_STREAM_PREFIX, type VaultEvent } from '../vault/vault.events';
-import { SERVER_STREAM_PREFIX, type RegistryEvent, type RiskClass, type ServerHealthStatus, type ServerStatus, type ToolDefinition } from './registry.events';
+import { SERVER_STREAM_PREFIX, type RegistryEvent, type RiskClass, type ServerHealthStatus, type ServerStatus, type StdioRecord, type ToolDefinition } from './registry.events';
 
 export type ToolState = 'review' | 'approved';
 
@@ -22,6 +22,8 @@ export interface RegisteredServer {
   name: string;
   url: string;
   protocolVersion: string | null;
+  /** Set for a stdio upstream (warden runs it as a child process); `url` is then a label. */
+  stdio?: StdioRecord;
   /** Only an active server's tools are listed and callable. */
   status: ServerStatus;
   /** Revision of the server's stream: send it back in If-Match to change the server. */

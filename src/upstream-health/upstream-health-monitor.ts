@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
 import { AggregateStore } from '../ledger/aggregate-store';
-import { discoverTools, withDigests } from '../registry/discover-tools';
+import { discoverTools, discoverToolsPooled, withDigests } from '../registry/discover-tools';
+import { upstreamTargetOf } from '../registry/server-endpoint';
 import { healthVerdict } from '../registry/health-verdict';
 import { serverStream, type ServerHealthStatus } from '../registry/registry.events';
 import { serverDecider } from '../registry/server.decider';
@@ -83,7 +84,8 @@ export class UpstreamHealthMonitor implements OnApplicationBootstrap, OnApplicat
     let verdict: { status: ServerHealthStatus; reason: string | null };
     let tools: Awaited<ReturnType<typeof discoverTools>>['tools'] | undefined;
     try {
-      tools = (await discoverTools(this.upstreams, new URL(server.url))).tools;
+      // A stdio server is checked on its pooled child (one child per server), an http one on a fresh session.
+      tools = (server.stdio ? await discoverToolsPooled(this.upstreams, upstreamTargetOf(server)) : await discoverTools(this.upstreams, new URL(server.url))).tools;
       verdict = { status: 'healthy', reason: null };
     } catch (error) {
       verdict = healthVerdict(error);

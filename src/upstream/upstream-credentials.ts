@@ -8,6 +8,8 @@ import { UpstreamExchangeError } from './upstream-errors';
 export interface InjectedCredential {
   headers: Record<string, string>;
   query: Record<string, string>;
+  /** Environment variables for a stdio upstream's process (scheme `env`); set when its child starts. */
+  env?: Record<string, string>;
   refused?: () => Promise<InjectedCredential | undefined>;
 }
 

@@ -7,13 +7,20 @@ import { openUpstreamSession } from './open-upstream-session';
 import type { UpstreamCredentials, InjectedCredential } from './upstream-credentials';
 import { SessionSlots } from './session-slots';
 import { createUpstreamEgress, egressPolicyFrom, egressRefusal, type UpstreamEgress } from './upstream-egress';
-import type { UpstreamRequestOptions, UpstreamSession } from './upstream-session';
+import { openStdioSession } from './stdio-session';
+import type { StdioLaunch } from './stdio-launch';
+import type { StdioProcessTelemetry, UpstreamRequestOptions, UpstreamSession } from './upstream-session';
 import { toUpstreamError, UpstreamExchangeError } from './upstream-errors';
 
 export interface UpstreamTarget {
   serverId: string;
   url: string;
+  /** Set for a stdio upstream: the child warden runs (its url is then only a label). */
+  stdio?: StdioLaunch;
 }
+
+/** Where a fresh session goes: an http(s) URL, or a stdio command to start. */
+export type UpstreamEndpoint = URL | StdioLaunch;
 
 /** The resolver and socket opener under the egress guard: the system's, or a test's fenced network. */
 export const UPSTREAM_NETWORK = Symbol('UPSTREAM_NETWORK');
@@ -39,6 +46,8 @@ export interface PoolTelemetry {
   reconnects: number;
   /** Response streams the upstream closed early and warden resumed (Last-Event-ID). */
   resumptions: number;
+  /** A stdio upstream's child process, while a session holds one. */
+  process?: StdioProcessTelemetry;
 }
 
 interface PoolEntry {
@@ -91,6 +100,27 @@ export class UpstreamPool implements OnApplicationShutdown {
     } catch {
       throw toUpstreamError(new UpstreamExchangeError('cancelled', 'cancelled while waiting for the upstream'));
     }
+    return this.send(target, entry, release, method, params, options);
+  }
+
+  /**
+   * A request on the pooled session whatever the recorded health (the health check of a stdio
+   * upstream: its one child is the pooled one, so the check must not start another).
+   */
+  async probe(target: UpstreamTarget, method: string, params: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+    const entry = this.entry(target.serverId);
+    const release = await entry.slots.acquire();
+    return this.send(target, entry, release, method, params, {});
+  }
+
+  private async send(
+    target: UpstreamTarget,
+    entry: PoolEntry,
+    release: () => void,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: UpstreamRequestOptions,
+  ): Promise<Record<string, unknown>> {
     this.watchSaturation(target.serverId, entry);
     try {
       let session: UpstreamSession;
@@ -170,6 +200,7 @@ export class UpstreamPool implements OnApplicationShutdown {
       ageMs: entry.opened && entry.openedAt !== undefined ? now - entry.openedAt : 0,
       reconnects: Math.max(0, entry.opens - 1),
       resumptions: entry.resumptions,
+      ...(entry.opened?.process ? { process: entry.opened.process() } : {}),
     };
   }
 
@@ -196,10 +227,18 @@ export class UpstreamPool implements OnApplicationShutdown {
     const toolsChanged = () => {
       for (const listener of this.toolsChangedListeners) listener(target.serverId);
     };
+    let session: UpstreamSession;
+    if (target.stdio) {
+      entry.opens++;
+      session = await this.openStdio(target.stdio, this.credentialsFor(target.serverId), target.serverId, true, toolsChanged);
+      entry.opened = session;
+      entry.openedAt = Date.now();
+      return session;
+    }
     const url = new URL(target.url);
     await this.guard(url);
     entry.opens++;
-    const session = await openUpstreamSession(url, {
+    session = await openUpstreamSession(url, {
       timeoutMs: this.config.upstreamTimeoutMs,
       egress: this.egress,
       onToolsChanged: toolsChanged,
@@ -225,13 +264,32 @@ export class UpstreamPool implements OnApplicationShutdown {
   }
 
   /** A fresh, unpooled session (registration, discovery, health checks), with the server's credential if it has one. */
-  async open(url: URL, credentials?: UpstreamCredentials): Promise<UpstreamSession> {
+  async open(endpoint: UpstreamEndpoint, credentials?: UpstreamCredentials): Promise<UpstreamSession> {
     try {
-      await this.guard(url);
-      return await openUpstreamSession(url, { timeoutMs: this.config.upstreamTimeoutMs, egress: this.egress, credentials });
+      if (!(endpoint instanceof URL)) return await this.openStdio(endpoint, credentials, 'discovery', false);
+      await this.guard(endpoint);
+      return await openUpstreamSession(endpoint, { timeoutMs: this.config.upstreamTimeoutMs, egress: this.egress, credentials });
     } catch (error) {
       throw toUpstreamError(error);
     }
+  }
+
+  /**
+   * A stdio child (no egress guard: it is no network connection; it runs with warden's own
+   * privileges). Pooled: restarted with back-off after a crash. Its stderr goes to the log, its
+   * injected secrets redacted.
+   */
+  private openStdio(launch: StdioLaunch, credentials: UpstreamCredentials | undefined, label: string, pooled: boolean, onToolsChanged?: () => void): Promise<UpstreamSession> {
+    const config = this.config;
+    return openStdioSession(launch, {
+      timeoutMs: config.upstreamTimeoutMs,
+      credentials,
+      onToolsChanged,
+      stopGraceMs: config.stdioStopGraceMs,
+      ...(pooled ? { restart: { baseMs: config.stdioRestartBaseMs, maxMs: config.stdioRestartMaxMs, maxRestarts: config.stdioMaxRestarts } } : {}),
+      onStderr: (line) => this.logger.log(`stdio upstream ${label} stderr: ${line}`),
+      onLifecycle: (level, message) => this.logger[level](`stdio upstream ${label}: ${message}`),
+    });
   }
 
   /** Before any connection: the egress policy, on the URL and on what its name resolves to now. */

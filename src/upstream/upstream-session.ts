@@ -11,6 +11,20 @@ export interface UpstreamSession {
   readonly capabilities: Readonly<Record<string, unknown>>;
   request(method: string, params: Record<string, unknown> | undefined, options: UpstreamRequestOptions & { timeoutMs: number }): Promise<Record<string, unknown>>;
   close(): Promise<void>;
+  /** A stdio upstream's child process (pid, restarts, back-off), for GET /v1/servers/:id. */
+  process?(): StdioProcessTelemetry;
+}
+
+export interface StdioProcessTelemetry {
+  /** `running`; `restarting` (waiting out the back-off after a crash); `failed` (crashed too often in a row); `stopped`. */
+  state: 'running' | 'restarting' | 'failed' | 'stopped';
+  pid: number | null;
+  /** Times the child was started again after a crash. */
+  restarts: number;
+  /** Crashes since the last request that succeeded. */
+  crashesInRow: number;
+  /** While restarting: milliseconds until the next start. */
+  nextRestartInMs: number | null;
 }
 
 export interface UpstreamRequestOptions {

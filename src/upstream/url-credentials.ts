@@ -29,6 +29,11 @@ const SECRET_SHAPES: readonly RegExp[] = [
 
 export type UrlCredential = { where: 'userinfo' } | { where: 'query'; parameter: string } | { where: 'path'; segment: number };
 
+/** A parameter or option name that carries a credential (`api_key`, `token`, …), case-insensitively. */
+export function isCredentialName(name: string): boolean {
+  return CREDENTIAL_PARAMETERS.has(name.toLowerCase());
+}
+
 export function looksLikeSecret(value: string): boolean {
   return SECRET_SHAPES.some((shape) => shape.test(value));
 }

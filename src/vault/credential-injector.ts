@@ -62,6 +62,8 @@ export class CredentialInjector {
         return credential.in === 'header' ? { headers: { [credential.name]: credential.key }, query: {} } : { headers: {}, query: { [credential.name]: credential.key } };
       case 'headers':
         return { headers: { ...credential.headers }, query: {} };
+      case 'env':
+        return { headers: {}, query: {}, env: { ...credential.variables } };
       case 'oauth_client_credentials': {
         const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
         const token = await this.tokens.token(key, credential);

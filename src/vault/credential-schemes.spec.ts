@@ -16,6 +16,7 @@ describe('credential schemes', () => {
     expect(parseCredential({ scheme: 'api_key', in: 'query', name: 'api_key', key: 'k' })).toMatchObject({ in: 'query', name: 'api_key' });
     expect(parseCredential({ scheme: 'headers', headers: { 'X-A': '1', 'X-B': '2' } })).toEqual({ scheme: 'headers', headers: { 'X-A': '1', 'X-B': '2' } });
     expect(parseCredential({ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c', clientSecret: 's' })).toMatchObject({ clientAuth: 'basic' });
+    expect(parseCredential({ scheme: 'env', variables: { API_TOKEN: 'a b; $(c)', _X1: '=' } })).toEqual({ scheme: 'env', variables: { API_TOKEN: 'a b; $(c)', _X1: '=' } });
   });
 
   it.each([
@@ -30,6 +31,14 @@ describe('credential schemes', () => {
     [{ scheme: 'headers', headers: { 'Mcp-Session-Id': 'x' } }, 'headers.Mcp-Session-Id'],
     [{ scheme: 'oauth_client_credentials', tokenUrl: 'ftp://x/token', clientId: 'c', clientSecret: 's' }, 'tokenUrl'],
     [{ scheme: 'oauth_client_credentials', tokenUrl: 'http://u:p@h/token', clientId: 'c', clientSecret: 's' }, 'tokenUrl'],
+    [{ scheme: 'env', variables: {} }, 'variables'],
+    [{ scheme: 'env', variables: ['A'] }, 'variables'],
+    [{ scheme: 'env', variables: { '1A': 'x' } }, 'variables'],
+    [{ scheme: 'env', variables: { 'A-B': 'x' } }, 'variables'],
+    [{ scheme: 'env', variables: { A: '' } }, 'variables.A'],
+    [{ scheme: 'env', variables: { A: 'line\nX-Evil' } }, 'variables.A'],
+    [{ scheme: 'env', variables: { A: 1 } }, 'variables.A'],
+    [{ scheme: 'env', variables: { A: 'x' }, token: 't' }, 'token'],
   ])('refuses %j with 400 VAULT.INVALID_CREDENTIAL naming %s, echoing no value', (input, field) => {
     const error = invalid(input);
     expect(error).toMatchObject({ code: 'VAULT.INVALID_CREDENTIAL', details: { field } });
@@ -40,5 +49,8 @@ describe('credential schemes', () => {
     const a = secretMaterial(parseCredential({ scheme: 'headers', headers: { 'X-A': '1', 'X-B': '2' } }));
     expect(secretMaterial(parseCredential({ scheme: 'headers', headers: { 'X-B': '2', 'X-A': '1' } }))).toBe(a);
     expect(secretMaterial(parseCredential({ scheme: 'headers', headers: { 'X-B': '3', 'X-A': '1' } }))).not.toBe(a);
+    const e = secretMaterial(parseCredential({ scheme: 'env', variables: { A: '1', B: '2' } }));
+    expect(secretMaterial(parseCredential({ scheme: 'env', variables: { B: '2', A: '1' } }))).toBe(e);
+    expect(secretMaterial(parseCredential({ scheme: 'env', variables: { B: '2', A: '3' } }))).not.toBe(e);
   });
 });

@@ -6,6 +6,8 @@ export type Credential =
   /** `name` (a header or a query parameter) is not secret; `key` is. */
   | { scheme: 'api_key'; in: 'header' | 'query'; name: string; key: string }
   | { scheme: 'headers'; headers: Record<string, string> }
+  /** A stdio upstream's environment variables (names are not secret; values are). */
+  | { scheme: 'env'; variables: Record<string, string> }
   | {
       scheme: 'oauth_client_credentials';
       tokenUrl: string;
@@ -19,7 +21,13 @@ export type Credential =
     };
 
 export type CredentialScheme = Credential['scheme'];
-export const CREDENTIAL_SCHEMES: readonly CredentialScheme[] = ['bearer', 'api_key', 'headers', 'oauth_client_credentials'];
+export const CREDENTIAL_SCHEMES: readonly CredentialScheme[] = ['bearer', 'api_key', 'headers', 'env', 'oauth_client_credentials'];
+
+/** The schemes a stdio upstream can use (it has no HTTP to carry a header). */
+export const STDIO_CREDENTIAL_SCHEMES: readonly CredentialScheme[] = ['env'];
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** Any characters but NUL, CR and LF (stderr is redacted line by line). */
+const ENV_VALUE = /^[^\0\r\n]{1,8192}$/;
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 /** Visible ASCII and spaces/tabs inside: no CR/LF (header injection), no control characters. */
@@ -81,6 +89,20 @@ export function parseCredential(input: Record<string, unknown>): Credential {
       }
       return { scheme: 'headers', headers: out };
     }
+    case 'env': {
+      fields(input, ['scheme', 'variables']);
+      const variables = input.variables;
+      if (typeof variables !== 'object' || variables === null || Array.isArray(variables) || Object.keys(variables).length === 0 || Object.keys(variables).length > 64) {
+        throw bad('variables must be an object of 1 to 64 environment variable names and values', 'variables');
+      }
+      const out: Record<string, string> = {};
+      for (const [name, value] of Object.entries(variables as Record<string, unknown>)) {
+        if (!ENV_NAME.test(name)) throw bad('variable names must match [A-Za-z_][A-Za-z0-9_]*', 'variables');
+        if (typeof value !== 'string' || !ENV_VALUE.test(value)) throw bad(`variables.${name} must be 1-8192 characters without NUL, CR or LF`, `variables.${name}`);
+        out[name] = value;
+      }
+      return { scheme: 'env', variables: out };
+    }
     case 'oauth_client_credentials': {
       fields(input, ['scheme', 'tokenUrl', 'clientId', 'clientSecret', 'scope', 'resource', 'clientAuth']);
       const tokenUrl = httpUrl(input.tokenUrl, 'tokenUrl');
@@ -124,6 +146,8 @@ export function secretMaterial(credential: Credential): string {
       return `api_key\0${credential.in}\0${credential.name}\0${credential.key}`;
     case 'headers':
       return `headers\0${Object.entries(credential.headers).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k.toLowerCase()}\0${v}`).join('\0')}`;
+    case 'env':
+      return `env\0${Object.entries(credential.variables).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}\0${v}`).join('\0')}`;
     case 'oauth_client_credentials':
       return `oauth\0${credential.tokenUrl}\0${credential.clientId}\0${credential.clientSecret}\0${credential.scope ?? ''}\0${credential.resource ?? ''}`;
   }

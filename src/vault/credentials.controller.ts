@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { WardenError } from '../common/warden-error';
-import { ServersReadModel } from '../registry/servers.read-model';
+import { ServersReadModel, type RegisteredServer } from '../registry/servers.read-model';
 import { CurrentUser } from '../identity/current-principal.decorator';
 import type { UserPrincipal } from '../identity/principal';
 import { actorOf } from '../identity/principal-actor';
@@ -24,7 +24,7 @@ export class CredentialsController {
   @Put()
   @HttpCode(204)
   async set(@CurrentUser() admin: UserPrincipal, @Param('serverId') serverId: string, @Body() body: CredentialDto): Promise<void> {
-    this.serverOf(admin, serverId);
+    schemeFits(this.serverOf(admin, serverId), body.scheme);
     await this.vault.set(admin.orgId, serverId, { ...body }, actorOf(admin));
   }
 
@@ -32,7 +32,7 @@ export class CredentialsController {
   @Post('rotate')
   @HttpCode(204)
   async rotate(@CurrentUser() admin: UserPrincipal, @Param('serverId') serverId: string, @Body() body: CredentialDto): Promise<void> {
-    this.serverOf(admin, serverId);
+    schemeFits(this.serverOf(admin, serverId), body.scheme);
     await this.vault.rotate(admin.orgId, serverId, { ...body }, actorOf(admin));
   }
 
@@ -56,5 +56,14 @@ export class CredentialsController {
     const server = this.servers.get(admin.orgId, serverId);
     if (!server) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', `no server ${serverId} in this organisation`);
     return server;
+  }
+}
+
+/** A stdio server's credential is its environment (scheme env); an http server cannot use that scheme. */
+function schemeFits(server: RegisteredServer, scheme: string | undefined): void {
+  if (scheme === undefined) return;
+  if (server.stdio ? scheme !== 'env' : scheme === 'env') {
+    const message = server.stdio ? 'a stdio server takes only an env credential (its environment)' : 'an env credential is for stdio servers';
+    throw new WardenError('bad_request', 'VAULT.INVALID_CREDENTIAL', message, { field: 'scheme' });
   }
 }

@@ -1,10 +1,15 @@
-import { connectAgent, textOf, type AgentRevision } from '../fixtures/agent-clients';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { connectAgent, surfacingRpcErrors, textOf, type AgentRevision, type AgentToolResult } from '../fixtures/agent-clients';
+import { NOTES_INDEX_URI, SUMMARISE_PROMPT } from '../fixtures/content-fixture';
 import type { FixtureMcpServer } from '../fixtures/fixture-mcp-server';
 import { startLegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import { startModernMcpServer } from '../fixtures/modern-mcp-server';
 import { startSseMcpServer } from '../fixtures/sse-mcp-server';
+import { STDIO_FIXTURE_JS } from '../fixtures/stdio-mcp-server';
 import { eventsOfType } from './support/ledger-reader';
-import type { Harness } from './support/gateway-harness';
+import { startHarness, type Harness } from './support/gateway-harness';
+import { ROOT } from './support/gateway-process';
 import { startGatewayWithUpstreams, type GatewayWithUpstreams } from './support/gateway-with-upstreams';
 
 /**
@@ -106,5 +111,54 @@ describe('an upstream on the deprecated HTTP+SSE transport (2024-11-05)', () => 
     } finally {
       await agent.close();
     }
+  });
+});
+
+/** The shared content methods of both SDK clients (as in relay.e2e-spec.ts). */
+interface ContentClient {
+  readResource(params: { uri: string }): Promise<{ contents: Array<{ uri: string; text?: string }> }>;
+  getPrompt(params: { name: string; arguments?: Record<string, string> }): Promise<{ messages: Array<{ content: { type: string; text?: string } }> }>;
+}
+
+describe('a stdio upstream (SDK 1.x McpServer on StdioServerTransport, run by warden as its child)', () => {
+  const fixtureJs = join(ROOT, 'dist', 'test', 'fixtures', basename(STDIO_FIXTURE_JS));
+  let h: Harness;
+  let agentKey: string;
+
+  beforeAll(async () => {
+    if (!existsSync(fixtureJs)) throw new Error(`${fixtureJs} is missing: run \`npm run build\` first (npm test does)`);
+    h = await startHarness();
+    const res = await h.api.request('POST', '/v1/servers', { name: 'Stdio', slug: 'stdio', transport: 'stdio', command: process.execPath, args: [fixtureJs] });
+    if (res.status !== 201) throw new Error(`register: ${res.status} ${JSON.stringify(res.body)}`);
+    expect(res.body.protocolVersion).toBe('2025-11-25');
+    for (const tool of ['echo', 'fail', 'count']) await h.api.approve(res.body.serverId, tool, 'read');
+    agentKey = (await h.api.registerAgent('matrix-stdio')).apiKey;
+  });
+
+  afterAll(() => h.cleanup());
+
+  it.each(AGENTS)('serves a %s agent: tools, progress, a resource and a prompt, every call recorded', async (revision) => {
+    const agent = await connectAgent(`${h.url}/mcp/stdio`, { revision, headers: { authorization: `Bearer ${agentKey}` } });
+    try {
+      expect(agent.negotiatedVersion).toBe(revision);
+      expect((await agent.listTools()).map((t) => t.name).sort()).toEqual(['count', 'echo', 'fail']);
+      const args = { text: `${revision}→stdio`, nested: { list: [1, 'two', null] } };
+      expect(JSON.parse(textOf(await agent.callTool('echo', args)))).toEqual(args);
+      expect((await agent.callTool('fail', { reason: 'expected' })).isError).toBe(true);
+      const seen: number[] = [];
+      const onprogress = (p: { progress: number }) => void seen.push(p.progress);
+      const params = { name: 'count', arguments: { n: 3 } };
+      const counted = (await (agent.sdk === 'v1' ? agent.raw.callTool(params, undefined, { onprogress }) : agent.raw.callTool(params, { onprogress }))) as AgentToolResult;
+      expect(textOf(counted)).toBe('counted to 3');
+      expect(seen).toEqual([1, 2, 3]);
+      const content = agent.raw as unknown as ContentClient;
+      expect((await surfacingRpcErrors(() => content.readResource({ uri: NOTES_INDEX_URI }))).contents[0]).toMatchObject({ uri: NOTES_INDEX_URI });
+      expect((await surfacingRpcErrors(() => content.getPrompt({ name: SUMMARISE_PROMPT, arguments: { id: 'none' } }))).messages.length).toBeGreaterThan(0);
+    } finally {
+      await agent.close();
+    }
+    await h.settled();
+    const decided = eventsOfType(h.dataDir, 'ToolCallDecided').filter((e) => e.data.protocolVersion === revision && e.data.endpoint === 'stdio');
+    expect(decided.length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { WardenError } from '../../common/warden-error';
 import type { RegisteredServer } from '../../registry/servers.read-model';
+import { upstreamTargetOf } from '../../registry/server-endpoint';
 import { UpstreamPool } from '../../upstream/upstream-pool';
 import { forwardableParams } from '../hop-meta';
 import type { McpRequestContext } from '../mcp-request-context';
@@ -163,7 +164,7 @@ function callOf(ctx: McpRequestContext, server: RegisteredServer, method: string
   };
 }
 
-const target = (server: RegisteredServer) => ({ serverId: server.serverId, url: server.url });
+const target = (server: RegisteredServer) => upstreamTargetOf(server);
 
 function notFound(ctx: McpRequestContext, message: string): WardenError {
   return new WardenError(ctx.stateless ? 'not_found' : 'bad_request', 'EDGE.METHOD_NOT_FOUND', message);

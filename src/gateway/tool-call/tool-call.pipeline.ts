@@ -3,6 +3,7 @@ import { mcpParamHeaders } from '../../common/mcp-header-value';
 import { WardenError } from '../../common/warden-error';
 import { WardenMetrics } from '../../metrics/warden-metrics';
 import { ServersReadModel } from '../../registry/servers.read-model';
+import { upstreamTargetOf } from '../../registry/server-endpoint';
 import type { McpRequestContext } from '../mcp-request-context';
 import { aiInvocationOf } from '../ai-invocation';
 import { forwardableParams } from '../hop-meta';
@@ -128,7 +129,7 @@ export class ToolCallPipeline {
     try {
       result = await this.upstreamCaller.call(
         ctx,
-        { serverId: server.serverId, url: server.url },
+        upstreamTargetOf(server),
         'tools/call',
         forwardableParams({ ...params, name: resolved.toolName, arguments: outgoing.arguments }),
         mcpParamHeaders(resolved.tool?.definition.inputSchema, outgoing.arguments),

@@ -2,7 +2,8 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { WardenError } from '../../common/warden-error';
 import { AggregateStore } from '../../ledger/aggregate-store';
 import { UpstreamPool } from '../../upstream/upstream-pool';
-import { discoverTools, withDigests } from '../discover-tools';
+import { discoverTools, discoverToolsPooled, withDigests } from '../discover-tools';
+import { upstreamTargetOf } from '../server-endpoint';
 import { serverStream } from '../registry.events';
 import { serverDecider } from '../server.decider';
 import { ServersReadModel, type RegisteredServer } from '../servers.read-model';
@@ -26,7 +27,9 @@ export class RediscoverToolsHandler implements ICommandHandler<RediscoverToolsCo
     const server = this.servers.get(command.orgId, command.serverId);
     if (!server) throw new WardenError('not_found', 'REGISTRY.SERVER_UNKNOWN', `no server ${command.serverId} in this organisation`);
     assertServerChangeable(server);
-    const discovered = await discoverTools(this.upstreams, new URL(server.url), this.upstreams.credentialsFor(server.serverId));
+    const discovered = server.stdio
+      ? await discoverToolsPooled(this.upstreams, upstreamTargetOf(server))
+      : await discoverTools(this.upstreams, new URL(server.url), this.upstreams.credentialsFor(server.serverId));
     await this.aggregates.handle(
       serverDecider,
       { type: 'RediscoverTools', tools: withDigests(discovered.tools) },

@@ -1,4 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { WardenError } from '../../common/warden-error';
 import { staleRevisionAsConflict } from '../../common/stale-revision';
 import { AggregateStore } from '../../ledger/aggregate-store';
 import { UpstreamPool } from '../../upstream/upstream-pool';
@@ -30,6 +31,7 @@ export class UpdateServerHandler implements ICommandHandler<UpdateServerCommand,
     assertServerChangeable(server);
     let moved: { url: string; protocolVersion: string | null; tools: ReturnType<typeof withDigests> } | undefined;
     if (command.changes.url !== undefined) {
+      if (server.stdio) throw new WardenError('bad_request', 'UPSTREAM.INVALID_COMMAND', 'a stdio server has no url; register a new server to run another command', { field: 'url' });
       const url = parseUpstreamUrl(command.changes.url);
       if (url.toString() !== server.url) {
         const discovered = await discoverTools(this.upstreams, url);

@@ -41,6 +41,11 @@ export class CredentialDto {
   @IsObject()
   headers?: Record<string, string>;
 
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'env (stdio servers): environment variable name → secret value.' })
+  @IsOptional()
+  @IsObject()
+  variables?: Record<string, string>;
+
   @ApiPropertyOptional({ description: 'oauth_client_credentials: the token endpoint.' })
   @IsOptional()
   @IsString()
