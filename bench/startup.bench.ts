@@ -19,8 +19,8 @@ import { median, round } from './support/stats';
  * server and AGENTS agents through its API (the read-model streams), then tool-call events are
  * appended to its calls stream with its node key, up to each size. At each size the gateway is
  * started three times (median, in this process, logger off): every read-model event is verified
- * before it is applied (hash, signature, chain, row), the tool-call streams are not replayed (their
- * heads are checked when the writer first continues them). Beside it, in the same run: the time a
+ * before it is applied (hash, signature, chain, row), the tool-call streams included (limits, trust
+ * and reviews project them). Beside it, in the same run: the time a
  * FULL verification of the same ledger takes (`verifyLedger`, 2 worker threads), i.e. what start-up
  * would cost if it replayed every stream.
  */
@@ -76,7 +76,7 @@ export async function runStartupBench(options: BenchOptions): Promise<BenchRepor
       targets: [],
       notes: [
         'start ms: startGateway() until it listens, in this process; the read models replay from position 0 and verify every event they apply',
-        'tool-call streams are not replayed at start; verify ms at start grows with read-model events, not with calls',
+        'the tool-call streams are replayed and verified at start (limits, trust, reviews read them): verify ms grows with the calls',
         'full verify: what start-up would cost if it checked every stream (the CLI `warden verify`); signed checkpoints will let both start from the last checkpoint',
       ],
     };
