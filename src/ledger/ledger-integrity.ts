@@ -15,6 +15,9 @@ import {
 } from '@warden/ledger';
 import type { RecordedEvent } from '@warden/event-store';
 
+/** Own signatures remembered for read-back (a few seconds of calls at full load). */
+const OWN_SIGNATURES_KEPT = 50_000;
+
 /** An event the node must not act on: it names the event and why. */
 export class LedgerIntegrityError extends Error {
   constructor(readonly problem: AuditProblem, readonly where: string) {
@@ -38,6 +41,9 @@ export class LedgerIntegrity {
   private readonly directory: KeyDirectory;
   private readonly resolve: KeyResolver;
   private failure?: Error;
+  /** hash → sig of events this process signed (bounded, oldest out first). */
+  private readonly ownSignatures = new Map<string, string>();
+  private readonly vouch = (hash: string, sig: string) => this.ownSignatures.get(hash) === sig;
   private verified = 0;
   private verifyMs = 0;
 
@@ -66,7 +72,7 @@ export class LedgerIntegrity {
     const auditor = new LedgerAuditor(this.directory, { densePositions: false, maxProblems: 1, initialHeads: options.heads });
     return (recorded) => {
       const started = performance.now();
-      const problem = auditor.feed(checkStoredEvent(recorded, this.resolve));
+      const problem = auditor.feed(checkStoredEvent(recorded, this.resolve, this.vouch));
       if (!options.uncounted) {
         this.verified++;
         this.verifyMs += performance.now() - started;
@@ -78,7 +84,7 @@ export class LedgerIntegrity {
 
   /** Checks one event on its own (no chain context): the head a writer is about to chain onto. */
   checkHead(recorded: RecordedEvent): void {
-    const check = checkStoredEvent(recorded, this.resolve);
+    const check = checkStoredEvent(recorded, this.resolve, this.vouch);
     const at = { position: recorded.position, eventId: check.id, stream: recorded.stream, seq: check.seq };
     let problem: AuditProblem | undefined;
     if (!check.result.ok) problem = { ...at, reason: check.result.reason, detail: check.result.detail };
@@ -90,6 +96,21 @@ export class LedgerIntegrity {
       else if (key?.revokedAt !== undefined && recorded.position > key.revokedAt) problem = { ...at, reason: 'KEY_REVOKED', detail: `signed by ${check.kid}, revoked by the root at position ${key.revokedAt}` };
     }
     if (problem) throw this.fail(new LedgerIntegrityError(problem, `refusing to chain onto ${recorded.stream}`));
+  }
+
+  /**
+   * The writer tells what it just signed: reading those rows back, the hash is
+   * recomputed and every other check made, but the Ed25519 verification of a (hash, sig) pair
+   * this process produced itself is skipped (it would succeed). A row altered in between no
+   * longer matches and is verified in full. Bounded: the oldest entries go first.
+   */
+  signedHere(envelopes: ReadonlyArray<{ hash: string; sig: string }>): void {
+    for (const { hash, sig } of envelopes) this.ownSignatures.set(hash, sig);
+    const excess = this.ownSignatures.size - OWN_SIGNATURES_KEPT;
+    if (excess > 0) {
+      const keys = this.ownSignatures.keys();
+      for (let i = 0; i < excess; i++) this.ownSignatures.delete(keys.next().value as string);
+    }
   }
 
   /** The first integrity failure this node met, if any (health reports it). */

@@ -27,6 +27,8 @@ export interface LedgerWriterOptions {
   verifyHead?: (head: RecordedEvent) => void;
   /** Called before every append with the signing key id; throws to refuse (a revoked key). */
   assertKeyActive?: (kid: string) => void;
+  /** Told what this writer signed, before it is appended (so a reader woken by the commit already knows). */
+  onSigned?: (envelopes: readonly EventEnvelope[]) => void;
 }
 
 interface ChainHead {
@@ -104,6 +106,7 @@ export class LedgerWriter {
         hashed.map((h) => h.hashBytes),
         async (signatures) => {
           const envelopes = hashed.map((h, i) => withSignature(h, signatures[i]));
+          this.options.onSigned?.(envelopes);
           const result = await this.store.appendToStream(
             stream,
             envelopes.map((e) => ({ id: e.id, type: e.type, data: e })),

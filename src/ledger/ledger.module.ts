@@ -79,6 +79,7 @@ function openEmbeddedDatabase(config: WardenConfig): SqliteDatabase {
         new LedgerWriter(store, signatures, clock, ids, {
           verifyHead: (head) => integrity.checkHead(head),
           assertKeyActive: (kid) => integrity.assertSigningKeyActive(kid),
+          onSigned: (envelopes) => integrity.signedHere(envelopes),
         }),
     },
     {

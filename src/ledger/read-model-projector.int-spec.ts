@@ -162,6 +162,21 @@ describe('ReadModelProjector', () => {
     await projector.stop();
   });
 
+  it('takes its own signatures on trust only for the exact (hash, sig) it made: a swapped signature is verified in full and refused', async () => {
+    const checks = await integrity();
+    const vouching = new LedgerWriter(store, node, systemClock, uuidV7Ids, { onSigned: (envelopes) => checks.signedHere(envelopes) });
+    const event = { type: 'T', org: 'o1', actor: { kind: 'system' as const, id: 'x' }, data: {} };
+    await vouching.append('org-1', [event]);
+    await vouching.append('org-2', [event]);
+    forge('org-2', (env) => (env.sig = Buffer.alloc(64, 7).toString('base64url')));
+    const projector = new ReadModelProjector(store, checks);
+    const orgs = new Recorder('orgs', ['org-']);
+    projector.register(orgs);
+    await expect(projector.start()).rejects.toThrow(/org-2@0.*BAD_SIGNATURE/);
+    expect(orgs.seen).toEqual(['orgs:org-1']);
+    await projector.stop();
+  });
+
   describe("the writer's chain head", () => {
     it('refuses to chain onto a stored head it cannot verify, and chains onto a good one', async () => {
       await append('calls-1-node-1');

@@ -2,7 +2,7 @@ import { ChainVerifier, type ChainProblemReason, type StreamHead } from './chain
 import type { EventEnvelope } from './envelope';
 import { fromBase64Url } from './hashing';
 import { keyIdOf } from './keys';
-import { verifyEnvelope, type KeyResolver, type VerificationResult } from './verify';
+import { verifyEnvelope, type KeyResolver, type SignatureVouch, type VerificationResult } from './verify';
 
 export const KEY_REGISTERED_TYPE = 'KeyRegistered';
 /** Root-signed, on KEY_STREAM: data { kid, reason, supersededBy? }. The kid signs nothing after it. */
@@ -120,9 +120,10 @@ export function resolverOf(directory: KeyDirectory): KeyResolver {
 export function checkStoredEvent(
   stored: { position: number; stream: string; revision: number; id?: string; type?: string; data: unknown },
   resolve: KeyResolver,
+  vouched?: SignatureVouch,
 ): EventCheck {
   const env = stored.data as Partial<EventEnvelope>;
-  const result = verifyEnvelope(stored.data, resolve);
+  const result = verifyEnvelope(stored.data, resolve, undefined, vouched);
   const check: EventCheck = {
     position: stored.position,
     stream: stored.stream,

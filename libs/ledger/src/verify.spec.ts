@@ -123,3 +123,28 @@ describe('verifyEnvelope', () => {
     expect(verifyEnvelope(env, resolve)).toMatchObject({ ok: false, reason: 'HASH_MISMATCH' });
   });
 });
+
+describe('verifyEnvelope with a vouch for signatures this process made', () => {
+  const signer = createEd25519Signer(generateEd25519KeyPair().privateKeyPem);
+  const resolve = resolverFor(signer);
+  const sealed = sealEvent(draftFixture(), { seq: 0, prev: GENESIS_PREV }, signer);
+  const own = new Map([[sealed.hash, sealed.sig]]);
+  const vouch = (hash: string, sig: string) => own.get(hash) === sig;
+  // A signature of the right length that does not verify: only a vouch could make it pass.
+  const forgedSig = toBase64Url(new Uint8Array(64).fill(7));
+
+  it('skips only the Ed25519 check of the exact (hash, sig) pair vouched for', () => {
+    expect(verifyEnvelope(sealed, resolve, undefined, vouch)).toEqual({ ok: true });
+    const vouchedForgery = new Map([[sealed.hash, forgedSig]]);
+    expect(verifyEnvelope({ ...sealed, sig: forgedSig }, resolve, undefined, (h, s) => vouchedForgery.get(h) === s)).toEqual({ ok: true });
+    // Not vouched: the same forged signature is checked, and fails.
+    expect(verifyEnvelope({ ...sealed, sig: forgedSig }, resolve, undefined, vouch)).toMatchObject({ ok: false, reason: 'BAD_SIGNATURE' });
+  });
+
+  it('still recomputes the hash and resolves the key: an edited row or an unknown key fails although its pair is vouched', () => {
+    const edited = structuredClone(sealed);
+    edited.data.decision = 'deny';
+    expect(verifyEnvelope(edited, resolve, undefined, vouch)).toMatchObject({ ok: false, reason: 'HASH_MISMATCH' });
+    expect(verifyEnvelope(sealed, () => undefined, undefined, vouch)).toMatchObject({ ok: false, reason: 'UNKNOWN_KEY' });
+  });
+});
