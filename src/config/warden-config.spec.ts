@@ -73,4 +73,12 @@ describe('loadConfig: Merkle checkpoints', () => {
     expect(() => loadConfig({ WARDEN_WITNESS_KEYS: 'log.example+cbe5035b+Ac2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI' })).toThrow(/not a cosignature\/v1 key/);
     expect(loadConfig({ WARDEN_WITNESS_KEYS: ` ${witness} ` }).checkpoints.witnessKeys).toEqual([witness]);
   });
+
+  it("accepts the gateway's own loopback origins by default, and only what is configured otherwise", () => {
+    expect(loadConfig({ WARDEN_PORT: '7420' }).allowedOrigins).toEqual(
+      expect.arrayContaining(['http://127.0.0.1:7420', 'http://localhost:7420', 'http://[::1]:7420', 'http://localhost']),
+    );
+    expect(loadConfig({ WARDEN_PORT: '7420' }).allowedOrigins).not.toContain('http://evil.example');
+    expect(loadConfig({ WARDEN_ALLOWED_ORIGINS: 'https://console.example' }).allowedOrigins).toEqual(['https://console.example']);
+  });
 });

@@ -22,7 +22,7 @@ export interface WardenConfig {
   nodeId: string;
   /** Host header values accepted at the MCP edge (DNS-rebinding protection). */
   allowedHosts: string[];
-  /** Origin header values accepted at the MCP edge; a request without Origin is accepted. */
+  /** Origin header values accepted at the MCP edge (default: its own loopback origins); a request without Origin is accepted. */
   allowedOrigins: string[];
   /** Bound on one upstream request. */
   upstreamTimeoutMs: number;
@@ -236,7 +236,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     sqliteSynchronous: synchronous,
     nodeId,
     allowedHosts: listFrom(env, 'WARDEN_ALLOWED_HOSTS') ?? defaultHosts,
-    allowedOrigins: listFrom(env, 'WARDEN_ALLOWED_ORIGINS') ?? [],
+    // Default: the gateway's own loopback origins (a browser page it serves itself), nothing else.
+    allowedOrigins: listFrom(env, 'WARDEN_ALLOWED_ORIGINS') ?? ['127.0.0.1', 'localhost', '[::1]'].flatMap((h) => [`http://${h}`, `http://${h}:${port}`]),
     upstreamTimeoutMs: intFrom(env, 'WARDEN_UPSTREAM_TIMEOUT_MS', 30000, 100, 600000),
     ...egressFrom(env),
     healthIntervalMs: intFrom(env, 'WARDEN_HEALTH_INTERVAL_MS', 30000, 0, 86_400_000),

@@ -207,6 +207,17 @@ describe('bad input and failures at the gateway', () => {
       expect(status.status).toBe(403);
       expect(JSON.parse(status.body).error.data.reason).toBe(reason);
     });
+
+    it("accepts the gateway's own origin by default (a valid localhost Origin is not a rebinding)", async () => {
+      const url = new URL(endpoint());
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...auth(), origin: `http://localhost:${url.port}` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'origin-probe', version: '1' } } }),
+      });
+      expect(res.status).toBe(200);
+      await res.body?.cancel();
+    });
   });
 
   describe('upstream failures', () => {
