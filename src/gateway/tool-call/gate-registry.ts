@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FOUNDATION_GATES } from './foundation-gates';
 import { gateApplies, type CallContext, type RecordedCost, type Decision, type Gate } from './gate';
-import { tokenScopeGate } from './token-scope.gate';
+import { tokenScopeGate } from '../../identity/tokens/token-scope.gate';
 
 /**
  * The gates every request passes: the foundation's and a capability token's scope, plus those a capability module registers

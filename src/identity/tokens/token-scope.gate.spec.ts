@@ -1,5 +1,5 @@
 import { tokenScopeGate } from './token-scope.gate';
-import type { CallContext } from './gate';
+import type { CallContext } from '../../gateway/tool-call/gate';
 
 const agent = { agentId: 'a1', orgId: 'o1', name: 'a', hint: '#', servers: null, labels: {}, status: 'active' as const, revision: 0, registeredAt: '', updatedAt: '' };
 const server = (serverId: string) => ({ serverId, orgId: 'o1', slug: serverId, name: serverId, url: 'http://127.0.0.1/mcp', protocolVersion: null, status: 'active' as const, revision: 0, registeredAt: '', updatedAt: '', health: { status: 'healthy' as const, reason: null, since: '' }, hasCredential: false, tools: new Map() });

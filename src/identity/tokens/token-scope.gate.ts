@@ -1,4 +1,4 @@
-import type { Gate } from './gate';
+import type { Gate } from '../../gateway/tool-call/gate';
 
 /**
  * A capability token narrows what its agent may do: the call must be to the token's server and
