@@ -20,6 +20,7 @@ class ArrayLog implements GlobalLogSource {
     return {
       events: matches ? page.filter((e) => matches(e.stream)) : page,
       scannedTo: page.length > 0 ? page[page.length - 1].position : afterPosition,
+      reachedHead: page.length < maxCount,
     };
   }
   headPosition(): number {
@@ -59,6 +60,45 @@ describe('CatchUpSubscription', () => {
     expect(subscription.checkpoint).toBe(5);
     await subscription.close();
     await subscription.stopped;
+  });
+
+  it('reads the log once per commit when live: a page that reached the head is not followed by an empty read', async () => {
+    const log = new ArrayLog();
+    log.append(3);
+    const seen: number[] = [];
+    const subscription = new CatchUpSubscription(log, (e) => void seen.push(e.position), { fromPosition: 0, pageSize: 10, onError: () => undefined });
+    await subscription.caughtUp;
+    await turns(3);
+    expect(log.reads).toBe(1);
+    for (let commit = 1; commit <= 4; commit += 1) {
+      log.append(1);
+      subscription.notifyCommitted();
+      await turns(3);
+    }
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(log.reads).toBe(5);
+    await subscription.close();
+  });
+
+  it('still delivers a commit made while the handler of a head-reaching page was running', async () => {
+    const log = new ArrayLog();
+    log.append(1);
+    const seen: number[] = [];
+    let subscription!: CatchUpSubscription;
+    subscription = new CatchUpSubscription(
+      log,
+      async (e) => {
+        seen.push(e.position);
+        if (e.position === 1) {
+          log.append(1); // committed between the read and the wait
+          subscription.notifyCommitted();
+        }
+      },
+      { fromPosition: 0, pageSize: 10, onError: () => undefined },
+    );
+    await turns(5);
+    expect(seen).toEqual([1, 2]);
+    await subscription.close();
   });
 
   it('rejects caughtUp if closed before catching up', async () => {

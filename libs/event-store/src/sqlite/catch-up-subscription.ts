@@ -8,6 +8,8 @@ export interface LogPage {
   events: RecordedEvent[];
   /** Position of the last event examined (matched or not); afterPosition if there was none. */
   scannedTo: number;
+  /** Fewer than maxCount events were examined: the page reached the end of the committed log. */
+  reachedHead: boolean;
 }
 
 /** Where a subscription pulls events from: the committed global log. */
@@ -118,6 +120,13 @@ export class CatchUpSubscription implements Subscription {
         }
         this.scanned = page.scannedTo;
         this.advanceTo(page.scannedTo);
+        // A page that reached the head saw every commit made before it was read (the wake flag was
+        // cleared before the read, synchronously): reading again finds nothing unless a commit has
+        // set the flag since, so wait for one instead of querying an empty page.
+        if (page.reachedHead) {
+          this.markCaughtUp();
+          await this.nextCommit();
+        }
       }
     } catch (error) {
       this.fail(error, undefined);

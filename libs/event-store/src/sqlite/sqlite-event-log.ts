@@ -87,7 +87,7 @@ export class SqliteEventLog {
   readPage(afterPosition: number, maxCount: number, matches?: StreamMatcher): LogPage {
     const rows = this.selectAfter.all(afterPosition, maxCount);
     const events = matches ? rows.filter((row) => matches(row.stream)).map(toRecordedEvent) : rows.map(toRecordedEvent);
-    return { events, scannedTo: rows.length > 0 ? rows[rows.length - 1].position : afterPosition };
+    return { events, scannedTo: rows.length > 0 ? rows[rows.length - 1].position : afterPosition, reachedHead: maxCount < 0 || rows.length < maxCount };
   }
 
 }
