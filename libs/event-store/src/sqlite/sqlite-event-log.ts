@@ -32,8 +32,12 @@ export class SqliteEventLog {
   private readonly selectStream: Database.Statement<[string, number, number], EventRow>;
   private readonly selectAfter: Database.Statement<[number, number], EventRow>;
   private readonly selectHeadPosition: Database.Statement<[], { position: number | null }>;
+  /** Only a writing connection knows of every commit (a read-only one may share the file with a writer elsewhere). */
+  private readonly memoisePages: boolean;
+  private lastPage: { afterPosition: number; maxCount: number; rows: EventRow[] } | undefined;
 
   constructor(db: Database.Database, options: { readonly: boolean }) {
+    this.memoisePages = !options.readonly;
     this.selectHead = db.prepare('SELECT revision, position FROM streams WHERE stream = ?');
     this.selectStream = db.prepare(
       'SELECT position, id, stream, revision, type, data FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
@@ -83,11 +87,28 @@ export class SqliteEventLog {
     return this.readPage(afterPosition, maxCount).events;
   }
 
+  /**
+   * Tells the log that a transaction of its connection committed: pages read before it may be
+   * stale. Until then, a page asked for again (the projector and the anchor both read the same
+   * rows after each commit) is served from the rows the last read returned.
+   */
+  committed(): void {
+    this.lastPage = undefined;
+  }
+
   /** Parses only the rows whose stream matches (see GlobalLogSource). */
   readPage(afterPosition: number, maxCount: number, matches?: StreamMatcher): LogPage {
-    const rows = this.selectAfter.all(afterPosition, maxCount);
+    const rows = this.rowsAfter(afterPosition, maxCount);
     const events = matches ? rows.filter((row) => matches(row.stream)).map(toRecordedEvent) : rows.map(toRecordedEvent);
     return { events, scannedTo: rows.length > 0 ? rows[rows.length - 1].position : afterPosition, reachedHead: maxCount < 0 || rows.length < maxCount };
+  }
+
+  private rowsAfter(afterPosition: number, maxCount: number): EventRow[] {
+    const last = this.lastPage;
+    if (this.memoisePages && last && last.afterPosition === afterPosition && last.maxCount === maxCount) return last.rows;
+    const rows = this.selectAfter.all(afterPosition, maxCount);
+    if (this.memoisePages) this.lastPage = { afterPosition, maxCount, rows };
+    return rows;
   }
 
 }

@@ -38,6 +38,28 @@ describe('SqliteEventStore on a real file', () => {
     expect(stats.largestBatch).toBeGreaterThanOrEqual(20);
   });
 
+  it('serves two live subscribers woken by one commit with one read of the log, and reads anew after the next commit', async () => {
+    const store = openStore();
+    await store.appendToStream('s', [event()], { expectedRevision: 'no_stream' });
+    const statement = (store as unknown as { log: { selectAfter: { all: (...args: unknown[]) => unknown } } }).log.selectAfter;
+    const seen: Record<string, number[]> = { a: [], b: [] };
+    const subscribe = (name: 'a' | 'b') => store.subscribeToAll({ fromPosition: 0 }, (e: RecordedEvent) => void seen[name].push(e.position));
+    const subscriptions = [subscribe('a'), subscribe('b')];
+    await Promise.all(subscriptions.map((s) => s.caughtUp));
+    const reads = jest.spyOn(statement, 'all');
+    const settle = async (positions: number[]) => {
+      for (let i = 0; i < 50 && !(seen.a.length === positions.length && seen.b.length === positions.length); i += 1) await new Promise((r) => setTimeout(r, 5));
+      expect(seen).toEqual({ a: positions, b: positions });
+    };
+    await store.appendToStream('s', [event()], { expectedRevision: 0 });
+    await settle([1, 2]);
+    expect(reads).toHaveBeenCalledTimes(1);
+    await store.appendToStream('s', [event()], { expectedRevision: 1 });
+    await settle([1, 2, 3]);
+    expect(reads).toHaveBeenCalledTimes(2);
+    await Promise.all(subscriptions.map((s) => s.close()));
+  });
+
   it('checks each append of a batch against the appends before it in the same batch', async () => {
     const store = openStore();
     const results = await Promise.allSettled([

@@ -68,6 +68,7 @@ export class SqliteEventStore implements EventStore {
       // failed batch it may also name streams of that batch: a hint only ever saves a read.)
       const streams = [...this.streamsInCommit];
       this.streamsInCommit.clear();
+      this.log.committed();
       for (const subscription of this.subscriptions) subscription.notifyCommitted(streams);
     });
   }
