@@ -157,6 +157,14 @@ describe('vault: mcp_oauth toward a protected MCP upstream', () => {
     expect(as.tokenRequests).toBe(requests + 1);
     expect(renewing.presented.slice(seen, seen + 2)[0]).toBe(stale);
     expect(renewing.presented[seen + 1]).not.toBe(stale);
+    expect(as.forms.at(-1)).toMatchObject({ resource: renewing.url, scope: 'mcp:tools' });
+
+    // The retry asks for the scope the 401 challenge names (MCP scope selection), here more than the metadata's.
+    renewing.challengeScope = 'mcp:tools mcp:extra';
+    as.revoke(renewing.presented.at(-1)!);
+    expect(await echo('renewing', 'rescoped')).toEqual({ text: 'rescoped' });
+    expect(as.forms.at(-1)).toMatchObject({ resource: renewing.url, scope: 'mcp:tools mcp:extra' });
+    expect(renewing.accepted.at(-1)).toMatchObject({ scope: 'mcp:tools mcp:extra' });
 
     renewing.refuseAll = true;
     const before = { presented: renewing.presented.length, tokens: as.tokenRequests };

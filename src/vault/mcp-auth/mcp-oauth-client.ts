@@ -25,6 +25,8 @@ const ISSUED_TYPES = new Set(['urn:ietf:params:oauth:token-type:access_token', '
 export class McpOAuthClient {
   private readonly cache: TokenCache;
   private readonly discovery: McpAuthDiscovery;
+  /** The scope the last challenge named, per token key: later refreshes ask for it again. */
+  private readonly challengedScope = new Map<string, string>();
 
   constructor(
     private readonly egress: TokenEgress,
@@ -41,12 +43,14 @@ export class McpOAuthClient {
     const found = await this.discovery.discover(resource, credential.authorizationServers);
     // No metadata at the well-known places: the first request goes without a token, and its 401 says where to look.
     if (!found) return { headers: {}, query: {}, refused: (challenge) => this.afterRefusal(key, credential, resource, challenge, undefined) };
-    const token = await this.cache.token(cacheKey(key, found), () => this.issue(credential, found, undefined));
+    const tokenKey = cacheKey(key, found);
+    const token = await this.cache.token(tokenKey, () => this.issue(credential, found, this.challengedScope.get(tokenKey)));
     return { headers: bearer(token), query: {}, refused: (challenge) => this.afterRefusal(key, credential, resource, challenge, token) };
   }
 
   forget(serverId: string): void {
     this.cache.forget(serverId);
+    for (const key of this.challengedScope.keys()) if (key.startsWith(`${serverId}@`)) this.challengedScope.delete(key);
   }
 
   /** The one retry after a 401: metadata and scope from the challenge, a fresh token. No further retry. */
@@ -54,8 +58,10 @@ export class McpOAuthClient {
     const challenge = parseBearerChallenge(header);
     const found = await this.discovery.discover(resource, credential.authorizationServers, challenge?.resourceMetadata);
     if (!found) throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', 'the upstream asked for a token but publishes no protected-resource metadata (RFC 9728)');
-    const fetch = () => this.issue(credential, found, challenge?.scope);
-    const token = refused === undefined ? await this.cache.token(cacheKey(key, found), fetch) : await this.cache.renew(cacheKey(key, found), refused, fetch);
+    const tokenKey = cacheKey(key, found);
+    if (challenge?.scope) this.challengedScope.set(tokenKey, challenge.scope);
+    const fetch = () => this.issue(credential, found, this.challengedScope.get(tokenKey));
+    const token = refused === undefined ? await this.cache.token(tokenKey, fetch) : await this.cache.renew(tokenKey, refused, fetch);
     return { headers: bearer(token), query: {} };
   }
 
