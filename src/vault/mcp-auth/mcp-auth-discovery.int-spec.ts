@@ -78,6 +78,18 @@ describe('McpAuthDiscovery', () => {
     await expect(failure(d.discover(`${base}/mcp`, [base], `${base}/elsewhere`))).resolves.toBe('UPSTREAM.AUTH_DISCOVERY_FAILED');
   });
 
+  it('remembers the metadata URL a challenge named, and forgets it once it is gone', async () => {
+    const resource = `${base}/mcp`;
+    documents['/named'] = { status: 200, body: { resource, authorization_servers: [base] } };
+    documents['/.well-known/oauth-authorization-server'] = { status: 200, body: { issuer: base, token_endpoint: `${base}/token` } };
+    const d = discovery();
+    expect(await d.discover(resource, [base], `${base}/named`)).toMatchObject({ metadataUrl: `${base}/named` });
+    expect(await d.discover(resource, [base])).toMatchObject({ metadataUrl: `${base}/named` });
+    delete documents['/named'];
+    clock += METADATA_TTL_MS + 1;
+    await expect(d.discover(resource, [base])).resolves.toBeUndefined();
+  });
+
   it('does not follow a redirect, and refuses a document that is not a JSON object', async () => {
     documents['/.well-known/oauth-protected-resource/mcp'] = { status: 302, headers: { location: 'http://inside.test/prm' } };
     await expect(failure(discovery().discover(`${base}/mcp`, [base]))).resolves.toBe('UPSTREAM.AUTH_DISCOVERY_FAILED');

@@ -64,7 +64,12 @@ export class McpAuthDiscovery {
       if (metadataUrl !== undefined) this.named.set(resource, metadataUrl);
       return found;
     }
-    if (remembered !== undefined) throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', 'the protected-resource metadata the upstream named is not there');
+    if (metadataUrl !== undefined) throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', 'the protected-resource metadata the upstream named is not there');
+    if (remembered !== undefined) {
+      // Named by an earlier challenge and gone since: look again from scratch (the next 401 may name its new place).
+      this.named.delete(resource);
+      return this.discover(resource, allowed);
+    }
     return undefined;
   }
 
