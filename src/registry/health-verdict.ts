@@ -6,11 +6,14 @@ export function healthVerdict(error: unknown): { status: ServerHealthStatus; rea
   const code = error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE';
   switch (code) {
     case 'UPSTREAM.UNAUTHORIZED':
+    case 'UPSTREAM.INSUFFICIENT_SCOPE':
       return { status: 'unauthorized', reason: code };
     case 'UPSTREAM.BAD_RESPONSE':
     case 'UPSTREAM.ERROR':
       return { status: 'bad_response', reason: code };
     default:
+      // The MCP authorization flow refused what the upstream or its authorization server said (mcp_oauth).
+      if (code.startsWith('UPSTREAM.AUTH_')) return { status: 'unauthorized', reason: code };
       return { status: 'unreachable', reason: code };
   }
 }

@@ -85,7 +85,7 @@ export class UpstreamHealthMonitor implements OnApplicationBootstrap, OnApplicat
     let tools: Awaited<ReturnType<typeof discoverTools>>['tools'] | undefined;
     try {
       // A stdio server is checked on its pooled child (one child per server), an http one on a fresh session.
-      tools = (server.stdio ? await discoverToolsPooled(this.upstreams, upstreamTargetOf(server)) : await discoverTools(this.upstreams, new URL(server.url))).tools;
+      tools = (server.stdio ? await discoverToolsPooled(this.upstreams, upstreamTargetOf(server)) : await discoverTools(this.upstreams, new URL(server.url), this.upstreams.credentialsFor(server.serverId, server.url))).tools;
       verdict = { status: 'healthy', reason: null };
     } catch (error) {
       verdict = healthVerdict(error);

@@ -88,11 +88,12 @@ async function send(dispatcher: Dispatcher, exchange: JsonRpcExchange, signal: A
   if (statusCode < 200 || statusCode >= 300) {
     const text = await readText(body, MAX_ERROR_BODY_BYTES, true).catch(() => '');
     if (exchange.sessionful && statusCode === 404) throw new UpstreamExchangeError('session_lost', 'the upstream forgot the session', statusCode);
-    if (statusCode === 401) throw new UpstreamExchangeError('unauthorized', 'the upstream refused the credential', statusCode);
+    const challenge = statusCode === 401 || statusCode === 403 ? headerText(response.headers['www-authenticate']) : undefined;
+    if (statusCode === 401) throw new UpstreamExchangeError('unauthorized', 'the upstream refused the credential', statusCode, challenge);
     const answer = parseJson(text);
     // A JSON-RPC error for this very request (2026 servers answer protocol errors with 4xx).
     if (answer && answer.id === exchange.id && 'error' in answer) return answerOf(answer, exchange.id);
-    throw new UpstreamExchangeError('unavailable', `HTTP ${statusCode}`, statusCode);
+    throw new UpstreamExchangeError('unavailable', `HTTP ${statusCode}`, statusCode, challenge);
   }
   if (contentType.startsWith('application/json')) {
     const answer = parseJson(await readText(body, MAX_RESPONSE_BYTES, false));
@@ -102,6 +103,11 @@ async function send(dispatcher: Dispatcher, exchange: JsonRpcExchange, signal: A
   if (contentType.startsWith('text/event-stream')) return readResumableStream(dispatcher, exchange, body, signal);
   void body.dump().catch(() => undefined);
   throw new UpstreamExchangeError('bad_response', `unexpected content type ${contentType || '(none)'}`);
+}
+
+/** A response header as one string (several fields joined, as RFC 9110 §5.3 allows). */
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 interface StreamProgress {

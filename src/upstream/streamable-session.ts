@@ -92,7 +92,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
           return await exchange(injected);
         } catch (error) {
           // A 401 is answered before the upstream did anything: one retry with a fresh credential (OAuth) is safe.
-          const fresh = error instanceof UpstreamExchangeError && error.failure === 'unauthorized' ? await injected?.refused?.() : undefined;
+          const fresh = error instanceof UpstreamExchangeError && error.failure === 'unauthorized' ? await injected?.refused?.(error.challenge) : undefined;
           if (!fresh) throw error;
           return await exchange(fresh);
         }

@@ -3,14 +3,15 @@ import { UpstreamExchangeError } from './upstream-errors';
 /**
  * What the vault adds to one request to an upstream: headers, and query parameters (added to the
  * request's URL only, never to the server's recorded URL). `refused` is asked when the upstream
- * answers 401: it returns the credential to retry with once (OAuth: a fresh token), or undefined.
+ * answers 401, with that answer's `WWW-Authenticate` (MCP authorization reads it): it returns the
+ * credential to retry with once (OAuth: a fresh token), or undefined.
  */
 export interface InjectedCredential {
   headers: Record<string, string>;
   query: Record<string, string>;
   /** Environment variables for a stdio upstream's process (scheme `env`); set when its child starts. */
   env?: Record<string, string>;
-  refused?: () => Promise<InjectedCredential | undefined>;
+  refused?: (challenge?: string) => Promise<InjectedCredential | undefined>;
 }
 
 /** The hook the pool binds per server: resolved for every request, so a rotation applies to the next one. */
@@ -39,6 +40,8 @@ type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
 /** `baseFetch`: the egress guard's fetch (upstream-egress.ts), so credentials never bypass it. */
 export function credentialedFetch(credentials: UpstreamCredentials | undefined, baseFetch: Fetch): { fetch: Fetch; explain(error: unknown): unknown } {
   let refused = false;
+  /** The last answer's 403 challenge (insufficient_scope is said as such). */
+  let forbidden: string | undefined;
   let vaultFailure: { error: unknown } | undefined;
   const fetch = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
     vaultFailure = undefined;
@@ -63,17 +66,25 @@ export function credentialedFetch(credentials: UpstreamCredentials | undefined, 
     const credential = await resolve(credentials);
     let response = await send(credential);
     if (response.status === 401 && credential?.refused) {
-      const next = await resolve(credential.refused);
+      const challenge = response.headers.get('www-authenticate') ?? undefined;
+      const next = await resolve(() => credential.refused!(challenge));
       if (next) {
         await response.body?.cancel().catch(() => undefined);
         response = await send(next);
       }
     }
     refused = response.status === 401;
+    forbidden = response.status === 403 ? (response.headers.get('www-authenticate') ?? undefined) : undefined;
     return response;
   };
   return {
     fetch,
-    explain: (error) => vaultFailure?.error ?? (refused ? new UpstreamExchangeError('unauthorized', 'the upstream refused the credential', 401) : error),
+    explain: (error) =>
+      vaultFailure?.error ??
+      (refused
+        ? new UpstreamExchangeError('unauthorized', 'the upstream refused the credential', 401)
+        : forbidden !== undefined
+          ? new UpstreamExchangeError('unavailable', 'the upstream refused the request', 403, forbidden)
+          : error),
   };
 }

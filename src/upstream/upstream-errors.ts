@@ -1,5 +1,6 @@
 import { ProtocolError, SdkError, SdkHttpError } from '@modelcontextprotocol/client';
 import { EgressError } from '@warden/egress';
+import { parseBearerChallenge } from '../common/bearer-challenge';
 import { WardenError } from '../common/warden-error';
 
 /** The upstream answered the request with a JSON-RPC error object. */
@@ -22,6 +23,8 @@ export class UpstreamExchangeError extends Error {
     readonly failure: UpstreamFailure,
     message: string,
     readonly httpStatus?: number,
+    /** The `WWW-Authenticate` of a 401 / 403 (upstream text: parsed, never relayed). */
+    readonly challenge?: string,
   ) {
     super(message);
     this.name = 'UpstreamExchangeError';
@@ -43,6 +46,7 @@ const FAILURE_CODES: Record<UpstreamFailure, [string, string]> = {
  *   UPSTREAM.TIMEOUT      no answer within the bound
  *   UPSTREAM.UNAVAILABLE  could not connect / connection lost / HTTP error status / session gone
  *   UPSTREAM.UNAUTHORIZED the upstream answered 401 / 403: it refused the vault's credential (or wants one warden did not send)
+ *   UPSTREAM.INSUFFICIENT_SCOPE the upstream answered 403 insufficient_scope (data.requiredScope: the scope it named)
  *   UPSTREAM.BAD_RESPONSE the upstream answered something that is not MCP
  *   UPSTREAM.EGRESS_REFUSED the egress guard refused the connection (data.reason: EGRESS.*)
  *   CALL.CANCELLED        the agent cancelled (or went away) while the upstream worked
@@ -56,6 +60,13 @@ export function toUpstreamError(error: unknown): WardenError {
     return new WardenError('upstream', 'UPSTREAM.ERROR', error.message, { upstreamCode: error.code, upstreamData: error.data });
   }
   const status = error instanceof UpstreamExchangeError ? error.httpStatus : error instanceof SdkHttpError ? error.status : undefined;
+  const challenge = error instanceof UpstreamExchangeError ? parseBearerChallenge(error.challenge) : undefined;
+  if (status === 403 && challenge?.error === 'insufficient_scope') {
+    return new WardenError('upstream', 'UPSTREAM.INSUFFICIENT_SCOPE', 'the upstream refused the token: it needs a scope warden was not granted (403 insufficient_scope)', {
+      upstreamStatus: status,
+      ...(challenge.scope ? { requiredScope: challenge.scope } : {}),
+    });
+  }
   if (status === 401 || status === 403) {
     return new WardenError('upstream', 'UPSTREAM.UNAUTHORIZED', 'the upstream refused the credential warden presented for it (or asked for one)', { upstreamStatus: status });
   }

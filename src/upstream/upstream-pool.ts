@@ -76,7 +76,7 @@ export class UpstreamPool implements OnApplicationShutdown {
   private readonly toolsChangedListeners = new Set<(serverId: string) => void>();
   readonly egress: UpstreamEgress;
   /** The vault's hook (bound by the vault module): a server's credential, resolved per request. */
-  private credentialSource?: (serverId: string) => Promise<InjectedCredential | undefined>;
+  private credentialSource?: (serverId: string, url?: string) => Promise<InjectedCredential | undefined>;
 
   constructor(
     @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
@@ -243,7 +243,7 @@ export class UpstreamPool implements OnApplicationShutdown {
       egress: this.egress,
       onToolsChanged: toolsChanged,
       onResumed: () => entry.resumptions++,
-      credentials: this.credentialsFor(target.serverId),
+      credentials: this.credentialsFor(target.serverId, target.url),
     });
     entry.opened = session;
     entry.openedAt = Date.now();
@@ -252,15 +252,16 @@ export class UpstreamPool implements OnApplicationShutdown {
 
   /**
    * Where the vault plugs in: `source(serverId)` gives the credential to add to each request to
-   * that server (undefined: none). Resolved per request, so a rotation applies to the next one.
+   * that server at `url` (undefined: none; the URL is the resource an MCP OAuth token is bound to).
+   * Resolved per request, so a rotation applies to the next one.
    */
-  useCredentials(source: (serverId: string) => Promise<InjectedCredential | undefined>): void {
+  useCredentials(source: (serverId: string, url?: string) => Promise<InjectedCredential | undefined>): void {
     this.credentialSource = source;
   }
 
   /** The credential hook of a registered server (for discovery on a session of its own). */
-  credentialsFor(serverId: string): UpstreamCredentials {
-    return async () => this.credentialSource?.(serverId);
+  credentialsFor(serverId: string, url?: string): UpstreamCredentials {
+    return async () => this.credentialSource?.(serverId, url);
   }
 
   /** A fresh, unpooled session (registration, discovery, health checks), with the server's credential if it has one. */

@@ -1,6 +1,7 @@
 import type { InjectedCredential } from '../upstream/upstream-credentials';
 import type { Credential } from './credential-schemes';
 import type { KeyManager } from './key-manager/key-manager.port';
+import type { McpOAuthClient } from './mcp-auth/mcp-oauth-client';
 import type { OAuthTokens } from './oauth-tokens';
 import { openCredential, unreadable, type CredentialRecord } from './sealed-credential';
 import type { VaultStore } from './vault-store';
@@ -21,25 +22,27 @@ export class CredentialInjector {
     private readonly store: VaultStore,
     private readonly keys: KeyManager,
     private readonly tokens: OAuthTokens,
+    private readonly mcpOAuth: McpOAuthClient,
   ) {}
 
-  /** The credential to add to a request to this server now; undefined when it has none. */
-  async forServer(serverId: string): Promise<InjectedCredential | undefined> {
+  /** The credential to add to a request to this server (at `upstreamUrl`) now; undefined when it has none. */
+  async forServer(serverId: string, upstreamUrl?: string): Promise<InjectedCredential | undefined> {
     const active = this.activeVersionOf(serverId);
     if (!active) return undefined;
     const record = { org: active.org, serverId, version: active.version };
-    return this.inject(`${serverId}@${active.version}`, await this.open(record));
+    return this.inject(`${serverId}@${active.version}`, await this.open(record), upstreamUrl);
   }
 
   /** What a credential not yet stored (registration's discovery) adds to requests. */
-  async forCredential(key: string, credential: Credential): Promise<InjectedCredential> {
-    return this.inject(key, credential);
+  async forCredential(key: string, credential: Credential, upstreamUrl?: string): Promise<InjectedCredential> {
+    return this.inject(key, credential, upstreamUrl);
   }
 
   /** Forgets what is cached of a server's superseded or removed versions. */
   forget(serverId: string): void {
     for (const key of this.opened.keys()) if (key.startsWith(`${serverId}@`)) this.opened.delete(key);
     this.tokens.forget(serverId);
+    this.mcpOAuth.forget(serverId);
   }
 
   private open(record: CredentialRecord): Promise<Credential> {
@@ -54,7 +57,7 @@ export class CredentialInjector {
     return opened;
   }
 
-  private async inject(key: string, credential: Credential): Promise<InjectedCredential> {
+  private async inject(key: string, credential: Credential, upstreamUrl: string | undefined): Promise<InjectedCredential> {
     switch (credential.scheme) {
       case 'bearer':
         return { headers: { authorization: `Bearer ${credential.token}` }, query: {} };
@@ -73,6 +76,8 @@ export class CredentialInjector {
           refused: async () => ({ headers: bearer(await this.tokens.renew(key, credential, token)), query: {} }),
         };
       }
+      case 'mcp_oauth':
+        return this.mcpOAuth.inject(key, credential, upstreamUrl);
     }
   }
 }

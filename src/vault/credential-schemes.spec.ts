@@ -19,6 +19,18 @@ describe('credential schemes', () => {
     expect(parseCredential({ scheme: 'env', variables: { API_TOKEN: 'a b; $(c)', _X1: '=' } })).toEqual({ scheme: 'env', variables: { API_TOKEN: 'a b; $(c)', _X1: '=' } });
   });
 
+  it('mcp_oauth: issuer identifiers kept exactly as given; token exchange types default to access_token', () => {
+    const base = { scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: ['https://as.example', 'https://as.example/tenant/'] };
+    expect(parseCredential(base)).toEqual(base);
+    expect(parseCredential({ ...base, scope: 'mcp:tools', tokenExchange: { subjectToken: 'st', audience: 'urn:x' } })).toEqual({
+      ...base,
+      scope: 'mcp:tools',
+      tokenExchange: { subjectToken: 'st', subjectTokenType: 'urn:ietf:params:oauth:token-type:access_token', requestedTokenType: 'urn:ietf:params:oauth:token-type:access_token', audience: 'urn:x' },
+    });
+    const material = secretMaterial(parseCredential({ ...base, tokenExchange: { subjectToken: 'st' } }));
+    expect(secretMaterial(parseCredential({ ...base, tokenExchange: { subjectToken: 'other' } }))).not.toBe(material);
+  });
+
   it.each([
     [{ scheme: 'kerberos' }, 'scheme'],
     [{ scheme: 'bearer' }, 'token'],
@@ -39,6 +51,14 @@ describe('credential schemes', () => {
     [{ scheme: 'env', variables: { A: 'line\nX-Evil' } }, 'variables.A'],
     [{ scheme: 'env', variables: { A: 1 } }, 'variables.A'],
     [{ scheme: 'env', variables: { A: 'x' }, token: 't' }, 'token'],
+    [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's' }, 'authorizationServers'],
+    [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: [] }, 'authorizationServers'],
+    [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: ['https://as/#x'] }, 'authorizationServers[0]'],
+    [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: ['https://as/?q=1'] }, 'authorizationServers[0]'],
+    [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: ['https://as'], clientAuth: 'jwt' }, 'clientAuth'],
+    [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: ['https://as'], tokenExchange: 'st' }, 'tokenExchange'],
+    [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: ['https://as'], tokenExchange: { subjectToken: 'a\nX-Evil' } }, 'tokenExchange.subjectToken'],
+    [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: ['https://as'], tokenExchange: { subjectToken: 't', audience: 'no uri' } }, 'tokenExchange.audience'],
   ])('refuses %j with 400 VAULT.INVALID_CREDENTIAL naming %s, echoing no value', (input, field) => {
     const error = invalid(input);
     expect(error).toMatchObject({ code: 'VAULT.INVALID_CREDENTIAL', details: { field } });

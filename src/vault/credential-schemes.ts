@@ -18,10 +18,37 @@ export type Credential =
       resource?: string;
       /** client_secret_basic (default) or client_secret_post. */
       clientAuth: 'basic' | 'post';
+    }
+  /**
+   * The MCP authorization flow toward a protected upstream (src/vault/mcp-auth): its
+   * authorization server is discovered (RFC 9728, RFC 8414), one of `authorizationServers`
+   * (issuer identifiers, not secret) or none; warden is an OAuth client of it (client
+   * credentials, or RFC 8693 token exchange of `tokenExchange.subjectToken`).
+   */
+  | {
+      scheme: 'mcp_oauth';
+      clientId: string;
+      clientSecret: string;
+      authorizationServers: string[];
+      /** Overrides the scope the upstream's challenge or metadata asks for. */
+      scope?: string;
+      /** Unset: what the authorization server's metadata supports (basic first). */
+      clientAuth?: 'basic' | 'post';
+      tokenExchange?: TokenExchange;
     };
 
+/** RFC 8693: the token warden trades for one for the upstream (`subjectToken` is secret). */
+export interface TokenExchange {
+  subjectToken: string;
+  subjectTokenType: string;
+  requestedTokenType: string;
+  audience?: string;
+}
+
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
 export type CredentialScheme = Credential['scheme'];
-export const CREDENTIAL_SCHEMES: readonly CredentialScheme[] = ['bearer', 'api_key', 'headers', 'env', 'oauth_client_credentials'];
+export const CREDENTIAL_SCHEMES: readonly CredentialScheme[] = ['bearer', 'api_key', 'headers', 'env', 'oauth_client_credentials', 'mcp_oauth'];
 
 /** The schemes a stdio upstream can use (it has no HTTP to carry a header). */
 export const STDIO_CREDENTIAL_SCHEMES: readonly CredentialScheme[] = ['env'];
@@ -36,6 +63,9 @@ const QUERY_NAME = /^[A-Za-z0-9._~-]{1,128}$/;
 /** Headers warden itself owns on the hop: a credential may not replace them. */
 const RESERVED_HEADERS = new Set(['host', 'content-type', 'content-length', 'accept', 'connection', 'transfer-encoding', 'mcp-session-id', 'mcp-protocol-version', 'mcp-method', 'mcp-name', 'last-event-id']);
 const MAX_SECRET = 8192;
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$/;
+/** An absolute URI (RFC 3986 scheme ':' …) of visible ASCII: token type identifiers, audiences. */
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]{1,2040}$/;
 
 function bad(message: string, field: string): WardenError {
   return new WardenError('bad_request', 'VAULT.INVALID_CREDENTIAL', message, { field });
@@ -108,8 +138,7 @@ export function parseCredential(input: Record<string, unknown>): Credential {
       const tokenUrl = httpUrl(input.tokenUrl, 'tokenUrl');
       const clientAuth = input.clientAuth ?? 'basic';
       if (clientAuth !== 'basic' && clientAuth !== 'post') throw bad('clientAuth must be "basic" or "post"', 'clientAuth');
-      const scope = input.scope;
-      if (scope !== undefined && (typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(scope))) throw bad('scope must be space-separated scope tokens', 'scope');
+      const scope = scopeField(input);
       const resource = input.resource === undefined ? undefined : httpUrl(input.resource, 'resource');
       return {
         scheme: 'oauth_client_credentials',
@@ -121,9 +150,67 @@ export function parseCredential(input: Record<string, unknown>): Credential {
         ...(resource === undefined ? {} : { resource }),
       };
     }
+    case 'mcp_oauth':
+      return parseMcpOAuth(input);
     default:
       throw bad(`scheme must be one of ${CREDENTIAL_SCHEMES.join(', ')}`, 'scheme');
   }
+}
+
+function scopeField(input: Record<string, unknown>): string | undefined {
+  const scope = input.scope;
+  if (scope !== undefined && (typeof scope !== 'string' || scope.length > 1024 || !SCOPE.test(scope))) throw bad('scope must be space-separated scope tokens', 'scope');
+  return scope;
+}
+
+function parseMcpOAuth(input: Record<string, unknown>): Credential {
+  fields(input, ['scheme', 'clientId', 'clientSecret', 'authorizationServers', 'scope', 'clientAuth', 'tokenExchange']);
+  const servers = input.authorizationServers;
+  if (!Array.isArray(servers) || servers.length === 0 || servers.length > 8) throw bad('authorizationServers must list 1 to 8 authorization server issuer URLs', 'authorizationServers');
+  servers.forEach((server, i) => {
+    httpUrl(server, `authorizationServers[${i}]`);
+    if (String(server).length > 2048 || String(server).includes('?')) throw bad(`authorizationServers[${i}] must be an issuer identifier (no query)`, `authorizationServers[${i}]`);
+  });
+  const clientAuth = input.clientAuth;
+  if (clientAuth !== undefined && clientAuth !== 'basic' && clientAuth !== 'post') throw bad('clientAuth must be "basic" or "post"', 'clientAuth');
+  const scope = scopeField(input);
+  const exchange = input.tokenExchange === undefined ? undefined : parseTokenExchange(input.tokenExchange);
+  return {
+    scheme: 'mcp_oauth',
+    clientId: secretField(input, 'clientId'),
+    clientSecret: secretField(input, 'clientSecret'),
+    // Issuer identifiers compare as exact strings (RFC 8414 §3.3): kept as given, not normalised.
+    authorizationServers: [...new Set(servers as string[])],
+    ...(scope === undefined ? {} : { scope }),
+    ...(clientAuth === undefined ? {} : { clientAuth }),
+    ...(exchange === undefined ? {} : { tokenExchange: exchange }),
+  };
+}
+
+function parseTokenExchange(value: unknown): TokenExchange {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('tokenExchange must be an object', 'tokenExchange');
+  const input = value as Record<string, unknown>;
+  const extra = Object.keys(input).find((k) => !['subjectToken', 'subjectTokenType', 'requestedTokenType', 'audience'].includes(k));
+  if (extra !== undefined) throw bad(`tokenExchange.${extra} is not a token exchange field`, `tokenExchange.${extra}`);
+  const uri = (field: string, fallback?: string): string | undefined => {
+    const v = input[field] ?? fallback;
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || !URI.test(v)) throw bad(`tokenExchange.${field} must be an absolute URI`, `tokenExchange.${field}`);
+    return v;
+  };
+  let subjectToken: string;
+  try {
+    subjectToken = secretField(input, 'subjectToken');
+  } catch {
+    throw bad('tokenExchange.subjectToken is required: 1-8192 visible ASCII characters', 'tokenExchange.subjectToken');
+  }
+  const audience = uri('audience');
+  return {
+    subjectToken,
+    subjectTokenType: uri('subjectTokenType', ACCESS_TOKEN_TYPE)!,
+    requestedTokenType: uri('requestedTokenType', ACCESS_TOKEN_TYPE)!,
+    ...(audience === undefined ? {} : { audience }),
+  };
 }
 
 function httpUrl(value: unknown, field: string): string {
@@ -150,5 +237,10 @@ export function secretMaterial(credential: Credential): string {
       return `env\0${Object.entries(credential.variables).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}\0${v}`).join('\0')}`;
     case 'oauth_client_credentials':
       return `oauth\0${credential.tokenUrl}\0${credential.clientId}\0${credential.clientSecret}\0${credential.scope ?? ''}\0${credential.resource ?? ''}`;
+    case 'mcp_oauth': {
+      const exchange = credential.tokenExchange;
+      const exchanged = exchange ? `${exchange.subjectToken}\0${exchange.subjectTokenType}\0${exchange.requestedTokenType}\0${exchange.audience ?? ''}` : '';
+      return `mcp_oauth\0${credential.clientId}\0${credential.clientSecret}\0${credential.authorizationServers.join(' ')}\0${credential.scope ?? ''}\0${credential.clientAuth ?? ''}\0${exchanged}`;
+    }
   }
 }

@@ -55,10 +55,10 @@ export class CredentialVault {
   }
 
   /** Validates a credential given with a server's registration: discovery uses it before anything is stored. */
-  prepare(orgId: string, serverId: string, input: Record<string, unknown>): PreparedCredential {
+  prepare(orgId: string, serverId: string, input: Record<string, unknown>, upstreamUrl?: string): PreparedCredential {
     const credential = parseCredential(input);
     return {
-      credentials: () => this.injector.forCredential(`${serverId}@1`, credential),
+      credentials: () => this.injector.forCredential(`${serverId}@1`, credential, upstreamUrl),
       store: (actor) => this.write(orgId, serverId, credential, 'SetCredential', actor),
     };
   }

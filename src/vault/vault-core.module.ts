@@ -6,6 +6,7 @@ import { CredentialInjector } from './credential-injector';
 import { CredentialVault } from './credential-vault';
 import { CredentialsReadModel } from './credentials.read-model';
 import { KEY_MANAGER, type KeyManager } from './key-manager/key-manager.port';
+import { McpOAuthClient } from './mcp-auth/mcp-oauth-client';
 import { OAuthTokens } from './oauth-tokens';
 import { openVaultStore, vaultKeys } from './open-vault';
 import { VaultStore } from './vault-store';
@@ -21,11 +22,12 @@ import { VaultStore } from './vault-store';
     { provide: VaultStore, inject: [WARDEN_CONFIG], useFactory: (config: WardenConfig) => openVaultStore(config.dataDir) },
     { provide: KEY_MANAGER, inject: [WARDEN_CONFIG, VaultStore], useFactory: vaultKeys },
     { provide: OAuthTokens, inject: [WARDEN_CONFIG, UpstreamPool], useFactory: (config: WardenConfig, pool: UpstreamPool) => new OAuthTokens(config.upstreamTimeoutMs, pool.egress) },
+    { provide: McpOAuthClient, inject: [WARDEN_CONFIG, UpstreamPool], useFactory: (config: WardenConfig, pool: UpstreamPool) => new McpOAuthClient(pool.egress, config.upstreamTimeoutMs) },
     CredentialsReadModel,
     {
       provide: CredentialInjector,
-      inject: [CredentialsReadModel, VaultStore, KEY_MANAGER, OAuthTokens],
-      useFactory: (credentials: CredentialsReadModel, store: VaultStore, keys: KeyManager, tokens: OAuthTokens) =>
+      inject: [CredentialsReadModel, VaultStore, KEY_MANAGER, OAuthTokens, McpOAuthClient],
+      useFactory: (credentials: CredentialsReadModel, store: VaultStore, keys: KeyManager, tokens: OAuthTokens, mcpOAuth: McpOAuthClient) =>
         new CredentialInjector(
           (serverId) => {
             const active = credentials.activeFor(serverId);
@@ -34,6 +36,7 @@ import { VaultStore } from './vault-store';
           store,
           keys,
           tokens,
+          mcpOAuth,
         ),
     },
     CredentialVault,
@@ -48,7 +51,7 @@ export class VaultCoreModule implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.pool.useCredentials((serverId) => this.injector.forServer(serverId));
+    this.pool.useCredentials((serverId, url) => this.injector.forServer(serverId, url));
   }
 
   onApplicationShutdown(): void {

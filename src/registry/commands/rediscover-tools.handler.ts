@@ -29,7 +29,7 @@ export class RediscoverToolsHandler implements ICommandHandler<RediscoverToolsCo
     assertServerChangeable(server);
     const discovered = server.stdio
       ? await discoverToolsPooled(this.upstreams, upstreamTargetOf(server))
-      : await discoverTools(this.upstreams, new URL(server.url), this.upstreams.credentialsFor(server.serverId));
+      : await discoverTools(this.upstreams, new URL(server.url), this.upstreams.credentialsFor(server.serverId, server.url));
     await this.aggregates.handle(
       serverDecider,
       { type: 'RediscoverTools', tools: withDigests(discovered.tools) },

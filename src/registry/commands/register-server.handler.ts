@@ -43,7 +43,7 @@ export class RegisterServerHandler implements ICommandHandler<RegisterServerComm
     }
     const serverId = this.ids.next();
     const credentialInput = target.credential;
-    const credential = credentialInput && this.vault.prepare(command.orgId, serverId, credentialInput);
+    const credential = credentialInput && this.vault.prepare(command.orgId, serverId, credentialInput, target.stdio ? undefined : target.url);
     let discovered: Awaited<ReturnType<typeof discoverTools>>;
     try {
       discovered = await discoverTools(this.upstreams, target.endpoint, credential?.credentials);

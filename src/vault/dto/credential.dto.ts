@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CREDENTIAL_SCHEMES, type CredentialScheme } from '../credential-schemes';
 
 /**
@@ -76,7 +76,29 @@ export class CredentialDto {
   @MaxLength(2048)
   resource?: string;
 
-  @ApiPropertyOptional({ enum: ['basic', 'post'], description: 'oauth_client_credentials: client_secret_basic (default) or client_secret_post.' })
+  @ApiPropertyOptional({ type: [String], example: ['https://auth.example.com'], description: 'mcp_oauth: the authorization servers (issuer identifiers) warden may get tokens from for this upstream.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(8)
+  @IsString({ each: true })
+  @MaxLength(2048, { each: true })
+  authorizationServers?: string[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    properties: {
+      subjectToken: { type: 'string' },
+      subjectTokenType: { type: 'string' },
+      requestedTokenType: { type: 'string' },
+      audience: { type: 'string' },
+    },
+    description: 'mcp_oauth: RFC 8693 token exchange instead of client credentials: subjectToken (secret), subjectTokenType, requestedTokenType (default access_token), audience.',
+  })
+  @IsOptional()
+  @IsObject()
+  tokenExchange?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ enum: ['basic', 'post'], description: 'oauth_client_credentials: client_secret_basic (default) or client_secret_post; mcp_oauth: default from the authorization server metadata.' })
   @IsOptional()
   @IsIn(['basic', 'post'])
   clientAuth?: 'basic' | 'post';

@@ -1,0 +1,137 @@
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import type { InjectedCredential } from '../../upstream/upstream-credentials';
+import type { Credential } from '../credential-schemes';
+import { TokenCache } from '../token-cache';
+import { requestToken, type IssuedToken, type TokenEgress } from '../token-endpoint';
+import { authError } from './auth-metadata';
+import { parseBearerChallenge } from '../../common/bearer-challenge';
+import { McpAuthDiscovery, type ResourceAuthorization } from './mcp-auth-discovery';
+import { canonicalResource } from './resource-identifier';
+
+type McpOAuth = Extract<Credential, { scheme: 'mcp_oauth' }>;
+
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ISSUED_TYPES = new Set(['urn:ietf:params:oauth:token-type:access_token', 'urn:ietf:params:oauth:token-type:jwt']);
+
+/**
+ * warden as an OAuth client of a protected MCP upstream's authorization server (scheme
+ * mcp_oauth). Discovery (mcp-auth-discovery.ts) says which server and token endpoint; the token
+ * is asked for with `resource` = the upstream's canonical URI (RFC 8707) by client credentials
+ * or, when configured, RFC 8693 token exchange. A token is cached under (credential version,
+ * issuer, resource), so it is only ever sent to the resource it was issued for; an answer whose
+ * `iss`, or a JWT access token whose `iss` / `aud`, names another issuer or resource is refused
+ * and never sent. A 401 is retried once: with the challenge's metadata and scope, and a fresh token.
+ */
+export class McpOAuthClient {
+  private readonly cache: TokenCache;
+  private readonly discovery: McpAuthDiscovery;
+  /** The scope the last challenge named, per token key: later refreshes ask for it again. */
+  private readonly challengedScope = new Map<string, string>();
+
+  constructor(
+    private readonly egress: TokenEgress,
+    private readonly timeoutMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.cache = new TokenCache(now);
+    this.discovery = new McpAuthDiscovery(egress, timeoutMs, now);
+  }
+
+  /** What a request to the upstream at `upstreamUrl` carries, for credential version `key`. */
+  async inject(key: string, credential: McpOAuth, upstreamUrl: string | undefined): Promise<InjectedCredential> {
+    const resource = canonicalResource(upstreamUrl);
+    const found = await this.discovery.discover(resource, credential.authorizationServers);
+    // No metadata at the well-known places: the first request goes without a token, and its 401 says where to look.
+    if (!found) return { headers: {}, query: {}, refused: (challenge) => this.afterRefusal(key, credential, resource, challenge, undefined) };
+    const tokenKey = cacheKey(key, found);
+    const token = await this.cache.token(tokenKey, () => this.issue(credential, found, this.challengedScope.get(tokenKey)));
+    return { headers: bearer(token), query: {}, refused: (challenge) => this.afterRefusal(key, credential, resource, challenge, token) };
+  }
+
+  forget(serverId: string): void {
+    this.cache.forget(serverId);
+    for (const key of this.challengedScope.keys()) if (key.startsWith(`${serverId}@`)) this.challengedScope.delete(key);
+  }
+
+  /** The one retry after a 401: metadata and scope from the challenge, a fresh token. No further retry. */
+  private async afterRefusal(key: string, credential: McpOAuth, resource: string, header: string | undefined, refused: string | undefined): Promise<InjectedCredential> {
+    const challenge = parseBearerChallenge(header);
+    const found = await this.discovery.discover(resource, credential.authorizationServers, challenge?.resourceMetadata);
+    if (!found) throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', 'the upstream asked for a token but publishes no protected-resource metadata (RFC 9728)');
+    const tokenKey = cacheKey(key, found);
+    if (challenge?.scope) this.challengedScope.set(tokenKey, challenge.scope);
+    const fetch = () => this.issue(credential, found, this.challengedScope.get(tokenKey));
+    const token = refused === undefined ? await this.cache.token(tokenKey, fetch) : await this.cache.renew(tokenKey, refused, fetch);
+    return { headers: bearer(token), query: {} };
+  }
+
+  private async issue(credential: McpOAuth, found: ResourceAuthorization, challengeScope: string | undefined): Promise<IssuedToken> {
+    const { server, resource } = found;
+    const exchange = credential.tokenExchange;
+    const grant = exchange ? TOKEN_EXCHANGE : 'client_credentials';
+    if (server.grantTypes && !server.grantTypes.includes(grant)) {
+      throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', `the authorization server does not offer the ${exchange ? 'token exchange' : 'client credentials'} grant`);
+    }
+    const form = new URLSearchParams({ grant_type: grant, resource });
+    // Scope selection (MCP authorization): the operator's, else the challenge's, else the metadata's scopes_supported.
+    const scope = credential.scope ?? challengeScope ?? found.scopesSupported?.join(' ');
+    if (scope) form.set('scope', scope);
+    if (exchange) {
+      form.set('subject_token', exchange.subjectToken);
+      form.set('subject_token_type', exchange.subjectTokenType);
+      form.set('requested_token_type', exchange.requestedTokenType);
+      if (exchange.audience) form.set('audience', exchange.audience);
+    }
+    const issued = await requestToken(this.egress, this.timeoutMs, this.now, {
+      tokenUrl: server.tokenEndpoint,
+      form,
+      clientId: credential.clientId,
+      clientSecret: credential.clientSecret,
+      clientAuth: clientAuthFor(credential, server.authMethods),
+    });
+    if (issued.issuer !== undefined && issued.issuer !== server.issuer) {
+      throw authError('UPSTREAM.AUTH_ISSUER_MISMATCH', 'the token response names another issuer than the authorization server asked: the token is not used');
+    }
+    if (exchange && issued.issuedTokenType !== undefined && !ISSUED_TYPES.has(issued.issuedTokenType)) {
+      throw authError('UPSTREAM.BAD_RESPONSE', 'the token exchange issued a token that is not an access token');
+    }
+    checkJwtBinding(issued.accessToken, server.issuer, resource, exchange?.audience);
+    return issued;
+  }
+}
+
+/** An access token that is a JWT is checked for what it says of itself: issued by this server, for this resource. */
+function checkJwtBinding(token: string, issuer: string, resource: string, audience: string | undefined): void {
+  if (token.split('.').length !== 3) return; // opaque: only the authorization server and the resource can tell
+  let claims: { iss?: unknown; aud?: unknown };
+  try {
+    decodeProtectedHeader(token);
+    claims = decodeJwt(token);
+  } catch {
+    return; // not a JWT after all: opaque
+  }
+  if (claims.iss !== undefined && claims.iss !== issuer) {
+    throw authError('UPSTREAM.AUTH_ISSUER_MISMATCH', 'the access token was issued by another issuer than the authorization server asked: it is not sent');
+  }
+  if (claims.aud !== undefined) {
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!audiences.includes(resource) && !(audience !== undefined && audiences.includes(audience))) {
+      throw authError('UPSTREAM.AUTH_AUDIENCE_MISMATCH', 'the access token is for another resource than this upstream: it is not sent');
+    }
+  }
+}
+
+/** The operator's choice, else client_secret_basic when the server supports it (or says nothing), else client_secret_post. */
+function clientAuthFor(credential: McpOAuth, methods: string[] | undefined): 'basic' | 'post' {
+  const supported = (method: 'basic' | 'post') => methods === undefined ? method === 'basic' : methods.includes(`client_secret_${method}`);
+  if (credential.clientAuth !== undefined) {
+    if (methods !== undefined && !supported(credential.clientAuth)) throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', `the authorization server does not accept client_secret_${credential.clientAuth}`);
+    return credential.clientAuth;
+  }
+  if (supported('basic')) return 'basic';
+  if (supported('post')) return 'post';
+  throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', 'the authorization server accepts neither client_secret_basic nor client_secret_post');
+}
+
+const cacheKey = (key: string, found: ResourceAuthorization) => `${key}\0${found.server.issuer}\0${found.resource}`;
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
