@@ -6,7 +6,13 @@ import { WaitingWrites } from './waiting-writes';
 export interface SqliteDatabaseOptions extends OpenSqliteOptions {
   /** Most writes in one transaction; default 1,000. */
   maxBatchSize?: number;
-  /** How long a write submitted with submitBefore waits for its partner; default 200 ms. */
+  /**
+   * How long a write submitted with submitBefore waits for its partner; default 5 s. The partner
+   * (a call's event) is sealed and signed first, on a worker thread that a busy host can hold up
+   * for more than 200 ms: a payload that gave up waiting committed alone, and if its event was
+   * then refused, the payload stayed without it. A partner that fails before it reaches the store
+   * withdraws the waiting write at once (withdraw), so the wait is only a safety net.
+   */
   maxPartnerWaitMs?: number;
 }
 
@@ -45,7 +51,7 @@ export class SqliteDatabase {
 
   constructor(readonly file: string, options: SqliteDatabaseOptions = {}) {
     this.connection = openSqlite(file, options);
-    this.waiting = new WaitingWrites<HeldWrite>(options.maxPartnerWaitMs ?? 200, (held) => this.submitAlone(held));
+    this.waiting = new WaitingWrites<HeldWrite>(options.maxPartnerWaitMs ?? 5_000, (held) => this.submitAlone(held));
     this.inSavepoint = this.connection.transaction((body) => body());
     this.runBatch = this.connection.transaction((batch: readonly SqliteWrite<unknown>[]) => batch.map((write) => write()));
     this.committer = new GroupCommitter((batch) => this.commitBatch(batch), {
