@@ -168,6 +168,24 @@ describe('vault: credentials injected at call time', () => {
     expect((await api('GET', `/v1/servers/${server.serverId}/credential`)).body.version).toBe(3);
   });
 
+  it('moving a server with a credential to a new URL: discovery there carries the credential (it was sent without one)', async () => {
+    const before = await gated('legacy', presented.bearer, (c) => c === CANARY.bearer);
+    const after = await gated('legacy', presented.bearer, (c) => c === CANARY.bearer);
+    const { body: server } = await register('moving', before.url, { scheme: 'bearer', token: CANARY.bearer });
+    const current = await fetch(`${h.url}/v1/servers/${server.serverId}`, { headers: { authorization: `Bearer ${h.adminKey}` } });
+    const moved = await fetch(`${h.url}/v1/servers/${server.serverId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json', 'if-match': current.headers.get('etag')! },
+      body: JSON.stringify({ url: after.url }),
+    });
+    const body = await moved.text();
+    answers.push(body);
+    expect({ status: moved.status, body: JSON.parse(body) }).toMatchObject({ status: 200, body: { url: after.url } });
+    expect(after.refused).toBe(0);
+    expect(after.presentedLog.length).toBeGreaterThan(0);
+    expect(await echo('moving', 'moved')).toEqual({ text: 'moved' });
+  });
+
   it('rotation under concurrent calls: none fails, calls in flight finish, new calls carry the new version', async () => {
     let accepted = new Set([CANARY.bearer]);
     const gate = await gated('legacy', presented.bearer, (c) => accepted.has(c));

@@ -34,7 +34,7 @@ export class UpdateServerHandler implements ICommandHandler<UpdateServerCommand,
       if (server.stdio) throw new WardenError('bad_request', 'UPSTREAM.INVALID_COMMAND', 'a stdio server has no url; register a new server to run another command', { field: 'url' });
       const url = parseUpstreamUrl(command.changes.url);
       if (url.toString() !== server.url) {
-        const discovered = await discoverTools(this.upstreams, url);
+        const discovered = await discoverTools(this.upstreams, url, this.upstreams.credentialsFor(server.serverId, url.toString()));
         moved = { url: url.toString(), protocolVersion: discovered.protocolVersion ?? null, tools: withDigests(discovered.tools) };
       }
     }
