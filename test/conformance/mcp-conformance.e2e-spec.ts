@@ -7,7 +7,7 @@ import type { LoopbackHttpServer } from '../fixtures/loopback-http';
 import { AdminApi, freePort } from '../e2e/support/gateway-harness';
 import { startGatewayProcess, type GatewayProcess } from '../e2e/support/gateway-process';
 import { startAgentKeyProxy } from './support/agent-key-proxy';
-import { ensureConformanceRunner, HARNESS_DIR, runServerSuite, totals, type SuiteOutcome } from './support/conformance-cli';
+import { ensureConformanceRunner, HARNESS_DIR, readChecks, runConformance, runServerSuite, totals, type SuiteOutcome } from './support/conformance-cli';
 
 /**
  * The official MCP conformance suite (`@modelcontextprotocol/conformance` 0.1.16 on Node 22, both
@@ -15,7 +15,8 @@ import { ensureConformanceRunner, HARNESS_DIR, runServerSuite, totals, type Suit
  * fixture server written here: directly, then through a real warden process (dist/) at
  * `/mcp/<slug>` and at the aggregated `/mcp`. A scenario that passes directly and fails through
  * warden fails this test, unless expected-failures.yaml lists it; an entry that passes is stale
- * and fails it too, so the file only ever shrinks.
+ * and fails it too, so the file only ever shrinks. Then `conformance client`, with warden as the
+ * client under test: a driver registers each scenario's mock server in warden and calls it as an agent.
  */
 type Endpoint = 'slug' | 'aggregate';
 const expected = parse(readFileSync(join(HARNESS_DIR, 'expected-failures.yaml'), 'utf8')) as Record<Endpoint, string[] | null>;
@@ -27,6 +28,7 @@ describe('MCP conformance suite, directly and through warden', () => {
   let resultsDir: string;
   const proxies: LoopbackHttpServer[] = [];
   const outcomes = {} as Record<'direct' | Endpoint, SuiteOutcome>;
+  let clientEnv: Record<string, string>;
 
   beforeAll(async () => {
     ensureConformanceRunner();
@@ -39,6 +41,7 @@ describe('MCP conformance suite, directly and through warden', () => {
     const server = await api.registerServer('Conformance everything', 'everything', fixture.url);
     for (const tool of server.tools) await api.approve(server.serverId, tool.name, 'read');
     const { apiKey } = await api.registerAgent('conformance-runner');
+    clientEnv = { WARDEN_URL: gateway.url, WARDEN_ADMIN_KEY: adminKey, WARDEN_AGENT_KEY: apiKey };
     const viaSlug = await startAgentKeyProxy(`${gateway.url}`, apiKey);
     const viaAggregate = await startAgentKeyProxy(`${gateway.url}`, apiKey);
     proxies.push(viaSlug, viaAggregate);
@@ -79,4 +82,13 @@ describe('MCP conformance suite, directly and through warden', () => {
     const unknown = [...allowed].filter((name) => !outcomes.direct.has(name)).map((name) => `${name} is not a scenario of the suite`);
     expect([...regressions, ...stale, ...unknown]).toEqual([]);
   });
+
+  it.each(['initialize', 'tools_call'])('warden as the client under test passes the client scenario %s', async (scenario) => {
+    const driver = join(__dirname, 'support', 'warden-client-driver.js');
+    const dir = join(resultsDir, `client-${scenario}`);
+    const run = await runConformance(['client', '--command', `"${process.execPath}" "${driver}"`, '--scenario', scenario, '-o', dir, '--timeout', '20000'], clientEnv);
+    const outcome = readChecks(dir, '').get(scenario);
+    expect({ scenario, failures: outcome?.failures ?? [`no results (exit ${run.code}): ${run.output}`] }).toEqual({ scenario, failures: [] });
+    expect(outcome!.passed).toBeGreaterThan(0);
+  }, 60_000);
 });
