@@ -62,7 +62,7 @@ describe('MCP edge transport defaults', () => {
     });
 
     it('serves the session’s own revision, and a request without the header', async () => {
-      for (const version of [{ 'mcp-protocol-version': '2025-11-25' }, {}]) {
+      for (const version of [{ 'mcp-protocol-version': '2025-11-25' }, {}] as Record<string, string>[]) {
         const res = await rawPost(url(), { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { ...auth(), 'mcp-session-id': sessionId, ...version });
         expect(res.status).toBe(200);
         expect(res.body.result.tools).toEqual(expect.any(Array));
