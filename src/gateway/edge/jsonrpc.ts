@@ -1,4 +1,4 @@
-import { loneSurrogatePath, mayHoldLoneSurrogate } from '../../common/lone-surrogates';
+import { hasLoneSurrogate, loneSurrogatePath, mayHoldLoneSurrogate } from '../../common/lone-surrogates';
 import { WardenError } from '../../common/warden-error';
 
 export type JsonRpcId = string | number;
@@ -24,17 +24,25 @@ export type IncomingMessage =
 const invalid = (message: string, details: Record<string, unknown> = {}) =>
   new WardenError('bad_request', 'EDGE.INVALID_REQUEST', message, details);
 
+/** A body's JSON, parsed once: the value, or the parse error to answer once the request is authenticated. */
+export type ParsedBody = { ok: true; value: unknown } | { ok: false };
+
+export function parseBody(body: string): ParsedBody {
+  try {
+    return { ok: true, value: JSON.parse(body) };
+  } catch {
+    return { ok: false };
+  }
+}
+
 /**
  * Parses one HTTP body into one JSON-RPC message, strictly: batches were removed from MCP in
  * 2025-06-18 and are refused; ids must be strings or numbers; params must be an object.
  */
-export function parseJsonRpc(body: string): IncomingMessage {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    throw new WardenError('bad_request', 'EDGE.PARSE_ERROR', 'the body is not valid JSON');
-  }
+export function parseJsonRpc(body: string | ParsedBody): IncomingMessage {
+  const parsed = typeof body === 'string' ? parseBody(body) : body;
+  if (!parsed.ok) throw new WardenError('bad_request', 'EDGE.PARSE_ERROR', 'the body is not valid JSON');
+  const value = parsed.value;
   if (Array.isArray(value)) throw new WardenError('bad_request', 'EDGE.BATCH_NOT_SUPPORTED', 'JSON-RPC batches are not supported');
   if (typeof value !== 'object' || value === null) throw invalid('a JSON-RPC message must be an object');
   const msg = value as Record<string, unknown>;
@@ -55,14 +63,20 @@ export function parseJsonRpc(body: string): IncomingMessage {
   return { kind: 'notification', message: msg as unknown as JsonRpcNotification };
 }
 
-/** Best effort: the id of a body that failed validation, so the error can name it. */
-export function idOf(body: string): JsonRpcId | null {
-  try {
-    const value = JSON.parse(body) as { id?: unknown };
-    return typeof value?.id === 'string' || typeof value?.id === 'number' ? value.id : null;
-  } catch {
-    return null;
-  }
+/**
+ * The id of a body that may fail validation, so every edge error about it can name it: a string
+ * or finite number `id` of a JSON object that is not a response; null otherwise (a batch, a
+ * bad id, an id holding a lone surrogate, which would not survive being echoed).
+ */
+export function idOf(body: string | ParsedBody): JsonRpcId | null {
+  const parsed = typeof body === 'string' ? parseBody(body) : body;
+  if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) return null;
+  const msg = parsed.value as Record<string, unknown>;
+  if ('result' in msg || 'error' in msg) return null;
+  const id = msg.id;
+  if (typeof id === 'number') return Number.isFinite(id) ? id : null;
+  if (typeof id === 'string') return hasLoneSurrogate(id) ? null : id;
+  return null;
 }
 
 /**

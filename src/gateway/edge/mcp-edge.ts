@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, AgentsReadModel } from '../../agents/agents.read-model';
 import { bearerToken, hashApiKey } from '../../common/api-keys';
 import { KeyHints } from '../../common/key-hints';
-import { HTTP_STATUS_OF, WardenError } from '../../common/warden-error';
+import { WardenError } from '../../common/warden-error';
 import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
 import { CLOCK, type Clock } from '../../ledger/clock';
 import { looksLikeJwt, type CapabilityScope } from '../../identity/tokens/capability-scope';
@@ -16,14 +16,30 @@ import { CallRecorder } from '../tool-call/call-recorder';
 import { RejectedRequests } from '../tool-call/rejected-requests';
 import { checkRoutingHeaders, HostOriginPolicy } from './edge-guards';
 import { EdgeReply } from './edge-reply';
-import { invalidUnicode, loneSurrogateField, parseJsonRpc, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest } from './jsonrpc';
+import { acceptsJsonAndEventStream } from './accept-header';
+import { edgeStatusOf } from './edge-status';
+import { idOf, invalidUnicode, loneSurrogateField, parseBody, parseJsonRpc, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type ParsedBody } from './jsonrpc';
+import { decodeUtf8Body, payloadTooLarge, readEdgeBody, type EdgeBody } from './request-body';
 import { toJsonRpcError } from './jsonrpc-errors';
 import { InFlightRequests } from './in-flight-requests';
 import { SessionChannel } from './session-channel';
-import { META_CLIENT_CAPABILITIES, negotiateSessionRevision, statelessRevisionOf } from './protocol-revision';
+import { checkSessionVersionHeader, META_CLIENT_CAPABILITIES, negotiateSessionRevision, statelessRevisionOf } from './protocol-revision';
 
 const SESSION_HEADER = 'mcp-session-id';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Past the limit, this much more is read and dropped so the client gets the 413; beyond it the connection is closed. */
+const DRAIN_BYTES = 16 * 1024 * 1024;
+
+/** A POST body as the edge received it, read before anything is checked so every error can name its id. */
+interface ReceivedBody {
+  text: string;
+  parsed: ParsedBody;
+  id: JsonRpcId | null;
+  /** Over the limit, or not UTF-8: refused once the agent is known. */
+  refusal?: WardenError;
+  /** It sent more than the edge drains: the answer closes the connection. */
+  closeConnection?: boolean;
+}
 
 /** Errors raised before a method runs are transport-level: they get their HTTP status. */
 class EdgeRejection extends Error {
@@ -66,9 +82,12 @@ export class McpEdge {
 
   async register(fastify: FastifyInstance): Promise<void> {
     await fastify.register(async (scope) => {
-      // Keep bodies raw: JSON-RPC errors (parse error, batches) are ours to answer, not Fastify's.
+      // Keep bodies raw: JSON-RPC errors (parse error, batches, too large, not UTF-8) are ours to
+      // answer, not Fastify's.
       scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
+      scope.addContentTypeParser('*', (_req, payload, done) => {
+        readEdgeBody(payload, MAX_BODY_BYTES, DRAIN_BYTES).then((body) => done(null, body), (error: Error) => done(error));
+      });
       for (const url of ['/mcp', '/mcp/:server']) {
         scope.post(url, (req, reply) => this.post(req, reply));
         scope.get(url, (req, reply) => this.openStream(req, reply));
@@ -79,7 +98,9 @@ export class McpEdge {
 
   private async post(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const out = new EdgeReply(reply);
-    let id: JsonRpcId | null = null;
+    const received = receivedBody(req.body as EdgeBody | undefined);
+    if (received.closeConnection) reply.header('connection', 'close');
+    let id: JsonRpcId | null = received.id;
     let agent: Agent | undefined;
     let token: CapabilityScope | undefined;
     let method: string | null = null;
@@ -91,11 +112,13 @@ export class McpEdge {
       if (!/^application\/json\b/i.test(contentType)) {
         throw new WardenError('bad_request', 'EDGE.UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
       }
-      const body = typeof req.body === 'string' ? req.body : '';
-      const parsed = parseJsonRpc(body);
-      const badField = loneSurrogateField(body, parsed);
+      if (!acceptsJsonAndEventStream(header(req, 'accept'))) {
+        throw new WardenError('bad_request', 'EDGE.NOT_ACCEPTABLE', 'Accept must list both application/json and text/event-stream');
+      }
+      if (received.refusal) throw received.refusal;
+      const parsed = parseJsonRpc(received.parsed);
+      const badField = loneSurrogateField(received.text, parsed);
       if (badField !== undefined) {
-        if (parsed.kind === 'request' && badField !== 'id') id = parsed.message.id;
         this.logger.warn(`refused a request of agent ${agent.agentId}: ${badField} holds a lone UTF-16 surrogate (EDGE.INVALID_UNICODE)`);
         throw invalidUnicode(badField);
       }
@@ -145,7 +168,7 @@ export class McpEdge {
       if (agent && cause instanceof WardenError) {
         await this.recordRejection(req, agent, cause, method);
       }
-      const status = cause instanceof WardenError ? HTTP_STATUS_OF[cause.kind] : 500;
+      const status = edgeStatusOf(cause);
       if (!(cause instanceof WardenError)) this.logger.error(`unexpected edge error: ${String(cause)}`);
       return this.sendError(out, status, id, cause);
     }
@@ -189,6 +212,7 @@ export class McpEdge {
     }
     const session = this.channel.sessions.find(sessionId, agent.agentId, endpoint, Date.now());
     if (!session) throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown or expired session; initialize again');
+    checkSessionVersionHeader(header(req, 'mcp-protocol-version'), session.protocolVersion);
     return { ...base, protocolVersion: session.protocolVersion, stateless: false, sessionId: session.id, clientCapabilities: session.clientCapabilities };
   }
 
@@ -291,13 +315,14 @@ export class McpEdge {
       const server = await this.resolveEndpoint(req, agent, token);
       const session = this.sessionOf(req, agent, server);
       if (!session) throw new WardenError('not_found', 'EDGE.SESSION_UNKNOWN', 'unknown or expired session; initialize again');
+      checkSessionVersionHeader(header(req, 'mcp-protocol-version'), session.protocolVersion);
       if (!/text\/event-stream/i.test(header(req, 'accept') ?? '')) {
         throw new WardenError('bad_request', 'EDGE.NOT_ACCEPTABLE', 'a session stream is text/event-stream: Accept it');
       }
       this.channel.openStream(session.id, reply);
     } catch (error) {
       const cause = error instanceof EdgeRejection ? error.error : error;
-      this.sendError(new EdgeReply(reply), cause instanceof WardenError ? HTTP_STATUS_OF[cause.kind] : 500, null, cause);
+      this.sendError(new EdgeReply(reply), edgeStatusOf(cause), null, cause);
     }
   }
 
@@ -312,7 +337,7 @@ export class McpEdge {
       reply.code(204).send();
     } catch (error) {
       const cause = error instanceof EdgeRejection ? error.error : error;
-      this.sendError(new EdgeReply(reply), cause instanceof WardenError ? HTTP_STATUS_OF[cause.kind] : 500, null, cause);
+      this.sendError(new EdgeReply(reply), edgeStatusOf(cause), null, cause);
     }
   }
 
@@ -323,4 +348,13 @@ export class McpEdge {
   private sendError(out: EdgeReply, status: number, id: JsonRpcId | null, error: unknown): void {
     out.send(status, { jsonrpc: '2.0', id, error: toJsonRpcError(error) });
   }
+}
+
+function receivedBody(body: EdgeBody | undefined): ReceivedBody {
+  if (body === undefined) return { text: '', parsed: { ok: false }, id: null };
+  if (body.kind === 'too_large') return { text: '', parsed: { ok: false }, id: null, refusal: payloadTooLarge(body.limitBytes), closeConnection: !body.drained };
+  const decoded = decodeUtf8Body(body.bytes);
+  if ('invalid' in decoded) return { text: '', parsed: { ok: false }, id: idOf(decoded.lossy), refusal: decoded.invalid };
+  const parsed = parseBody(decoded.text);
+  return { text: decoded.text, parsed, id: idOf(parsed) };
 }

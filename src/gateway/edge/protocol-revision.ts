@@ -42,3 +42,17 @@ export function statelessRevisionOf(params: Record<string, unknown> | undefined,
 export function negotiateSessionRevision(requested: unknown): string {
   return typeof requested === 'string' && (SESSION_REVISIONS as readonly string[]).includes(requested) ? requested : LATEST_SESSION_REVISION;
 }
+
+/**
+ * After initialize, a 2025 client sends MCP-Protocol-Version with every request: the revision
+ * its session negotiated. A header naming any other revision (a supported one included) is
+ * refused rather than served in the session's: client and gateway disagree on the wire format.
+ * No header is the 2025-03-26 fallback the transport allows, and is served in the session's revision.
+ */
+export function checkSessionVersionHeader(versionHeader: string | undefined, sessionRevision: string): void {
+  if (versionHeader === undefined || versionHeader === sessionRevision) return;
+  throw new WardenError('bad_request', 'EDGE.HEADER_MISMATCH', `the MCP-Protocol-Version header says ${versionHeader}, the session speaks ${sessionRevision}`, {
+    header: 'MCP-Protocol-Version',
+    mismatch: { header: versionHeader, session: sessionRevision },
+  });
+}
