@@ -127,6 +127,20 @@ describe('warden export / verify-export against a real gateway', () => {
       stdout: expect.stringContaining(`FAILED: HASH_MISMATCH at events.jsonl:${target + 1}, event ${id}`),
     });
     expect(await runCli(['verify-export', bundle, '--root-fingerprint', `ed25519:${'0'.repeat(32)}`])).toMatchObject({ code: 1, stdout: expect.stringMatching(/^FAILED: ROOT_KEY/) });
+    // A forged signature (the hash left intact): the same failure with the signature checks on worker threads or on the main thread.
+    const forged = copyBundle(bundle);
+    const forgedLines = readFileSync(join(forged, BUNDLE_FILES.events), 'utf8').split('\n');
+    const victim = forgedLines.length - 3;
+    const env = JSON.parse(forgedLines[victim]);
+    forgedLines[victim] = JSON.stringify({ ...env, sig: `${env.sig.startsWith('A') ? 'B' : 'A'}${env.sig.slice(1)}` });
+    writeFileSync(join(forged, BUNDLE_FILES.events), forgedLines.join('\n'));
+    writeFileSync(join(forged, BUNDLE_FILES.manifest), redigestBundle(files(forged))[BUNDLE_FILES.manifest]);
+    for (const workers of ['2', '0']) {
+      expect(await runCli(['verify-export', forged, '--root-fingerprint', rootKid, '--witness-key', witnessVkey, '--workers', workers])).toMatchObject({
+        code: 1,
+        stdout: expect.stringContaining(`FAILED: BAD_SIGNATURE at events.jsonl:${victim + 1}, event ${env.id}`),
+      });
+    }
     expect(await runCli(['verify-export', bundle])).toMatchObject({ code: 2 });
   });
 

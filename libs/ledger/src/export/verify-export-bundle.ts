@@ -128,9 +128,17 @@ async function checkEvents(lines: string[], org: string, keys: BundleKeyDirector
   const byId = new Map<string, { env: EventEnvelope; line: number }>();
   const leafHashes: Uint8Array[] = [];
   const every = options.progressEvery ?? 10_000;
+  // Signature checks of a batch may be asynchronous (WebCrypto, worker threads): the next batch's
+  // synchronous checks run while they are under way, and the earliest failure still wins.
+  const outstanding: Array<Array<{ line: number; eventId: string; kid: string; ok: boolean | Promise<boolean> }>> = [];
+  const settle = async (batch: (typeof outstanding)[number]): Promise<void> => {
+    const results = await Promise.all(batch.map((s) => s.ok));
+    const bad = batch.find((_, n) => !results[n]);
+    if (bad) fail('BAD_SIGNATURE', BUNDLE_FILES.events, `the signature does not verify under ${bad.kid}`, bad.line, bad.eventId);
+  };
   for (let start = 0; start < lines.length; start += SIGNATURE_BATCH) {
     const end = Math.min(lines.length, start + SIGNATURE_BATCH);
-    const signatures: Array<{ line: number; eventId: string; kid: string; ok: boolean | Promise<boolean> }> = [];
+    const signatures: (typeof outstanding)[number] = [];
     let failure: BundleFailure | undefined;
     for (let i = start; i < end && !failure; i++) {
       const line = i + 1;
@@ -159,12 +167,16 @@ async function checkEvents(lines: string[], org: string, keys: BundleKeyDirector
       byId.set(env.id, { env, line });
       leafHashes.push(hasher.hashLeaf(checked.hashBytes));
     }
-    const results = await Promise.all(signatures.map((s) => s.ok));
-    const bad = signatures.find((_, n) => !results[n]);
-    if (bad) fail('BAD_SIGNATURE', BUNDLE_FILES.events, `the signature does not verify under ${bad.kid}`, bad.line, bad.eventId);
-    if (failure) throw new BundleFailureError(failure);
+    outstanding.push(signatures);
+    if (failure) {
+      // Every signature before the failing line is settled first: an earlier bad one is the first failure.
+      while (outstanding.length > 0) await settle(outstanding.shift()!);
+      throw new BundleFailureError(failure);
+    }
+    while (outstanding.length > 1) await settle(outstanding.shift()!);
     if (options.onProgress && (Math.floor(end / every) > Math.floor(start / every) || end === lines.length)) options.onProgress(end, lines.length);
   }
+  while (outstanding.length > 0) await settle(outstanding.shift()!);
   return { byId, leafHashes, hasher };
 }
 

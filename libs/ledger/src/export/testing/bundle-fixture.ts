@@ -27,7 +27,7 @@ export interface LedgerFixture {
 
 let counter = 0;
 const id = (): string => `019ad000-0000-7000-8000-${(++counter).toString(16).padStart(12, '0')}`;
-const time = (n: number): string => `2026-12-01T10:${String(Math.floor(n / 60)).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}.000000Z`;
+const time = (n: number): string => `${new Date(Date.UTC(2026, 11, 1, 0, 0, n)).toISOString().slice(0, 19)}.000000Z`;
 
 /** `calls` tool-call events over two streams, a checkpoint after every `every` org events (each itself a leaf), one erased payload. */
 export function ledgerFixture(options: { calls?: number; every?: number } = {}): LedgerFixture {
