@@ -3,11 +3,13 @@ import { approvalsCommand, APPROVALS_USAGE } from './approvals';
 import { ConfigError } from '../config/warden-config';
 import { messageOf, UsageError } from './cli-errors';
 import { CHECK_URL_USAGE, checkUrl } from './check-url';
+import { EXPORT_USAGE, exportCommand } from './export-command';
 import { GUARDRAILS_USAGE, guardrailsCommand } from './guardrails';
 import { KEYS_USAGE, keysCommand } from './keys';
 import { POLICY_USAGE, policyCommand } from './policy';
 import { VAULT_USAGE, vaultCommand } from './vault';
 import { VERIFY_USAGE, verifyCommand } from './verify-command';
+import { VERIFY_EXPORT_USAGE, verifyExportCommand } from './verify-export-command';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -20,6 +22,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   vault: { run: (argv) => vaultCommand(argv, print), usage: VAULT_USAGE },
   approvals: { run: (argv) => approvalsCommand(argv, print), usage: APPROVALS_USAGE },
   guardrails: { run: (argv) => guardrailsCommand(argv, print), usage: GUARDRAILS_USAGE },
+  export: { run: (argv) => exportCommand(argv, print), usage: EXPORT_USAGE },
+  'verify-export': { run: (argv) => verifyExportCommand(argv, print), usage: VERIFY_EXPORT_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)

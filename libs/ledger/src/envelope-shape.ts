@@ -1,5 +1,5 @@
 import { ENVELOPE_VERSION, type ActorKind, type EventEnvelope, type UnsignedEnvelope } from './envelope';
-import { isSha256Hex } from './hashing';
+import { isSha256Hex } from './hex-shape';
 
 /**
  * Structural checks of an envelope read from anywhere (store, stream, export). Each returns

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { LedgerError } from './errors';
 
+export { isSha256Hex } from './hex-shape';
+
 /** SHA-256 of bytes, or of a string's UTF-8 encoding. */
 export function sha256(input: Uint8Array | string): Uint8Array {
   return createHash('sha256').update(input).digest();
@@ -12,12 +14,7 @@ export function sha256Hex(input: Uint8Array | string): string {
 }
 
 const LOWER_HEX = /^(?:[0-9a-f]{2})*$/;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
-
-export function isSha256Hex(value: unknown): value is string {
-  return typeof value === 'string' && SHA256_HEX.test(value);
-}
 
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');

@@ -1,13 +1,11 @@
+export { KEY_REGISTERED_TYPE, KEY_REVOKED_TYPE, KEY_STREAM } from './key-events';
 import { ChainVerifier, type ChainProblemReason, type StreamHead } from './chain-verifier';
 import type { EventEnvelope } from './envelope';
 import { fromBase64Url } from './hashing';
 import { keyIdOf } from './keys';
+import { KEY_REGISTERED_TYPE, KEY_REVOKED_TYPE, KEY_STREAM } from './key-events';
 import { verifyEnvelope, type KeyResolver, type SignatureVouch, type VerificationResult } from './verify';
 
-export const KEY_REGISTERED_TYPE = 'KeyRegistered';
-/** Root-signed, on KEY_STREAM: data { kid, reason, supersededBy? }. The kid signs nothing after it. */
-export const KEY_REVOKED_TYPE = 'KeyRevoked';
-export const KEY_STREAM = 'platform-keys';
 /** The only event types the root key may sign. */
 const ROOT_EVENT_TYPES: ReadonlySet<string> = new Set([KEY_REGISTERED_TYPE, KEY_REVOKED_TYPE]);
 

@@ -3,6 +3,7 @@ import type { Signer } from '../keys';
 import { fromBase64, toBase64 } from './base64';
 import { defaultEd25519, type Ed25519Backend } from './ed25519';
 import { NoteError } from './errors';
+import { assertKeyName, isValidKeyName, keyIdHex, NOTE_SIG_COSIGNATURE_V1, NOTE_SIG_ED25519, type NoteKeyType, type NoteSigner, type NoteVerifier, type VerifierKey } from './note-key-names';
 
 /**
  * c2sp.org/signed-note keys. A key is known by (name, key id); the key id is
@@ -11,42 +12,10 @@ import { NoteError } from './errors';
  * Verifier keys: `<name>+<8 hex key id>+<base64(type ‖ public key)>`.
  */
 
-export const NOTE_SIG_ED25519 = 0x01;
-export const NOTE_SIG_COSIGNATURE_V1 = 0x04;
-export type NoteKeyType = typeof NOTE_SIG_ED25519 | typeof NOTE_SIG_COSIGNATURE_V1;
+export * from './note-key-names';
 
-export interface NoteSigner {
-  readonly name: string;
-  readonly keyId: number;
-  /** Signature bytes over the note text (without the key id prefix). */
-  sign(text: Uint8Array): Uint8Array;
-}
-
-export interface NoteVerifier {
-  readonly name: string;
-  readonly keyId: number;
-  verify(text: Uint8Array, signature: Uint8Array): boolean;
-}
-
-export interface VerifierKey {
-  name: string;
-  keyId: number;
-  type: NoteKeyType;
-  publicKey: Uint8Array;
-}
-
-const NAME_FORBIDDEN = /[\s+]/u;
 const HEX8 = /^[0-9a-f]{8}$/;
 const utf8 = new TextEncoder();
-
-/** Key names are non-empty, without Unicode spaces or plus, and without control characters. */
-export function isValidKeyName(name: string): boolean {
-  return typeof name === 'string' && name.length > 0 && !NAME_FORBIDDEN.test(name) && !hasControlCharacter(name) && !hasLoneSurrogate(name);
-}
-
-export function assertKeyName(name: string): void {
-  if (!isValidKeyName(name)) throw new NoteError('NOTE.INVALID_KEY_NAME', 'a key name is non-empty, with no spaces, plus signs or control characters');
-}
 
 export function noteKeyId(name: string, type: number, publicKey: Uint8Array): number {
   const nameBytes = utf8.encode(name);
@@ -57,10 +26,6 @@ export function noteKeyId(name: string, type: number, publicKey: Uint8Array): nu
   input.set(publicKey, nameBytes.length + 2);
   const digest = sha256(input);
   return ((digest[0] << 24) | (digest[1] << 16) | (digest[2] << 8) | digest[3]) >>> 0;
-}
-
-export function keyIdHex(keyId: number): string {
-  return keyId.toString(16).padStart(8, '0');
 }
 
 export function formatVerifierKey(name: string, type: NoteKeyType, publicKey: Uint8Array): string {
@@ -136,16 +101,4 @@ function splitKey(text: string, count: number): string[] | undefined {
   }
   parts.push(rest);
   return parts;
-}
-
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
-}
-
-function hasLoneSurrogate(text: string): boolean {
-  return /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
 }

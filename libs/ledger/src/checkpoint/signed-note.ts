@@ -1,6 +1,6 @@
 import { fromBase64, toBase64 } from './base64';
 import { NoteError, noteFailure, type NoteFailure } from './errors';
-import { assertKeyName, isValidKeyName, keyIdHex, type NoteSigner, type NoteVerifier } from './note-keys';
+import { assertKeyName, isValidKeyName, keyIdHex, type NoteSigner, type NoteVerifier } from './note-key-names';
 
 /**
  * c2sp.org/signed-note: a text ending in a newline, a blank line, then one or more lines

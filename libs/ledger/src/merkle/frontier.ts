@@ -1,5 +1,6 @@
 import { assertTreeSize, MerkleError } from './errors';
-import { MERKLE_HASH_BYTES, rfc9162Hasher, type MerkleHasher } from './hasher';
+import { rfc9162Hasher } from './default-hasher';
+import { MERKLE_HASH_BYTES, type MerkleHasher } from './hasher';
 
 /** Called for every perfect node an append completes: the leaf itself, then each parent. */
 export type NodeSink = (level: number, index: number, hash: Uint8Array) => void;

@@ -1,6 +1,9 @@
-import { sha256 as nodeSha256 } from '../hashing';
+/**
+ * RFC 9162 hashing over an injected SHA-256, free of node:crypto (so the export verifier runs in a
+ * browser); the node:crypto default hasher is in default-hasher.ts.
+ */
 
-/** A SHA-256 function: node:crypto by default; pass a pure-JS one where node:crypto is absent. */
+/** A SHA-256 function (node:crypto in default-hasher.ts; a pure-JS or WebCrypto-backed one elsewhere). */
 export type Sha256 = (bytes: Uint8Array) => Uint8Array;
 
 export const MERKLE_HASH_BYTES = 32;
@@ -15,7 +18,7 @@ export interface MerkleHasher {
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
 
-export function createMerkleHasher(sha256: Sha256 = nodeSha256): MerkleHasher {
+export function createMerkleHasher(sha256: Sha256): MerkleHasher {
   const emptyRoot = sha256(new Uint8Array(0));
   return {
     emptyRoot,
@@ -34,9 +37,6 @@ export function createMerkleHasher(sha256: Sha256 = nodeSha256): MerkleHasher {
     },
   };
 }
-
-/** The default hasher (SHA-256 through node:crypto). */
-export const rfc9162Hasher: MerkleHasher = createMerkleHasher();
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

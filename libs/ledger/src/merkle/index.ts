@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './hasher';
+export * from './default-hasher';
 export * from './node-id';
 export * from './proof';
 export * from './verify';

@@ -1,5 +1,6 @@
 import { assertTreeSize, MerkleError } from './errors';
-import { rfc9162Hasher, type MerkleHasher } from './hasher';
+import { rfc9162Hasher } from './default-hasher';
+import type { MerkleHasher } from './hasher';
 import { largestPowerOfTwoBelow, rangeNodes, type NodeFetcher, type NodeId } from './node-id';
 
 /**

@@ -1,4 +1,5 @@
-import { rfc9162Hasher, type MerkleHasher } from './hasher';
+import { rfc9162Hasher } from './default-hasher';
+import type { MerkleHasher } from './hasher';
 import { largestPowerOfTwoBelow } from './node-id';
 
 /**

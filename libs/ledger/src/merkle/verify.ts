@@ -1,5 +1,6 @@
 import { MERKLE_OK, merkleFailure, MerkleError, type MerkleVerification } from './errors';
-import { bytesEqual, MERKLE_HASH_BYTES, rfc9162Hasher, type MerkleHasher } from './hasher';
+import { rfc9162Hasher } from './default-hasher';
+import { bytesEqual, MERKLE_HASH_BYTES, type MerkleHasher } from './hasher';
 import { consistencyProofLength, inclusionProofLength } from './proof';
 
 /**

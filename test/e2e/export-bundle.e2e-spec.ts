@@ -1,0 +1,167 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cosignatureV1SignerFromSeed, cosignCheckpoint, formatVerifierKey, nodeEd25519, NOTE_SIG_COSIGNATURE_V1, redigestBundle, sha256, BUNDLE_FILES } from '@warden/ledger';
+import { AnchorProjection } from '../../src/anchor/anchor-projection';
+import { NODE_TRUST } from '../../src/ledger/ledger.module';
+import type { NodeTrust } from '../../src/ledger/node-trust';
+import { connectAgent } from '../fixtures/agent-clients';
+import { presented, startCredentialGate, type CredentialGate } from '../fixtures/credential-gate';
+import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server';
+import { startHarness, type Harness } from './support/gateway-harness';
+import { readLedger } from './support/ledger-reader';
+import { runCli } from './support/tamper';
+
+/**
+ * Issue 17 as an auditor meets it: calls go through a real gateway (the upstream behind a gate
+ * that demands a vaulted credential), the compiled `warden export` writes the bundle, the
+ * compiled `warden verify-export` (no server, no database) passes it, and fails it, naming the
+ * check, once the files are tampered with on disk. The vaulted secret is nowhere in the bundle.
+ */
+describe('warden export / verify-export against a real gateway', () => {
+  const CANARY = 'cnryExportBearer5Tq8Wz';
+  const witnessSeed = sha256('export e2e witness');
+  const witnessVkey = formatVerifierKey('witness.test/export', NOTE_SIG_COSIGNATURE_V1, nodeEd25519.fromSeed(witnessSeed).publicKey);
+  const witness = cosignatureV1SignerFromSeed('witness.test/export', witnessSeed, () => 1_800_000_000);
+  const scratch: string[] = [];
+  let upstream: LegacyMcpServer;
+  let gate: CredentialGate;
+  let h: Harness;
+  let auditor: string;
+  let rootKid: string;
+  let bundle: string;
+  let plainBundle: string;
+
+  const dir = () => {
+    const made = mkdtempSync(join(tmpdir(), 'warden-export-'));
+    scratch.push(made);
+    return made;
+  };
+  const env = () => ({ ...process.env, WARDEN_API: h.url, WARDEN_KEY: auditor });
+  const files = (at: string) => Object.fromEntries(readdirSync(at).map((name) => [name, readFileSync(join(at, name), 'utf8')]));
+  const copyBundle = (from: string) => {
+    const to = dir();
+    for (const [name, text] of Object.entries(files(from))) writeFileSync(join(to, name), text);
+    return to;
+  };
+
+  beforeAll(async () => {
+    upstream = await startLegacyMcpServer();
+    gate = await startCredentialGate(upstream.url, presented.bearer, (c) => c === CANARY);
+    h = await startHarness({ WARDEN_CHECKPOINT_EVERY_EVENTS: '5', WARDEN_CHECKPOINT_EVERY_MS: '50', WARDEN_LOG_ORIGIN: 'warden.test/export', WARDEN_WITNESS_KEYS: witnessVkey });
+    const registered = await h.api.request('POST', '/v1/servers', { name: 'Notes', slug: 'notes', url: gate.url, credential: { scheme: 'bearer', token: CANARY } });
+    expect(registered.status).toBe(201);
+    await h.api.approve(registered.body.serverId, 'echo', 'read');
+    const { apiKey } = await h.api.registerAgent('exported-agent');
+    auditor = (await h.api.createUser('ada', ['auditor'])).apiKey;
+    rootKid = h.gateway.app.get<NodeTrust>(NODE_TRUST).root.kid;
+    const agent = await connectAgent(`${h.url}/mcp/notes`, { revision: '2025-11-25', headers: { authorization: `Bearer ${apiKey}` } });
+    try {
+      for (let i = 0; i < 7; i++) await agent.callTool('echo', { text: `exported call ${i}` });
+    } finally {
+      await agent.close();
+    }
+    await h.settled();
+    // One payload erased by an admin (a data-subject request): the bundle says so, with the erasure event.
+    const withPayload = readLedger(h.dataDir).find((e) => e.org === h.orgId && e.payload && e.type === 'ToolCallCompleted')!;
+    expect((await h.api.request('POST', '/v1/erasures', { eventIds: [withPayload.id], reason: 'request #9' })).status).toBe(201);
+    // Every org event so far covered by a signed checkpoint (the anchor trails the ledger; polled, not timed).
+    const target = readLedger(h.dataDir).filter((e) => e.org === h.orgId).length;
+    const projection = h.gateway.app.get(AnchorProjection);
+    for (let i = 0; i < 250; i++) {
+      await projection.checkpointGrownLogs();
+      const latest = await h.api.request('GET', '/v1/log/checkpoint', undefined, auditor);
+      if (latest.status === 200 && latest.body.size >= target) {
+        const cosigned = cosignCheckpoint(latest.body.note, witness);
+        expect((await h.api.request('POST', `/v1/log/checkpoints/${latest.body.size}/cosignatures`, { note: cosigned }, auditor)).status).toBe(201);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    bundle = join(dir(), 'bundle');
+    const exported = await runCli(['export', '--org', h.orgId, '--payloads', '--out', bundle], { env: env() });
+    expect(exported).toMatchObject({ code: 0 });
+    expect(exported.stderr).toMatch(/wrote 6 files/);
+    plainBundle = join(dir(), 'plain');
+    expect(await runCli(['export', '--org', h.orgId, '--out', plainBundle], { env: env() })).toMatchObject({ code: 0 });
+  }, 90_000);
+
+  afterAll(async () => {
+    await h?.cleanup();
+    await gate?.close();
+    await upstream?.close();
+    for (const d of scratch) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('the bundle verifies offline: every event, the checkpoints with the witness cosignature, the erased payload', async () => {
+    const result = await runCli(['verify-export', bundle, '--root-fingerprint', rootKid, '--witness-key', witnessVkey, '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ ok: true, org: h.orgId, payloads: { erased: 1 } });
+    expect(report.events).toBeGreaterThanOrEqual(7);
+    expect(report.payloads.included).toBeGreaterThan(0);
+    expect(report.checkpoints.at(-1).cosignatures).toEqual([{ witness: expect.stringMatching(/^witness\.test\/export\+[0-9a-f]{8}$/), timestamp: 1_800_000_000 }]);
+    const manifest = JSON.parse(readFileSync(join(bundle, BUNDLE_FILES.manifest), 'utf8'));
+    expect(manifest).toMatchObject({ format: 'warden-export-bundle', version: 1, org: h.orgId, origin: `warden.test/export/${h.orgId}`, payloadsIncluded: true });
+    expect(await runCli(['verify-export', plainBundle, '--root-fingerprint', rootKid, '--witness-key', witnessVkey])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^OK: .* 0 with content/) });
+  });
+
+  it('without the witness key the cosignature is from an unknown witness: exit 1, UNKNOWN_WITNESS', async () => {
+    const result = await runCli(['verify-export', bundle, '--root-fingerprint', rootKid]);
+    expect(result).toMatchObject({ code: 1, stdout: expect.stringMatching(/^FAILED: UNKNOWN_WITNESS at checkpoints\.jsonl:\d+/) });
+  });
+
+  it('tampered on disk: an edited file fails FILE_DIGEST; with the manifest redone, HASH_MISMATCH at the line; another root: ROOT_KEY', async () => {
+    const edited = copyBundle(bundle);
+    const events = readFileSync(join(edited, BUNDLE_FILES.events), 'utf8');
+    const lines = events.split('\n');
+    const target = lines.findIndex((l) => l.includes('"decision":"allow"'));
+    lines[target] = lines[target].replace('"decision":"allow"', '"decision":"deny"');
+    writeFileSync(join(edited, BUNDLE_FILES.events), lines.join('\n'));
+    expect(await runCli(['verify-export', edited, '--root-fingerprint', rootKid, '--witness-key', witnessVkey])).toMatchObject({ code: 1, stdout: expect.stringMatching(/^FAILED: FILE_DIGEST at events\.jsonl/) });
+    const redone = redigestBundle(files(edited));
+    writeFileSync(join(edited, BUNDLE_FILES.manifest), redone[BUNDLE_FILES.manifest]);
+    const id = JSON.parse(lines[target]).id;
+    expect(await runCli(['verify-export', edited, '--root-fingerprint', rootKid, '--witness-key', witnessVkey])).toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining(`FAILED: HASH_MISMATCH at events.jsonl:${target + 1}, event ${id}`),
+    });
+    expect(await runCli(['verify-export', bundle, '--root-fingerprint', `ed25519:${'0'.repeat(32)}`])).toMatchObject({ code: 1, stdout: expect.stringMatching(/^FAILED: ROOT_KEY/) });
+    // A forged signature (the hash left intact): the same failure with the signature checks on worker threads or on the main thread.
+    const forged = copyBundle(bundle);
+    const forgedLines = readFileSync(join(forged, BUNDLE_FILES.events), 'utf8').split('\n');
+    const victim = forgedLines.length - 3;
+    const env = JSON.parse(forgedLines[victim]);
+    forgedLines[victim] = JSON.stringify({ ...env, sig: `${env.sig.startsWith('A') ? 'B' : 'A'}${env.sig.slice(1)}` });
+    writeFileSync(join(forged, BUNDLE_FILES.events), forgedLines.join('\n'));
+    writeFileSync(join(forged, BUNDLE_FILES.manifest), redigestBundle(files(forged))[BUNDLE_FILES.manifest]);
+    for (const workers of ['2', '0']) {
+      expect(await runCli(['verify-export', forged, '--root-fingerprint', rootKid, '--witness-key', witnessVkey, '--workers', workers])).toMatchObject({
+        code: 1,
+        stdout: expect.stringContaining(`FAILED: BAD_SIGNATURE at events.jsonl:${victim + 1}, event ${env.id}`),
+      });
+    }
+    expect(await runCli(['verify-export', bundle])).toMatchObject({ code: 2 });
+  });
+
+  it('the vaulted credential appears nowhere in either bundle (canary search)', () => {
+    for (const at of [bundle, plainBundle]) for (const text of Object.values(files(at))) expect(text).not.toContain(CANARY);
+    // …while the plaintext payloads are there with --payloads, and only then.
+    expect(Object.values(files(bundle)).join('')).toContain('exported call 3');
+    expect(Object.values(files(plainBundle)).join('')).not.toContain('exported call 3');
+  });
+
+  it('an export is recorded (ExportCreated) and listed; auditors only, own organisation only', async () => {
+    const listed = await h.api.request('GET', '/v1/exports', undefined, auditor);
+    expect(listed.status).toBe(200);
+    expect(listed.body.exports).toHaveLength(2);
+    expect(listed.body.exports[0]).toMatchObject({ payloads: true, uncovered: expect.any(Number), manifestSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const recorded = readLedger(h.dataDir).filter((e) => e.type === 'ExportCreated');
+    expect(recorded.map((e) => e.id)).toEqual(listed.body.exports.map((x: { exportEventId: string }) => x.exportEventId));
+    expect((await h.api.request('POST', '/v1/exports', {})).status).toBe(403);
+    expect(await h.api.request('POST', '/v1/exports', { org: 'someone-else' }, auditor)).toMatchObject({ status: 403, body: { code: 'EXPORT.OTHER_ORGANISATION' } });
+    expect(await h.api.request('POST', '/v1/exports', { from: 'yesterday' }, auditor)).toMatchObject({ status: 400 });
+    const refused = await runCli(['export', '--org', 'someone-else', '--out', join(dir(), 'x')], { env: env() });
+    expect(refused.code).toBe(1);
+  });
+});
