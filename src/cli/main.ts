@@ -8,6 +8,7 @@ import { KEYS_USAGE, keysCommand } from './keys';
 import { POLICY_USAGE, policyCommand } from './policy';
 import { VAULT_USAGE, vaultCommand } from './vault';
 import { VERIFY_USAGE, verifyCommand } from './verify-command';
+import { WITNESS_USAGE, witnessCommand } from './witness';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   vault: { run: (argv) => vaultCommand(argv, print), usage: VAULT_USAGE },
   approvals: { run: (argv) => approvalsCommand(argv, print), usage: APPROVALS_USAGE },
   guardrails: { run: (argv) => guardrailsCommand(argv, print), usage: GUARDRAILS_USAGE },
+  witness: { run: (argv) => witnessCommand(argv, print), usage: WITNESS_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)
