@@ -39,6 +39,8 @@ const EXPECTED: Record<string, RouteAccess> = {
   'PUT /v1/servers/:serverId/tools/:tool/classification': { kind: 'roles', roles: OPS },
   'POST /v1/servers/:serverId/tools/:tool/approve': { kind: 'roles', roles: OPS },
   'POST /v1/erasures': { kind: 'roles', roles: ['admin'] },
+  'GET /v1/retention': { kind: 'roles', roles: ['admin', 'auditor'] },
+  'PUT /v1/retention': { kind: 'roles', roles: ['admin'] },
   'POST /v1/tokens': { kind: 'roles', roles: OPS },
   'POST /v1/tokens/:jti/revoke': { kind: 'roles', roles: OPS },
   'GET /v1/whoami': { kind: 'roles', roles: [...ROLES] },
