@@ -95,7 +95,7 @@ describe('payload retention', () => {
     }
     const [erasure] = erasures();
     expect(erasure).toMatchObject({ stream: `erasure-${h.orgId}`, org: h.orgId, actor: { kind: 'system', id: 'retention' }, data: { reason: 'retention' } });
-    expect([...erasure.data.eventIds].sort()).toEqual(ours.map((e) => e.id).sort());
+    expect([...(erasure.data.eventIds as string[])].sort()).toEqual(ours.map((e) => e.id).sort());
     expect(await statuses(ours)).toEqual(ours.map(() => 'erased'));
     expect(await statuses(theirs)).toEqual(theirs.map(() => 'present'));
   });
