@@ -125,7 +125,7 @@ export class WitnessStateFile {
       raw = JSON.parse(readPrivate(this.file, 'the witness state')).logs;
       const states = new Map<string, WitnessedState>();
       for (const [origin, s] of Object.entries(raw)) {
-        if (!Number.isSafeInteger(s.size) || s.size < 1) throw new Error('size');
+        if (!Number.isSafeInteger(s.size) || s.size < 0) throw new Error('size');
         const rootHash = fromBase64(s.root);
         if (rootHash.length !== 32) throw new Error('root');
         states.set(origin, { size: s.size, rootHash });

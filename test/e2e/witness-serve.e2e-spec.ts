@@ -18,6 +18,7 @@ describe('warden witness serve (tlog-witness add-checkpoint)', () => {
   let vkey: string;
   let witness: WitnessProcess;
   const log = new SignedTestLog('log.test/org-a', 'serve test log key');
+  const empty = new SignedTestLog('log.test/empty', 'an empty log');
   const entries = (from: number, to: number, tag = 'event') => Array.from({ length: to - from }, (_, i) => `${tag} ${from + i}`);
 
   const addCheckpoint = async (oldSize: number, proof: Uint8Array[], note: string) => {
@@ -30,7 +31,7 @@ describe('warden witness serve (tlog-witness add-checkpoint)', () => {
     const init = await runCli(['witness', 'init', '--name', 'witness.test/w1', '--dir', dir]);
     expect(init.code).toBe(0);
     vkey = init.stdout.trim();
-    writeFileSync(join(dir, 'witness.json'), JSON.stringify({ logs: [{ vkey: log.vkey }] }), { mode: 0o600 });
+    writeFileSync(join(dir, 'witness.json'), JSON.stringify({ logs: [{ vkey: log.vkey }, { vkey: empty.vkey }] }), { mode: 0o600 });
     witness = await startWitnessProcess(dir, await freePort());
   }, 30_000);
 
@@ -93,6 +94,8 @@ describe('warden witness serve (tlog-witness add-checkpoint)', () => {
   });
 
   it('keeps the recorded size across a restart: a start from 0 is a conflict, the proof from 12 is cosigned', async () => {
+    // An empty log's checkpoint (size 0) is recorded too, and does not stop the restart.
+    expect((await addCheckpoint(0, [], empty.checkpoint())).status).toBe(200);
     await witness.stop();
     witness = await startWitnessProcess(dir, await freePort());
     expect(await addCheckpoint(0, [], log.checkpoint())).toMatchObject({ status: 409, reason: 'WITNESS.OLD_SIZE_MISMATCH', body: '12\n' });
