@@ -85,14 +85,16 @@ describe('payload retention', () => {
     schedule.start(clock, 20);
     try {
       const before = schedule.completed();
-      await until(() => schedule.completed() >= before + 2);
+      await until(() => schedule.completed() >= before + 2, 20_000);
       expect(schedule.completed()).toBeGreaterThanOrEqual(before + 2);
       expect(erasures()).toHaveLength(0);
       now = Date.now() + 31 * DAY_MS;
-      await until(() => erasures().length > 0);
+      await until(() => erasures().length > 0, 20_000);
     } finally {
       schedule.stop();
     }
+    // The erasure event is appended first, the payloads erased after it: let that sweep finish.
+    await schedule.idle();
     const [erasure] = erasures();
     expect(erasure).toMatchObject({ stream: `erasure-${h.orgId}`, org: h.orgId, actor: { kind: 'system', id: 'retention' }, data: { reason: 'retention' } });
     expect([...(erasure.data.eventIds as string[])].sort()).toEqual(ours.map((e) => e.id).sort());

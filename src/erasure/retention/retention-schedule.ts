@@ -49,6 +49,11 @@ export class RetentionSchedule implements OnApplicationBootstrap, OnApplicationS
     this.timer = undefined;
   }
 
+  /** Resolves when the sweep under way (if any) has finished. */
+  async idle(): Promise<void> {
+    await this.round;
+  }
+
   /** Sweeps completed since start (for health and tests). */
   completed(): number {
     return this.sweeps;
