@@ -10,6 +10,7 @@ import { POLICY_USAGE, policyCommand } from './policy';
 import { VAULT_USAGE, vaultCommand } from './vault';
 import { VERIFY_USAGE, verifyCommand } from './verify-command';
 import { VERIFY_EXPORT_USAGE, verifyExportCommand } from './verify-export-command';
+import { WITNESS_USAGE, witnessCommand } from './witness';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   guardrails: { run: (argv) => guardrailsCommand(argv, print), usage: GUARDRAILS_USAGE },
   export: { run: (argv) => exportCommand(argv, print), usage: EXPORT_USAGE },
   'verify-export': { run: (argv) => verifyExportCommand(argv, print), usage: VERIFY_EXPORT_USAGE },
+  witness: { run: (argv) => witnessCommand(argv, print), usage: WITNESS_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)

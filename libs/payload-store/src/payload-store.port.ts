@@ -38,6 +38,12 @@ export interface PayloadStore {
   write(org: string, eventId: string, content: unknown): PendingPayload;
   /** Decrypts; verifies the digest against the stored salt. */
   get(org: string, eventId: string): Promise<PayloadLookup>;
+  /**
+   * Ids of this organisation's payloads still present (not erased) whose event ids sort before
+   * `beforeEventId`, oldest first, at most `limit`. Event ids are uuidv7, which sort by their
+   * millisecond timestamp: retention asks for the payloads older than a time this way.
+   */
+  presentBefore(org: string, beforeEventId: string, limit: number): Promise<string[]>;
   /** Deletes ciphertext and salt, keeps a tombstone. Idempotent. */
   erase(org: string, eventId: string): Promise<void>;
   close(): Promise<void>;

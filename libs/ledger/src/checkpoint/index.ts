@@ -5,3 +5,4 @@ export * from './note-keys';
 export * from './signed-note';
 export * from './checkpoint';
 export * from './cosignature';
+export * from './witness-decision';

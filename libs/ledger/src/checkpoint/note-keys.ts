@@ -82,6 +82,16 @@ export function parseNotePrivateKey(skey: string, ed25519: Ed25519Backend = defa
   return { name, type, seed, publicKey };
 }
 
+/** The private key text parseNotePrivateKey reads (a witness's or a log's key file). */
+export function formatNotePrivateKey(name: string, type: NoteKeyType, seed: Uint8Array, ed25519: Ed25519Backend = defaultEd25519): string {
+  assertKeyName(name);
+  if (seed.length !== 32) throw new NoteError('NOTE.INVALID_KEY', 'an Ed25519 seed is 32 bytes');
+  const material = new Uint8Array(33);
+  material[0] = type;
+  material.set(seed, 1);
+  return `PRIVATE+KEY+${name}+${keyIdHex(noteKeyId(name, type, ed25519.fromSeed(seed).publicKey))}+${toBase64(material)}`;
+}
+
 /** An Ed25519 note signer from a seed (tests, tools; a running node signs through its Signer). */
 export function ed25519NoteSignerFromSeed(name: string, seed: Uint8Array, ed25519: Ed25519Backend = defaultEd25519): NoteSigner {
   const pair = ed25519.fromSeed(seed);

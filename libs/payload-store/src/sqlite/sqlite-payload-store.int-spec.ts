@@ -154,6 +154,18 @@ describe('SqlitePayloadStore on a real file', () => {
     expect(await store.get('org-1', 'evt-1')).toMatchObject({ status: 'present' });
   });
 
+  it('lists an org\u2019s present payloads whose ids sort before a bound, oldest first, not erased ones nor another org\u2019s', async () => {
+    const store = openStore();
+    const ids = ['0190a000-0000-7000-8000-000000000001', '0190a000-0001-7000-8000-000000000002', '0190b000-0000-7000-8000-000000000003', '0190c000-0000-7000-8000-000000000004'];
+    for (const id of [ids[2], ids[0], ids[3], ids[1]]) await store.put('org-1', id, { id });
+    await store.put('org-2', '0190a000-0000-7000-8000-0000000000ff', { other: true });
+    await store.erase('org-1', ids[1]);
+    const bound = '0190c000-0000-0000-0000-000000000000';
+    expect(await store.presentBefore('org-1', bound, 10)).toEqual([ids[0], ids[2]]);
+    expect(await store.presentBefore('org-1', bound, 1)).toEqual([ids[0]]);
+    expect(await store.presentBefore('org-3', bound, 10)).toEqual([]);
+  });
+
   it('erases ciphertext and salt, keeps the digest and a tombstone, idempotently', async () => {
     const times = [new Date('2026-11-25T10:00:00.000Z'), new Date('2026-11-26T10:00:00.000Z')];
     const store = openStore({ now: () => times[0] });

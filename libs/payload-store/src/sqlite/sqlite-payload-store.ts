@@ -107,6 +107,15 @@ export class SqlitePayloadStore implements PayloadStore {
     return { status: 'present', content: this.decrypt(org, eventId, row), digest: row.digest };
   }
 
+  async presentBefore(org: string, beforeEventId: string, limit: number): Promise<string[]> {
+    this.assertOpen();
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError('limit is a positive integer');
+    const rows = this.db
+      .prepare('SELECT event_id FROM payloads WHERE org = ? AND erased_at IS NULL AND event_id < ? ORDER BY event_id LIMIT ?')
+      .all(org, beforeEventId, limit) as Array<{ event_id: string }>;
+    return rows.map((r) => r.event_id);
+  }
+
   async erase(org: string, eventId: string): Promise<void> {
     this.assertOpen();
     await this.submit({ kind: 'erase', eventId, org, erasedAt: this.now().toISOString() });
