@@ -5,6 +5,7 @@ import { oidcConfigFrom, type OidcConfig } from '../identity/oidc/oidc-config';
 import { compileEgressPolicy } from '@warden/egress';
 import { approvalsConfigFrom, type ApprovalsConfig } from '../approvals/approvals-config';
 import { egressPolicyFrom } from '../upstream/egress-settings';
+import { sourceThrottleConfigFrom, type SourceThrottleConfig } from '../limits/source-throttle/source-throttle-config';
 
 /** Typed configuration, validated once at start-up (DESIGN.md §8). A bad value stops the process. */
 export interface WardenConfig {
@@ -76,6 +77,8 @@ export interface WardenConfig {
   vaultKek?: string;
   /** Step-up approvals, their webhook, and the trust score's age bound. */
   approvals: ApprovalsConfig;
+  /** The throttle of sources whose requests /mcp and /v1 keep rejecting. */
+  sourceThrottle: SourceThrottleConfig;
 }
 
 export interface CheckpointConfig {
@@ -257,5 +260,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     oidc: section(() => oidcConfigFrom(env)),
     ...vaultKekFrom(env, dataDir),
     approvals: section(() => approvalsConfigFrom(env)),
+    sourceThrottle: section(() => sourceThrottleConfigFrom(env)),
   };
 }
