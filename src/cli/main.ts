@@ -3,6 +3,7 @@ import { approvalsCommand, APPROVALS_USAGE } from './approvals';
 import { ConfigError } from '../config/warden-config';
 import { messageOf, UsageError } from './cli-errors';
 import { CHECK_URL_USAGE, checkUrl } from './check-url';
+import { COSTS_USAGE, costsCommand } from './costs';
 import { GUARDRAILS_USAGE, guardrailsCommand } from './guardrails';
 import { KEYS_USAGE, keysCommand } from './keys';
 import { POLICY_USAGE, policyCommand } from './policy';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   vault: { run: (argv) => vaultCommand(argv, print), usage: VAULT_USAGE },
   approvals: { run: (argv) => approvalsCommand(argv, print), usage: APPROVALS_USAGE },
   guardrails: { run: (argv) => guardrailsCommand(argv, print), usage: GUARDRAILS_USAGE },
+  costs: { run: (argv) => costsCommand(argv, print), usage: COSTS_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)
