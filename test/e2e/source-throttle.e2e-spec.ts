@@ -116,6 +116,12 @@ describe('per-source throttle of rejected requests', () => {
     expect((await listTools('127.0.0.2', agentKey)).status).toBe(429);
   });
 
+  it('GET /metrics counts the throttled requests by surface', async () => {
+    const text = await (await fetch(`${h.url}/metrics`)).text();
+    expect(text).toMatch(/^warden_requests_throttled_total\{surface="mcp"\} 5$/m);
+    expect(text).toMatch(/^warden_requests_throttled_total\{surface="api"\} 1$/m);
+  });
+
   it('a flood stays bounded in the ledger: throttled requests are counted into one summary, never recorded one by one', async () => {
     for (let i = 0; i < 100; i++) expect((await listTools('127.0.0.6', BAD_KEY)).status).toBe(i < 5 ? 401 : 429);
     await h.settled();

@@ -5,6 +5,7 @@ import { WARDEN_CONFIG, type WardenConfig } from '../../config/warden-config';
 import { toJsonRpcError } from '../../gateway/edge/jsonrpc-errors';
 import { RejectedRequests } from '../../gateway/tool-call/rejected-requests';
 import { CLOCK, type Clock } from '../../ledger/clock';
+import { WardenMetrics } from '../../metrics/warden-metrics';
 import { SourceBuckets } from './source-buckets';
 
 export const SOURCE_THROTTLED = 'LIMIT.SOURCE_THROTTLED';
@@ -46,6 +47,7 @@ export class SourceThrottle {
     @Inject(WARDEN_CONFIG) config: WardenConfig,
     private readonly rejections: RejectedRequests,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: WardenMetrics,
   ) {
     const { rejectedPerMinute, maxTrackedSources } = config.sourceThrottle;
     if (rejectedPerMinute > 0) this.buckets = new SourceBuckets(rejectedPerMinute, maxTrackedSources);
@@ -61,6 +63,7 @@ export class SourceThrottle {
       if (!surface || !verdict?.throttled) return done();
       throttledRequests.add(req);
       this.rejections.count(req.ip, SOURCE_THROTTLED);
+      this.metrics.throttled(surface);
       this.refuse(reply, surface, Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)));
     });
     fastify.addHook('onResponse', (req, reply, done) => {
