@@ -10,6 +10,7 @@ import { STARTUP_BENCH, runStartupBench } from './startup.bench';
 import { MERKLE_BENCH, runMerkleBench } from './merkle.bench';
 import { ANCHOR_BENCH, runAnchorBench } from './anchor.bench';
 import { GUARDRAILS_BENCH, runGuardrailsBench } from './guardrails.bench';
+import { GATES_BENCH, runGatesBench } from './gates.bench';
 import { STDIO_PEER_BENCH, runStdioPeerBench } from './stdio-peer.bench';
 import { EXPORT_BENCH, runExportBench } from './export.bench';
 import { CHECKPOINTS_BENCH, runCheckpointsBench } from './checkpoints.bench';
@@ -20,7 +21,7 @@ import { countProcessWarnings, warningCounts } from './support/warnings';
 /**
  * `npm run bench [-- <name>…] [--quick | --long] [--profile]`: runs every benchmark (or the named ones),
  * writes bench/results/<bench>.json and prints a short table with PASS / MISS beside each target.
- * Names: gateway (gateway-call), ledger (ledger-append), verify, startup, sse (sse-parse), policy (policy-gate), merkle, anchor, auth (auth-lookup), guardrails, stdio (stdio-peer), export, checkpoints.
+ * Names: gateway (gateway-call), ledger (ledger-append), verify, startup, sse (sse-parse), policy (policy-gate), merkle, anchor, auth (auth-lookup), guardrails, stdio (stdio-peer), export, checkpoints, gates.
  */
 const BENCHES: Array<{ name: string; aliases: string[]; run: (options: BenchOptions) => Promise<BenchReport> }> = [
   { name: LEDGER_BENCH, aliases: ['ledger'], run: runLedgerBench },
@@ -33,12 +34,13 @@ const BENCHES: Array<{ name: string; aliases: string[]; run: (options: BenchOpti
   { name: ANCHOR_BENCH, aliases: [], run: runAnchorBench },
   { name: AUTH_BENCH, aliases: ['auth'], run: runAuthBench },
   { name: GUARDRAILS_BENCH, aliases: [], run: runGuardrailsBench },
+  { name: GATES_BENCH, aliases: [], run: runGatesBench },
   { name: STDIO_PEER_BENCH, aliases: ['stdio', 'peer'], run: runStdioPeerBench },
   { name: EXPORT_BENCH, aliases: ['verify-export'], run: runExportBench },
   { name: CHECKPOINTS_BENCH, aliases: [], run: runCheckpointsBench },
 ];
 
-const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify|startup|sse|policy|merkle|anchor|auth|guardrails|stdio|export|checkpoints …] [--quick | --long] [--profile]
+const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify|startup|sse|policy|merkle|anchor|auth|guardrails|stdio|export|checkpoints|gates …] [--quick | --long] [--profile]
   --quick    small counts (a smoke run)
   --long     larger counts (gateway: 2,000 sequential, 16 × 250 concurrent; ~2× the time)
   --profile  also profile the gateway under load (bench/results/profiles/*.cpuprofile)`;

@@ -8,6 +8,7 @@ import { createLogger, PinoNestLogger } from './common/pino-logger';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import type { WardenConfig } from './config/warden-config';
 import { McpEdge } from './gateway/edge/mcp-edge';
+import { SourceThrottle } from './limits/source-throttle/source-throttle';
 import { NODE_TRUST } from './ledger/ledger.module';
 import type { NodeTrust } from './ledger/node-trust';
 import { PlatformOperatorBootstrap } from './identity/platform/platform-operator.bootstrap';
@@ -46,6 +47,8 @@ export async function startGateway(config: WardenConfig, options: { logger?: Log
   // @fastify/static 10, which needs Node 22; any OpenAPI viewer can open the document.
   SwaggerModule.setup('swagger', app, document, { ui: false, jsonDocumentUrl: 'docs', yamlDocumentUrl: 'docs.yaml' });
 
+  // First: a source that keeps being rejected is throttled before any other work (src/limits/source-throttle).
+  app.get(SourceThrottle).register(app.getHttpAdapter().getInstance());
   await app.get(McpEdge).register(app.getHttpAdapter().getInstance());
   await app.init();
   const bootstrap = await app.get(FirstOrganisationBootstrap).ensure();

@@ -4,6 +4,7 @@ import { ConfigError } from '../config/warden-config';
 import { messageOf, UsageError } from './cli-errors';
 import { CHECK_URL_USAGE, checkUrl } from './check-url';
 import { EXPORT_USAGE, exportCommand } from './export-command';
+import { COSTS_USAGE, costsCommand } from './costs';
 import { GUARDRAILS_USAGE, guardrailsCommand } from './guardrails';
 import { KEYS_USAGE, keysCommand } from './keys';
 import { POLICY_USAGE, policyCommand } from './policy';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   export: { run: (argv) => exportCommand(argv, print), usage: EXPORT_USAGE },
   'verify-export': { run: (argv) => verifyExportCommand(argv, print), usage: VERIFY_EXPORT_USAGE },
   witness: { run: (argv) => witnessCommand(argv, print), usage: WITNESS_USAGE },
+  costs: { run: (argv) => costsCommand(argv, print), usage: COSTS_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)

@@ -29,6 +29,14 @@ describe('rejection windows', () => {
     expect(w.due(13)).toEqual([{ source: 'a', reason: 'r', count: 1, fromMs: 5, toMs: 5 }]);
   });
 
+  it('countOnly: never recorded on its own, even within the burst; counted into the summary', () => {
+    const w = new RejectionWindows(60_000, 20, 100);
+    const admitted = Array.from({ length: 5 }, (_, i) => w.admit('a', 'LIMIT.SOURCE_THROTTLED', 100 + i, true));
+    expect(admitted).toEqual(Array(5).fill('count'));
+    expect(w.admit('a', 'AUTH.INVALID_KEY', 200)).toBe('record'); // other reasons keep their burst
+    expect(w.due(0, true)).toEqual([{ source: 'a', reason: 'LIMIT.SOURCE_THROTTLED', count: 5, fromMs: 100, toMs: 104 }]);
+  });
+
   it('tracks at most maxTracked pairs: sources beyond that share the source "*"', () => {
     const w = new RejectionWindows(60_000, 1, 2);
     w.admit('a', 'r', 0);

@@ -38,8 +38,11 @@ export class RejectionWindows {
     if (windowMs <= 0 || burst < 1 || maxTracked < 1) throw new RangeError('rejection windows need a positive window, burst and size');
   }
 
-  /** 'record': record this one on its own; 'count': it is counted into its window's summary. */
-  admit(source: string, reason: string, nowMs: number): 'record' | 'count' {
+  /**
+   * 'record': record this one on its own; 'count': it is counted into its window's summary.
+   * `countOnly`: never recorded on its own (a throttled source's requests: only their number matters).
+   */
+  admit(source: string, reason: string, nowMs: number, countOnly = false): 'record' | 'count' {
     let key = `${source}\n${reason}`;
     let window = this.open.get(key);
     if (window && nowMs - window.startMs >= this.windowMs) {
@@ -57,7 +60,7 @@ export class RejectionWindows {
         this.open.set(key, window);
       }
     }
-    if (window.recorded < this.burst) {
+    if (!countOnly && window.recorded < this.burst) {
       window.recorded += 1;
       return 'record';
     }

@@ -6,6 +6,7 @@ import { compileEgressPolicy } from '@warden/egress';
 import { approvalsConfigFrom, type ApprovalsConfig } from '../approvals/approvals-config';
 import { egressPolicyFrom } from '../upstream/egress-settings';
 import { retentionConfigFrom, type RetentionConfig } from '../erasure/retention/retention-config';
+import { sourceThrottleConfigFrom, type SourceThrottleConfig } from '../limits/source-throttle/source-throttle-config';
 
 /** Typed configuration, validated once at start-up (DESIGN.md §8). A bad value stops the process. */
 export interface WardenConfig {
@@ -79,6 +80,8 @@ export interface WardenConfig {
   approvals: ApprovalsConfig;
   /** Payload retention (WARDEN_PAYLOAD_RETENTION_DAYS, WARDEN_RETENTION_INTERVAL_MS). */
   retention: RetentionConfig;
+  /** The throttle of sources whose requests /mcp and /v1 keep rejecting. */
+  sourceThrottle: SourceThrottleConfig;
 }
 
 export interface CheckpointConfig {
@@ -261,5 +264,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     ...vaultKekFrom(env, dataDir),
     approvals: section(() => approvalsConfigFrom(env)),
     retention: section(() => retentionConfigFrom(env)),
+    sourceThrottle: section(() => sourceThrottleConfigFrom(env)),
   };
 }

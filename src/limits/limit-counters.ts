@@ -34,8 +34,8 @@ export class LimitCounters implements Projection {
   private readonly rates = new WindowCounters();
   private readonly spend = new WindowCounters();
   /** callId → what the gate reserved (this node), until the decision is applied from the log or released. */
-  private readonly reservedCalls = new Map<string, { facts: CallFacts; atMs: number }>();
-  private readonly reservedSpend = new Map<string, Awaiting>();
+  private readonly reservedCalls = new Map<string, { keys: string[]; atMs: number }>();
+  private readonly reservedSpend = new Map<string, Awaiting & { keys: string[] }>();
   /** Allowed calls whose outcome is not yet applied: their estimate counts until then. */
   private readonly awaiting = new Map<string, Awaiting>();
 
@@ -69,8 +69,10 @@ export class LimitCounters implements Projection {
 
   /** Counts the call now, before its decision is appended (synchronously, so concurrent calls see it). */
   reserveCall(callId: string, facts: CallFacts, nowMs: number): void {
-    this.reservedCalls.set(callId, { facts, atMs: nowMs });
-    this.count(this.rates, rateKeysOf(facts), ['rpm', 'rph', 'daily'], nowMs, 1);
+    // The keys are kept with the reservation: a release reuses the same (already hashed) strings.
+    const keys = rateKeysOf(facts);
+    this.reservedCalls.set(callId, { keys, atMs: nowMs });
+    this.count(this.rates, keys, ['rpm', 'rph', 'daily'], nowMs, 1);
     this.rates.sweep(nowMs);
   }
 
@@ -78,12 +80,13 @@ export class LimitCounters implements Projection {
     const reserved = this.reservedCalls.get(callId);
     if (!reserved) return; // already applied from the log: the decision is recorded, it counts
     this.reservedCalls.delete(callId);
-    this.count(this.rates, rateKeysOf(reserved.facts), ['rpm', 'rph', 'daily'], reserved.atMs, -1);
+    this.count(this.rates, reserved.keys, ['rpm', 'rph', 'daily'], reserved.atMs, -1);
   }
 
   reserveSpend(callId: string, facts: CallFacts, nowMs: number, estimateMicros: number): void {
-    this.reservedSpend.set(callId, { facts, atMs: nowMs, estimateMicros });
-    this.count(this.spend, capKeysOf(facts), ['daily', 'monthly'], nowMs, estimateMicros);
+    const keys = capKeysOf(facts);
+    this.reservedSpend.set(callId, { facts, atMs: nowMs, estimateMicros, keys });
+    this.count(this.spend, keys, ['daily', 'monthly'], nowMs, estimateMicros);
     this.spend.sweep(nowMs);
   }
 
@@ -91,7 +94,7 @@ export class LimitCounters implements Projection {
     const reserved = this.reservedSpend.get(callId);
     if (!reserved) return;
     this.reservedSpend.delete(callId);
-    this.count(this.spend, capKeysOf(reserved.facts), ['daily', 'monthly'], reserved.atMs, -reserved.estimateMicros);
+    this.count(this.spend, reserved.keys, ['daily', 'monthly'], reserved.atMs, -reserved.estimateMicros);
   }
 
   private decided(org: string, data: ToolCallDecidedData, atMs: number): void {
@@ -102,7 +105,9 @@ export class LimitCounters implements Projection {
     const reserved = this.reservedSpend.get(data.callId);
     if (reserved) {
       this.reservedSpend.delete(data.callId);
-      this.await(data.callId, reserved);
+      // Awaiting outcomes may be many (up to MAX_AWAITING): they keep the facts, not the 12 keys.
+      const { keys: _keys, ...awaiting } = reserved;
+      this.await(data.callId, awaiting);
     } else {
       const estimateMicros = data.costEstimate ? toMicros(data.costEstimate.amount) : 0;
       this.count(this.spend, capKeysOf(facts), ['daily', 'monthly'], atMs, estimateMicros);

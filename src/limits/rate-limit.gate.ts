@@ -38,9 +38,12 @@ export class RateLimitGate implements Gate {
     const nowMs = this.clock.nowMs();
     let worst: { limit: Record<string, unknown>; endMs: number } | undefined;
     const matches: NonNullable<GateVerdict['matches']> = [];
+    const keys = new Map<string, string>();
     for (const { rule, dims, scope } of set.rates) {
       if (!selects(rule, resolved.identity)) continue;
-      const key = keyOf(resolved.facts, dims);
+      // Rules of one scope share a key: built (and hashed by the counters' maps) once per call.
+      let key = keys.get(scope);
+      if (key === undefined) keys.set(scope, (key = keyOf(resolved.facts, dims)));
       for (const window of RATE_WINDOWS) {
         const limit = rule[window];
         if (limit === undefined) continue;

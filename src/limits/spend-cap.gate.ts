@@ -46,9 +46,12 @@ export class SpendCapGate implements Gate {
     let decision: Decision = 'allow';
     let first: Record<string, unknown> | undefined;
     const matches: NonNullable<GateVerdict['matches']> = [];
+    const keys = new Map<string, string>();
     for (const { rule, dims, scope } of set.caps) {
       if (!selects(rule, identity)) continue;
-      const key = keyOf(facts, dims);
+      // Rules of one scope share a key: built (and hashed by the counters' maps) once per call.
+      let key = keys.get(scope);
+      if (key === undefined) keys.set(scope, (key = keyOf(facts, dims)));
       for (const window of CAP_WINDOWS) {
         const cap = rule[window];
         if (cap === undefined) continue;

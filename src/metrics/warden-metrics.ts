@@ -34,6 +34,7 @@ export class WardenMetrics implements Projection {
   private readonly callSeconds = new Histogram({ name: 'warden_tool_call_duration_seconds', help: 'Governed tools/call latency, end to end, by server and tool', labelNames: ['server', 'tool'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   private readonly upstreamSeconds = new Histogram({ name: 'warden_upstream_duration_seconds', help: 'Time the upstream took to answer a forwarded tools/call, by server and tool', labelNames: ['server', 'tool'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   private readonly commitSeconds = new Histogram({ name: 'warden_ledger_commit_duration_seconds', help: 'Time for a call decision to be durable in the ledger before forwarding', buckets: COMMIT_BUCKETS, registers: [this.registry] });
+  private readonly throttledRequests = new Counter({ name: 'warden_requests_throttled_total', help: 'Requests answered 429 LIMIT.SOURCE_THROTTLED (their address caused too many rejected requests), by surface (mcp, api)', labelNames: ['surface'], registers: [this.registry] });
   private readonly projectionLag = new Gauge({ name: 'warden_projection_lag_seconds', help: 'How long after it was signed the last event was applied to the read models', registers: [this.registry] });
   private readonly projectionPosition = new Gauge({ name: 'warden_projection_position', help: 'Global position of the last event applied to the read models', registers: [this.registry] });
 
@@ -82,6 +83,11 @@ export class WardenMetrics implements Projection {
     if (outcome === 'denied') return;
     this.callSeconds.observe({ server, tool }, seconds);
     if (upstreamSeconds !== undefined) this.upstreamSeconds.observe({ server, tool }, upstreamSeconds);
+  }
+
+  /** A request refused by the per-source throttle, before any other work. */
+  throttled(surface: 'mcp' | 'api'): void {
+    this.throttledRequests.inc({ surface });
   }
 
   text(): Promise<string> {

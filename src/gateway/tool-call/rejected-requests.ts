@@ -46,6 +46,11 @@ export class RejectedRequests implements BeforeApplicationShutdown, OnModuleDest
       .catch(() => this.logger.error('could not record a rejected request'));
   }
 
+  /** Counts a rejection into its window's RequestsRejected summary only (throttled sources): no event of its own. */
+  count(source: string, reason: string): void {
+    this.windows.admit(source, reason, this.clock.nowMs(), true);
+  }
+
   /** Writes the summaries of ended windows (all windows, when `all`). */
   flush(all: boolean): Promise<void> {
     const due = this.windows.due(this.clock.nowMs(), all);
