@@ -1,0 +1,3 @@
+export * from './forensic-index.port';
+export { ForensicQueryError } from './forensic-query-error';
+export { SqliteForensicIndex, type SqliteForensicIndexOptions } from './sqlite/sqlite-forensic-index';
