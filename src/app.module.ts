@@ -8,6 +8,7 @@ import { loadOrCreateKeyHintSecret } from './common/key-hint-secret';
 import { KeyHints } from './common/key-hints';
 import { WARDEN_CONFIG, type WardenConfig } from './config/warden-config';
 import { ErasureModule } from './erasure/erasure.module';
+import { ForensicsModule } from './forensics/forensics.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { GuardrailsModule } from './guardrails/guardrails.module';
 import { HealthController } from './health.controller';
@@ -29,7 +30,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, GuardrailsModule, LimitsModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule, ApprovalsModule, ReviewsModule, AnchorModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, GuardrailsModule, LimitsModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule, ApprovalsModule, ReviewsModule, AnchorModule, ForensicsModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

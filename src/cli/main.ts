@@ -6,6 +6,7 @@ import { CHECK_URL_USAGE, checkUrl } from './check-url';
 import { GUARDRAILS_USAGE, guardrailsCommand } from './guardrails';
 import { KEYS_USAGE, keysCommand } from './keys';
 import { POLICY_USAGE, policyCommand } from './policy';
+import { SEARCH_USAGE, searchCommand } from './search';
 import { VAULT_USAGE, vaultCommand } from './vault';
 import { VERIFY_USAGE, verifyCommand } from './verify-command';
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   vault: { run: (argv) => vaultCommand(argv, print), usage: VAULT_USAGE },
   approvals: { run: (argv) => approvalsCommand(argv, print), usage: APPROVALS_USAGE },
   guardrails: { run: (argv) => guardrailsCommand(argv, print), usage: GUARDRAILS_USAGE },
+  search: { run: (argv) => searchCommand(argv, print), usage: SEARCH_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)
