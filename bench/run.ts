@@ -11,6 +11,7 @@ import { MERKLE_BENCH, runMerkleBench } from './merkle.bench';
 import { ANCHOR_BENCH, runAnchorBench } from './anchor.bench';
 import { GUARDRAILS_BENCH, runGuardrailsBench } from './guardrails.bench';
 import { STDIO_PEER_BENCH, runStdioPeerBench } from './stdio-peer.bench';
+import { FORENSICS_BENCH, runForensicsBench } from './forensics.bench';
 import type { BenchOptions } from './support/bench-options';
 import { renderReport, writeReport, type BenchReport } from './support/report';
 import { countProcessWarnings, warningCounts } from './support/warnings';
@@ -18,7 +19,7 @@ import { countProcessWarnings, warningCounts } from './support/warnings';
 /**
  * `npm run bench [-- <name>…] [--quick | --long] [--profile]`: runs every benchmark (or the named ones),
  * writes bench/results/<bench>.json and prints a short table with PASS / MISS beside each target.
- * Names: gateway (gateway-call), ledger (ledger-append), verify, startup, sse (sse-parse), policy (policy-gate), merkle, anchor, auth (auth-lookup), guardrails, stdio (stdio-peer).
+ * Names: gateway (gateway-call), ledger (ledger-append), verify, startup, sse (sse-parse), policy (policy-gate), merkle, anchor, auth (auth-lookup), guardrails, stdio (stdio-peer), forensics.
  */
 const BENCHES: Array<{ name: string; aliases: string[]; run: (options: BenchOptions) => Promise<BenchReport> }> = [
   { name: LEDGER_BENCH, aliases: ['ledger'], run: runLedgerBench },
@@ -32,9 +33,10 @@ const BENCHES: Array<{ name: string; aliases: string[]; run: (options: BenchOpti
   { name: AUTH_BENCH, aliases: ['auth'], run: runAuthBench },
   { name: GUARDRAILS_BENCH, aliases: [], run: runGuardrailsBench },
   { name: STDIO_PEER_BENCH, aliases: ['stdio', 'peer'], run: runStdioPeerBench },
+  { name: FORENSICS_BENCH, aliases: [], run: runForensicsBench },
 ];
 
-const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify|startup|sse|policy|merkle|anchor|auth|guardrails|stdio …] [--quick | --long] [--profile]
+const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify|startup|sse|policy|merkle|anchor|auth|guardrails|stdio|forensics …] [--quick | --long] [--profile]
   --quick    small counts (a smoke run)
   --long     larger counts (gateway: 2,000 sequential, 16 × 250 concurrent; ~2× the time)
   --profile  also profile the gateway under load (bench/results/profiles/*.cpuprofile)`;

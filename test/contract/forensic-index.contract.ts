@@ -168,6 +168,21 @@ export function describeForensicIndexContract(name: string, open: () => Promise<
       }
     });
 
+    it('pages a full-text query that matches many calls (more than drive the query) in time order, filters applied', () => {
+      const calls = Array.from({ length: 1200 }, (_, n) => callOf(n, { at: new Date(Date.UTC(2026, 11, 1) + n * 1000).toISOString() }));
+      index.write(1200, [
+        ...calls.map((call) => ({ kind: 'call' as const, call })),
+        ...calls.map((call, n) => ({ kind: 'text' as const, org: ORG, callId: call.callId, eventId: call.callId, text: n % 2 === 0 ? 'common word' : 'other' })),
+      ]);
+      const even = calls.filter((_, n) => n % 2 === 0).reverse();
+      const first = index.search(ORG, { q: 'common' }, { limit: 100 });
+      expect(ids(first.calls)).toEqual(ids(even.slice(0, 100)));
+      const second = index.search(ORG, { q: 'common' }, { limit: 100, cursor: first.nextCursor! });
+      expect(ids(second.calls)).toEqual(ids(even.slice(100, 200)));
+      expect(ids(index.search(ORG, { q: 'common', tool: 'write_note' }, { limit: 1000 }).calls)).toEqual(ids(even.filter((c) => c.tool === 'write_note')));
+      expect(index.search(ORG, { q: 'common', agent: 'agent-odd' }, { limit: 10 }).calls).toEqual([]);
+    });
+
     it('names the payload events a full-text query matches, bounded', () => {
       const calls = seed();
       expect(index.payloadEventsMatching(ORG, 'zebra', 10)).toEqual([textEvent(5)]);

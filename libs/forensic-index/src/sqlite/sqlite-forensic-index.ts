@@ -19,6 +19,8 @@ interface CallRow {
 }
 
 const COMPONENT = 'forensic-index';
+/** Up to this many calls matching a full-text query, the matches drive the query. */
+const FEW_MATCHES = 500;
 
 /**
  * The embedded forensic index: indexed columns in plain tables, the text in a contentless FTS5
@@ -58,32 +60,41 @@ export class SqliteForensicIndex implements ForensicIndex {
 
   search(org: string, filter: CallFilter, page: CallPageRequest): CallPage {
     const order = page.order ?? 'desc';
-    const where: string[] = ['c.org = ?'];
+    // A full-text query matching few calls drives the query (their ids, then the filters on each);
+    // one matching many is a membership test while the calls are walked in time order.
+    const matched = filter.q === undefined ? undefined : this.callsMatching(org, filter.q);
+    const few = matched !== undefined && matched.length <= FEW_MATCHES;
+    const c = few ? '+c.' : 'c.'; // `+`: keeps SQLite from walking a column index when the ids drive
+    const where: string[] = [`${c}org = ?`];
     const params: unknown[] = [org];
     const column = (sql: string, value: unknown) => {
-      where.push(sql);
+      where.push(`${c}${sql}`);
       params.push(value);
     };
-    if (filter.agent !== undefined) column('c.agent_id = ?', filter.agent);
-    if (filter.server !== undefined) column('c.server_id = ?', filter.server);
-    if (filter.tool !== undefined) column('c.tool = ?', filter.tool);
-    if (filter.decision !== undefined) column('c.decision = ?', filter.decision);
-    if (filter.workflow !== undefined) column('c.workflow = ?', filter.workflow);
-    if (filter.fromUs !== undefined) column('c.at_us >= ?', filter.fromUs);
-    if (filter.toUs !== undefined) column('c.at_us <= ?', filter.toUs);
-    if (filter.minLatencyMs !== undefined) column('c.latency_ms >= ?', filter.minLatencyMs);
-    if (filter.hasFindings !== undefined) column('c.has_findings = ?', filter.hasFindings ? 1 : 0);
+    if (filter.agent !== undefined) column('agent_id = ?', filter.agent);
+    if (filter.server !== undefined) column('server_id = ?', filter.server);
+    if (filter.tool !== undefined) column('tool = ?', filter.tool);
+    if (filter.decision !== undefined) column('decision = ?', filter.decision);
+    if (filter.workflow !== undefined) column('workflow = ?', filter.workflow);
+    if (filter.fromUs !== undefined) column('at_us >= ?', filter.fromUs);
+    if (filter.toUs !== undefined) column('at_us <= ?', filter.toUs);
+    if (filter.minLatencyMs !== undefined) column('latency_ms >= ?', filter.minLatencyMs);
+    if (filter.hasFindings !== undefined) column('has_findings = ?', filter.hasFindings ? 1 : 0);
     if (filter.rule !== undefined) {
       where.push('EXISTS (SELECT 1 FROM call_rules r WHERE r.org = c.org AND r.rule = ? AND r.call_id = c.call_id)');
       params.push(filter.rule);
     }
-    if (filter.q !== undefined) {
-      where.push('c.call_id IN (SELECT d.call_id FROM call_text_docs d WHERE d.org = c.org AND d.doc IN (SELECT rowid FROM call_text WHERE call_text MATCH ?))');
-      params.push(filter.q);
+    if (matched !== undefined && few) {
+      if (matched.length === 0) return { calls: [], nextCursor: null };
+      where.push('c.call_id IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(matched));
+    } else if (filter.q !== undefined) {
+      where.push('c.call_id IN (SELECT d.call_id FROM call_text_docs d WHERE d.org = ? AND d.doc IN (SELECT rowid FROM call_text WHERE call_text MATCH ?))');
+      params.push(org, filter.q);
     }
     if (page.cursor !== undefined) {
       const after = decodeCursor(page.cursor, order);
-      where.push(order === 'desc' ? '(c.at_us, c.call_id) < (?, ?)' : '(c.at_us, c.call_id) > (?, ?)');
+      where.push(order === 'desc' ? `(${c}at_us, c.call_id) < (?, ?)` : `(${c}at_us, c.call_id) > (?, ?)`);
       params.push(after.atUs, after.callId);
     }
     const direction = order === 'desc' ? 'DESC' : 'ASC';
@@ -101,6 +112,12 @@ export class SqliteForensicIndex implements ForensicIndex {
   get(org: string, callId: string): IndexedCall | undefined {
     const row = this.statements.getCall.get(callId) as (CallRow & { org: string }) | undefined;
     return row && row.org === org ? (JSON.parse(row.record) as IndexedCall) : undefined;
+  }
+
+  /** The ids of calls whose text matches, up to FEW_MATCHES + 1 (more: "many"). */
+  private callsMatching(org: string, q: string): string[] {
+    const rows = this.run(() => this.statements.callsMatching.all(org, q, FEW_MATCHES + 1) as Array<{ call_id: string }>);
+    return rows.map((r) => r.call_id);
   }
 
   payloadEventsMatching(org: string, q: string, max: number): string[] {
@@ -207,6 +224,7 @@ export class SqliteForensicIndex implements ForensicIndex {
       insertErased: db.prepare('INSERT OR IGNORE INTO erased_payloads (event_id, org, erasure_event_id) VALUES (?, ?, ?)'),
       erasureOf: db.prepare('SELECT erasure_event_id FROM erased_payloads WHERE event_id = ? AND org = ?'),
       optimize: db.prepare("INSERT INTO call_text (call_text) VALUES ('optimize')"),
+      callsMatching: db.prepare('SELECT DISTINCT d.call_id FROM call_text_docs d WHERE d.org = ? AND d.doc IN (SELECT rowid FROM call_text WHERE call_text MATCH ?) LIMIT ?'),
       matching: db.prepare(
         'SELECT d.event_id FROM call_text_docs d WHERE d.org = ? AND d.doc IN (SELECT rowid FROM call_text WHERE call_text MATCH ?) ORDER BY d.doc LIMIT ?',
       ),
