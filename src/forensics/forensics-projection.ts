@@ -32,6 +32,7 @@ export class ForensicsProjection implements Projection {
   readonly streamPrefixes = ['calls-', 'erasure-'];
   private readonly logger = new Logger('ForensicsProjection');
   private readonly indexedUpTo: number;
+  private written: number;
   private queue: Array<{ position: number; work: IndexWork }> = [];
   private draining?: Promise<void>;
   private unreadable = 0;
@@ -43,6 +44,7 @@ export class ForensicsProjection implements Projection {
     private readonly payloads: PayloadStore,
   ) {
     this.indexedUpTo = index.position();
+    this.written = this.indexedUpTo;
   }
 
   apply(envelope: EventEnvelope, position: number): void {
@@ -66,7 +68,7 @@ export class ForensicsProjection implements Projection {
   }
 
   health(): ForensicsHealth {
-    return { position: this.index.position(), queued: this.queue.length, unreadablePayloads: this.unreadable, ...(this.failure ? { failure: this.failure } : {}) };
+    return { position: this.written, queued: this.queue.length, unreadablePayloads: this.unreadable, ...(this.failure ? { failure: this.failure } : {}) };
   }
 
   private async drain(): Promise<void> {
@@ -82,6 +84,7 @@ export class ForensicsProjection implements Projection {
         });
         try {
           this.index.write(batch[batch.length - 1].position, writes);
+          this.written = batch[batch.length - 1].position;
         } catch (error) {
           this.failure = `index write at position ${batch[0].position}: ${(error as Error).message}`;
           this.logger.error(`the forensic index stopped: ${this.failure}`);
