@@ -8,6 +8,7 @@ import { queryErrorAsWarden } from './forensic-reads';
 export const MAX_ERASED_BY_QUERY = 1000;
 
 export const FULL_TEXT_ERASURE = Symbol('FULL_TEXT_ERASURE');
+const ERASED_WAIT_MS = 5000;
 
 /**
  * A data-subject request by content: the payload events whose text matches a full-text query.
@@ -36,9 +37,16 @@ export class FullTextErasure {
     return ids;
   }
 
-  /** Waits until the index has applied the PayloadsErased event at `position` of `stream`. */
+  /**
+   * Waits until the index has applied the PayloadsErased event at `position` of `stream`; not
+   * longer than ERASED_WAIT_MS, and not at all if the projector has stopped (the erasure itself is
+   * done: the index forgets the text when it applies the event, or when it is rebuilt).
+   */
   async erased(position: number, stream: string): Promise<void> {
-    await this.projector.waitFor(position, stream);
-    await this.projection.settled();
+    if (this.projector.health().failure) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ERASED_WAIT_MS).unref()));
+    await Promise.race([this.projector.waitFor(position, stream).then(() => this.projection.settled()), bound]);
+    clearTimeout(timer);
   }
 }
