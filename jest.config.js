@@ -22,6 +22,7 @@ module.exports = {
     '^@warden/policy$': '<rootDir>/libs/policy/src',
     '^@warden/anchor-store$': '<rootDir>/libs/anchor-store/src',
     '^@warden/guardrails$': '<rootDir>/libs/guardrails/src',
+    '^@warden/forensic-index$': '<rootDir>/libs/forensic-index/src',
   },
   testTimeout: 30000,
 };

@@ -14,6 +14,7 @@ import { GATES_BENCH, runGatesBench } from './gates.bench';
 import { STDIO_PEER_BENCH, runStdioPeerBench } from './stdio-peer.bench';
 import { EXPORT_BENCH, runExportBench } from './export.bench';
 import { CHECKPOINTS_BENCH, runCheckpointsBench } from './checkpoints.bench';
+import { FORENSICS_BENCH, runForensicsBench } from './forensics.bench';
 import type { BenchOptions } from './support/bench-options';
 import { renderReport, writeReport, type BenchReport } from './support/report';
 import { countProcessWarnings, warningCounts } from './support/warnings';
@@ -21,7 +22,7 @@ import { countProcessWarnings, warningCounts } from './support/warnings';
 /**
  * `npm run bench [-- <name>…] [--quick | --long] [--profile]`: runs every benchmark (or the named ones),
  * writes bench/results/<bench>.json and prints a short table with PASS / MISS beside each target.
- * Names: gateway (gateway-call), ledger (ledger-append), verify, startup, sse (sse-parse), policy (policy-gate), merkle, anchor, auth (auth-lookup), guardrails, stdio (stdio-peer), export, checkpoints, gates.
+ * Names: gateway (gateway-call), ledger (ledger-append), verify, startup, sse (sse-parse), policy (policy-gate), merkle, anchor, auth (auth-lookup), guardrails, stdio (stdio-peer), export, checkpoints, gates, forensics.
  */
 const BENCHES: Array<{ name: string; aliases: string[]; run: (options: BenchOptions) => Promise<BenchReport> }> = [
   { name: LEDGER_BENCH, aliases: ['ledger'], run: runLedgerBench },
@@ -40,7 +41,10 @@ const BENCHES: Array<{ name: string; aliases: string[]; run: (options: BenchOpti
   { name: CHECKPOINTS_BENCH, aliases: [], run: runCheckpointsBench },
 ];
 
-const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify|startup|sse|policy|merkle|anchor|auth|guardrails|stdio|export|checkpoints|gates …] [--quick | --long] [--profile]
+const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify|startup|sse|policy|merkle|anchor|auth|guardrails|stdio|export|checkpoints|gates|forensics …] [--quick | --long] [--profile]
+  { name: FORENSICS_BENCH, aliases: [], run: runForensicsBench },
+];
+
   --quick    small counts (a smoke run)
   --long     larger counts (gateway: 2,000 sequential, 16 × 250 concurrent; ~2× the time)
   --profile  also profile the gateway under load (bench/results/profiles/*.cpuprofile)`;

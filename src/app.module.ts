@@ -10,6 +10,7 @@ import { WARDEN_CONFIG, type WardenConfig } from './config/warden-config';
 import { ErasureModule } from './erasure/erasure.module';
 import { ExportModule } from './export/export.module';
 import { RetentionModule } from './erasure/retention/retention.module';
+import { ForensicsModule } from './forensics/forensics.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { GuardrailsModule } from './guardrails/guardrails.module';
 import { HealthController } from './health.controller';
@@ -31,7 +32,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, GuardrailsModule, LimitsModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule, ApprovalsModule, ReviewsModule, AnchorModule, ExportModule, RetentionModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, GuardrailsModule, LimitsModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule, ApprovalsModule, ReviewsModule, AnchorModule, ExportModule, RetentionModule, ForensicsModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

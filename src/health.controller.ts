@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AnchorProjection } from './anchor/anchor-projection';
 import { WardenError } from './common/warden-error';
+import { ForensicsProjection } from './forensics/forensics-projection';
 import { Public } from './identity/route-access';
 import { CallRecorder } from './gateway/tool-call/call-recorder';
 import { LedgerIntegrity } from './ledger/ledger-integrity';
@@ -21,6 +22,7 @@ export class HealthController {
     private readonly recorder: CallRecorder,
     private readonly integrity: LedgerIntegrity,
     private readonly anchor: AnchorProjection,
+    private readonly forensics: ForensicsProjection,
   ) {}
 
   @Get()
@@ -42,10 +44,14 @@ export class HealthController {
       // The Merkle anchor stopped (an event that does not verify, a checkpoint that disagrees with the tree, its store).
       throw new WardenError('unavailable', 'HEALTH.ANCHOR_STOPPED', 'the Merkle anchor stopped; no more checkpoints are signed', { detail: anchor.failure, position: anchor.position });
     }
+    const forensics = this.forensics.health();
+    if (forensics.failure) {
+      throw new WardenError('unavailable', 'HEALTH.FORENSIC_INDEX_STOPPED', 'the forensic index stopped; calls after it are not indexed', { detail: forensics.failure, position: forensics.position });
+    }
     const calls = this.recorder.health();
     if (calls.outcomeWritesFailing > 0) {
       throw new WardenError('unavailable', 'HEALTH.OUTCOMES_NOT_RECORDED', 'call outcomes could not be recorded in the ledger', calls);
     }
-    return { status: 'ok', position: state.position, verifiedEvents: integrity.verifiedEvents, anchor: { position: anchor.position, leaves: anchor.leaves, checkpointsSigned: anchor.checkpointsSigned }, ...calls };
+    return { status: 'ok', position: state.position, verifiedEvents: integrity.verifiedEvents, anchor: { position: anchor.position, leaves: anchor.leaves, checkpointsSigned: anchor.checkpointsSigned }, forensics: { position: forensics.position, queued: forensics.queued }, ...calls };
   }
 }

@@ -52,7 +52,7 @@ import { deploymentName } from './log-origin';
       useFactory: (anchors: AnchorStore, projection: AnchorProjection) => new AnchorProofs(anchors, (log) => projection.persistedSize(log)),
     },
   ],
-  exports: [AnchorProjection, ANCHOR_STORE, Cosignatures],
+  exports: [AnchorProjection, AnchorProofs, ANCHOR_STORE, Cosignatures],
 })
 export class AnchorModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(

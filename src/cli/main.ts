@@ -8,6 +8,7 @@ import { COSTS_USAGE, costsCommand } from './costs';
 import { GUARDRAILS_USAGE, guardrailsCommand } from './guardrails';
 import { KEYS_USAGE, keysCommand } from './keys';
 import { POLICY_USAGE, policyCommand } from './policy';
+import { SEARCH_USAGE, searchCommand } from './search';
 import { VAULT_USAGE, vaultCommand } from './vault';
 import { VERIFY_USAGE, verifyCommand } from './verify-command';
 import { VERIFY_EXPORT_USAGE, verifyExportCommand } from './verify-export-command';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   'verify-export': { run: (argv) => verifyExportCommand(argv, print), usage: VERIFY_EXPORT_USAGE },
   witness: { run: (argv) => witnessCommand(argv, print), usage: WITNESS_USAGE },
   costs: { run: (argv) => costsCommand(argv, print), usage: COSTS_USAGE },
+  search: { run: (argv) => searchCommand(argv, print), usage: SEARCH_USAGE },
 };
 
 const USAGE = Object.values(COMMANDS)

@@ -8,6 +8,8 @@ export const PAYLOADS_ERASED_TYPE = 'PayloadsErased';
 export interface PayloadsErasedData {
   eventIds: string[];
   reason: string;
+  /** Set when the ids were resolved from a full-text query (the query itself is not recorded: it may name the data subject). */
+  selectedBy?: 'full-text';
 }
 
 export function erasureStream(orgId: string): string {

@@ -83,6 +83,9 @@ const EXPECTED: Record<string, RouteAccess> = {
   'GET /v1/log/vkey': { kind: 'roles', roles: EVIDENCE },
   'GET /v1/log/proofs/inclusion': { kind: 'roles', roles: EVIDENCE },
   'GET /v1/log/proofs/consistency': { kind: 'roles', roles: EVIDENCE },
+  'GET /v1/calls': { kind: 'roles', roles: ['investigator', 'auditor'] },
+  'GET /v1/calls/:id': { kind: 'roles', roles: ['investigator', 'auditor'] },
+  'GET /v1/workflows/:id': { kind: 'roles', roles: ['investigator', 'auditor'] },
 };
 
 /** Routes that are not the command API and so not in its OpenAPI document (Prometheus text). */

@@ -8,3 +8,4 @@ export { compileGuardrailSet, type CompiledGuardrailSet, type CompiledGuardrailR
 export { scanContent, MAX_DEPTH, MAX_FINDINGS, type GuardrailFinding, type ScanOutcome, type ScanTarget, type ScanLimits } from './scan';
 export { redactSpans } from './redact';
 export { guardrailSetDigest } from './guardrail-digest';
+export { childPath, pathCovers } from './json-path';

@@ -6,6 +6,8 @@ export class ErasePayloadsCommand {
     readonly eventIds: string[],
     readonly reason: string,
     readonly actor: Actor,
+    /** Instead of eventIds: a full-text query over the forensic index, resolved to payload event ids. */
+    readonly query?: string,
   ) {}
 }
 

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { PAYLOAD_STORE, type PayloadStore } from '@warden/payload-store';
 import { WardenError } from '../../common/warden-error';
+import { FULL_TEXT_ERASURE, type FullTextErasure } from '../../forensics/full-text-erasure';
 import { LedgerWriter } from '../../ledger/ledger-writer';
 import { erasureStream, PAYLOADS_ERASED_TYPE, type PayloadsErasedData } from '../erasure.events';
 import { ErasePayloadsCommand, type ErasedPayloads } from './erase-payloads.command';
@@ -17,10 +18,11 @@ export class ErasePayloadsHandler implements ICommandHandler<ErasePayloadsComman
   constructor(
     private readonly writer: LedgerWriter,
     @Inject(PAYLOAD_STORE) private readonly payloads: PayloadStore,
+    @Inject(FULL_TEXT_ERASURE) private readonly fullText: FullTextErasure,
   ) {}
 
   async execute(command: ErasePayloadsCommand): Promise<ErasedPayloads> {
-    const eventIds = [...new Set(command.eventIds)];
+    const eventIds = command.query !== undefined ? await this.fullText.resolve(command.orgId, command.query) : [...new Set(command.eventIds)];
     for (const eventId of eventIds) {
       // Only payloads this organisation holds (present or already erased) can be named.
       // A payload that no longer decrypts is still this organisation's to erase: only "missing" refuses.
@@ -29,11 +31,12 @@ export class ErasePayloadsHandler implements ICommandHandler<ErasePayloadsComman
         throw new WardenError('not_found', 'ERASURE.UNKNOWN_PAYLOAD', `eventIds: no payload of event ${eventId} in this organisation`, { field: 'eventIds', eventId });
       }
     }
-    const data: PayloadsErasedData = { eventIds, reason: command.reason };
+    const data: PayloadsErasedData = { eventIds, reason: command.reason, ...(command.query !== undefined ? { selectedBy: 'full-text' as const } : {}) };
     const appended = await this.writer.append(erasureStream(command.orgId), [
       { type: PAYLOADS_ERASED_TYPE, org: command.orgId, actor: command.actor, data: data as unknown as Record<string, unknown> },
     ]);
     for (const eventId of eventIds) await this.payloads.erase(command.orgId, eventId);
+    await this.fullText.erased(appended.position, erasureStream(command.orgId)); // the forensic index has forgotten the text
     return { erasureEventId: appended.envelopes[0].id, eventIds };
   }
 }
