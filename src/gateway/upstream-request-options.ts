@@ -19,6 +19,7 @@ const SERVER_REQUEST_CAPABILITY: Readonly<Record<string, string>> = {
 export function upstreamOptionsFor(ctx: McpRequestContext, params: Record<string, unknown> | undefined): UpstreamRequestOptions {
   const options: UpstreamRequestOptions = {
     signal: ctx.signal,
+    agentId: ctx.agent.agentId,
     onServerRequest: (request) => askAgent(ctx, request),
     clientCapabilities: relayableCapabilities(ctx),
   };

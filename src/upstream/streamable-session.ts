@@ -1,5 +1,6 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { encodeMcpHeaderValue, mcpNameOf } from '../common/mcp-header-value';
+import { StandaloneRequests } from './standalone-requests';
 import { exchangeJsonRpc, postJsonRpcMessage, type JsonRpcMessage } from './json-rpc-exchange';
 import { credentialedFetch, withCredential, type InjectedCredential } from './upstream-credentials';
 import { UpstreamExchangeError } from './upstream-errors';
@@ -14,7 +15,10 @@ import { CLIENT_INFO, STATELESS_REVISION, type UpstreamRequestOptions, type Upst
  * Concurrent requests share it; ids multiplex.
  */
 export async function openStreamableSession(url: URL, options: UpstreamSessionOptions): Promise<UpstreamSession> {
-  const client = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: options.timeoutMs } } });
+  const declared = options.clientCapabilities ?? {};
+  const client = new Client(CLIENT_INFO, { capabilities: declared, versionNegotiation: { mode: 'auto', probe: { timeoutMs: options.timeoutMs } } });
+  const standalone = new StandaloneRequests();
+  standalone.listenOn(client, declared);
   if (options.onToolsChanged) client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged!());
   const handshake = credentialedFetch(options.credentials, options.egress.fetch);
   const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: handshake.fetch });
@@ -61,9 +65,11 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
   return {
     protocolVersion,
     capabilities,
+    sessionScopedCapabilities: !stateless,
     async request(method, params, requestOptions) {
       if (closed) throw new UpstreamExchangeError('session_lost', 'upstream session closed');
       const id = nextId++;
+      const untrack = standalone.track(requestOptions.onServerRequest);
       const headers = stateless ? { ...baseHeaders, ...requestOptions.headers, ...routingHeaders(method, params) } : baseHeaders;
       const sent = stateless ? withEnvelope(params, requestOptions.clientCapabilities ?? {}) : params;
       const body = JSON.stringify(sent === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: sent });
@@ -100,6 +106,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
         if (error instanceof UpstreamExchangeError && error.failure === 'session_lost') closed = true;
         throw error;
       } finally {
+        untrack();
         requestOptions.signal?.removeEventListener('abort', cancelUpstream);
       }
     },
