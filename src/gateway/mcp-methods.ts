@@ -45,6 +45,14 @@ export class McpMethods {
     'prompts/list': this.relayed('prompts/list', 'prompts', { cacheable: true }),
     'prompts/get': this.relayed('prompts/get', 'prompts', { recorded: true }),
     'completion/complete': this.relayed('completion/complete', 'completions', { recorded: true }),
+    // Gone in 2026-07-28 (a modern agent asks per request, `_meta` logLevel).
+    'logging/setLevel': {
+      era: 'session',
+      handle: (ctx, params) => {
+        if (ctx.token) throw new WardenError('denied', 'GATE.TOKEN_SCOPE', 'a capability token allows its tools only, not logging/setLevel');
+        return this.relay.setLogLevel(ctx, params);
+      },
+    },
   };
 
   constructor(
@@ -56,7 +64,7 @@ export class McpMethods {
   /** What this endpoint offers the agent: tools, and on `/mcp/<server>` what its upstream offers of the relayed methods. */
   capabilities(ctx: McpRequestContext): Promise<Result> {
     // A capability token names tools only: nothing else is relayed for it, so nothing else is offered.
-    return this.relay.capabilitiesOf(ctx.token ? undefined : ctx.server, toolsCapability(ctx));
+    return this.relay.capabilitiesOf(ctx.token ? undefined : ctx.server, toolsCapability(ctx), ctx.stateless);
   }
 
   /** Throws EDGE.METHOD_NOT_FOUND for a method this era of agent cannot call here. */

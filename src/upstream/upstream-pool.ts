@@ -22,6 +22,8 @@ export interface UpstreamTarget {
 /** Where a fresh session goes: an http(s) URL, or a stdio command to start. */
 export type UpstreamEndpoint = URL | StdioLaunch;
 
+export type UpstreamNotificationListener = (serverId: string, agentId: string | undefined, message: Record<string, unknown>) => void;
+
 /** Sessions of single agents (client capabilities declared) kept per upstream; the least recently used idle one is closed beyond. */
 export const MAX_AGENT_SESSIONS_PER_SERVER = 64;
 
@@ -55,7 +57,8 @@ export interface PoolTelemetry {
 
 interface PoolEntry {
   slots: SessionSlots;
-  /** An agent's own session (see agentEntry): the client capabilities it declares upstream. */
+  /** An agent's own session (see agentEntry): that agent, and the client capabilities it declares upstream. */
+  agentId?: string;
   clientCapabilities?: Record<string, unknown>;
   session?: Promise<UpstreamSession>;
   opened?: UpstreamSession;
@@ -81,6 +84,7 @@ export class UpstreamPool implements OnApplicationShutdown {
   private readonly unhealthy = new Map<string, { status: UpstreamHealth; reason: string }>();
   private readonly logger = new Logger('UpstreamPool');
   private readonly toolsChangedListeners = new Set<(serverId: string) => void>();
+  private readonly notificationListeners = new Set<UpstreamNotificationListener>();
   readonly egress: UpstreamEgress;
   /** The vault's hook (bound by the vault module): a server's credential, resolved per request. */
   private credentialSource?: (serverId: string) => Promise<InjectedCredential | undefined>;
@@ -198,9 +202,14 @@ export class UpstreamPool implements OnApplicationShutdown {
       own.delete(idle[0]);
       void idle[1].session?.then((s) => s.close()).catch(() => undefined);
     }
-    entry = { slots: new SessionSlots(this.config.poolMaxConcurrent), clientCapabilities: declared, opens: 0, resumptions: 0, saturated: false };
+    entry = { slots: new SessionSlots(this.config.poolMaxConcurrent), agentId, clientCapabilities: declared, opens: 0, resumptions: 0, saturated: false };
     own.set(key, entry);
     return entry;
+  }
+
+  /** Whether a request with these options would go on a session of the agent's own (see entryFor). */
+  async ownsSession(target: UpstreamTarget, options: UpstreamRequestOptions): Promise<boolean> {
+    return (await this.entryFor(target, options)) !== this.entry(target.serverId);
   }
 
   /** What the upstream offers, from its pooled session (opened if need be). */
@@ -300,6 +309,9 @@ export class UpstreamPool implements OnApplicationShutdown {
       onToolsChanged: toolsChanged,
       onResumed: () => entry.resumptions++,
       credentials: this.credentialsFor(target.serverId),
+      onNotification: (message) => {
+        for (const listener of this.notificationListeners) listener(target.serverId, entry.agentId, message);
+      },
       ...(entry.clientCapabilities ? { clientCapabilities: entry.clientCapabilities } : {}),
     });
     entry.opened = session;
@@ -363,6 +375,15 @@ export class UpstreamPool implements OnApplicationShutdown {
   onToolsChanged(listener: (serverId: string) => void): () => void {
     this.toolsChangedListeners.add(listener);
     return () => this.toolsChangedListeners.delete(listener);
+  }
+
+  /**
+   * Told of what a pooled upstream session sends outside any request (log messages, resource
+   * updates, list changes), with the agent whose own session it is (undefined: the shared one).
+   */
+  onUpstreamNotification(listener: UpstreamNotificationListener): () => void {
+    this.notificationListeners.add(listener);
+    return () => this.notificationListeners.delete(listener);
   }
 
   private entry(serverId: string): PoolEntry {

@@ -47,6 +47,11 @@ export interface UpstreamRequestOptions {
    * (capabilities fixed when a session opens), the request goes on a session of that agent's own.
    */
   agentId?: string;
+  /**
+   * The least severe log message the agent wants about this request: a 2026-07-28 upstream gets
+   * it as the envelope's `io.modelcontextprotocol/logLevel` (unless the agent's own `_meta` names one).
+   */
+  logLevel?: string;
   /** The agent's cancellation: aborting abandons (and, where the revision allows, cancels) the request. */
   signal?: AbortSignal;
   /** Notifications the upstream sends about this request before answering it (progress, logging). */
@@ -77,4 +82,9 @@ export interface UpstreamSessionOptions {
    * those of the one agent the session serves. Absent: none (a session shared by agents).
    */
   clientCapabilities?: Record<string, unknown>;
+  /**
+   * Told of what the upstream sends outside any request's response stream (its standalone GET
+   * stream): log messages, resource updates, list changes (tools/list_changed goes to onToolsChanged).
+   */
+  onNotification?: (message: Record<string, unknown>) => void;
 }

@@ -12,14 +12,25 @@ import type { McpRequestRelayedData } from '../tool-call/tool-call.events';
 import { decisionRecord, refusalOf } from '../tool-call/verdict-record';
 import { ContentFilterRegistry } from '../tool-call/content-filters';
 import { UpstreamCaller } from '../upstream-call';
+import { isLogLevel, LOG_LEVELS, SessionLogLevels } from './log-levels';
 
 type Result = Record<string, unknown>;
 
 /** The server capability a relayed method needs, as named in initialize / server/discover results. */
-export type RelayedCapability = 'resources' | 'prompts' | 'completions';
+export type RelayedCapability = 'resources' | 'prompts' | 'completions' | 'logging';
 
-/** What an agent is told the endpoint offers on top of tools: no subscriptions or list-changed yet. */
-const ADVERTISED: Record<RelayedCapability, Result> = { resources: {}, prompts: {}, completions: {} };
+const RELAYED: readonly RelayedCapability[] = ['resources', 'prompts', 'completions', 'logging'];
+
+/**
+ * What an agent is told the endpoint offers on top of tools, of what the upstream offers: logging
+ * to 2025 sessions only (2026-07-28 deprecates it: a modern agent gets log messages only for a
+ * request whose `_meta` asks, and is not invited to).
+ */
+function advertised(capability: RelayedCapability, offered: unknown, stateless: boolean): Result | undefined {
+  if (offered === undefined) return undefined;
+  if (capability === 'logging') return stateless ? undefined : {};
+  return {};
+}
 
 /**
  * Relays the MCP requests that are not tool calls (resources, prompts, completion) to the
@@ -40,10 +51,11 @@ export class McpRelay {
     private readonly recorder: CallRecorder,
     private readonly gates: GateRegistry,
     private readonly filters: ContentFilterRegistry,
+    private readonly logLevels: SessionLogLevels,
   ) {}
 
   /** The capabilities of `/mcp/<server>`: tools, plus what its upstream offers of the relayed ones. */
-  async capabilitiesOf(server: RegisteredServer | undefined, tools: Result): Promise<Result> {
+  async capabilitiesOf(server: RegisteredServer | undefined, tools: Result, stateless = false): Promise<Result> {
     // A disabled or removed server's upstream is not contacted: its sessions stay closed.
     if (!server || server.status !== 'active') return { tools };
     let upstream: Readonly<Result>;
@@ -53,11 +65,25 @@ export class McpRelay {
       this.logger.warn(`capabilities of ${server.slug} unknown (${error instanceof WardenError ? error.code : 'error'}): tools only`);
       return { tools };
     }
-    const relayed = (Object.keys(ADVERTISED) as RelayedCapability[]).filter((c) => upstream[c] !== undefined);
-    return { tools, ...Object.fromEntries(relayed.map((c) => [c, ADVERTISED[c]])) };
+    const offers = RELAYED.map((c) => [c, advertised(c, upstream[c], stateless)] as const).filter(([, a]) => a !== undefined);
+    return { tools, ...Object.fromEntries(offers) };
   }
 
-  async forward(ctx: McpRequestContext, method: string, params: Result | undefined, needs: RelayedCapability, recorded: boolean): Promise<Result> {
+  /**
+   * `logging/setLevel` of a 2025 session, gated like every relayed method. The level is the
+   * session's: what warden relays to it is filtered by it. The upstream is told only on a session
+   * of the agent's own (UpstreamPool.entryFor): on the pooled session one agent's level would
+   * silence the upstream's messages for every other agent, so there the upstream keeps its default.
+   */
+  async setLogLevel(ctx: McpRequestContext, params: Result | undefined): Promise<Result> {
+    const level = params?.level;
+    if (!isLogLevel(level)) throw new WardenError('bad_request', 'EDGE.INVALID_PARAMS', `level must be one of ${LOG_LEVELS.join(', ')}`);
+    await this.forward(ctx, 'logging/setLevel', params, 'logging', false, { ownSessionOnly: true });
+    if (ctx.sessionId) this.logLevels.set(ctx.sessionId, level);
+    return {};
+  }
+
+  async forward(ctx: McpRequestContext, method: string, params: Result | undefined, needs: RelayedCapability, recorded: boolean, options: { ownSessionOnly?: boolean } = {}): Promise<Result> {
     const server = ctx.server;
     if (!server) throw notFound(ctx, `${method} is served on /mcp/<server> endpoints only`);
     if (server.status !== 'active') {
@@ -113,7 +139,8 @@ export class McpRelay {
     }
     let result: Result;
     try {
-      result = await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(forwardedParams));
+      const skipped = options.ownSessionOnly && !(await this.upstreamCaller.ownsUpstreamSession(ctx, target(server)));
+      result = skipped ? {} : await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(forwardedParams));
     } catch (error) {
       record(error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE');
       throw error;
