@@ -45,14 +45,10 @@ export class McpMethods {
     'prompts/list': this.relayed('prompts/list', 'prompts', { cacheable: true }),
     'prompts/get': this.relayed('prompts/get', 'prompts', { recorded: true }),
     'completion/complete': this.relayed('completion/complete', 'completions', { recorded: true }),
-    // Gone in 2026-07-28 (a modern agent asks per request, `_meta` logLevel).
-    'logging/setLevel': {
-      era: 'session',
-      handle: (ctx, params) => {
-        if (ctx.token) throw new WardenError('denied', 'GATE.TOKEN_SCOPE', 'a capability token allows its tools only, not logging/setLevel');
-        return this.relay.setLogLevel(ctx, params);
-      },
-    },
+    // Gone in 2026-07-28 (a modern agent asks per request, `_meta` logLevel; subscriptions/listen).
+    'logging/setLevel': this.sessionRelayed('logging/setLevel', (ctx, params) => this.relay.setLogLevel(ctx, params)),
+    'resources/subscribe': this.sessionRelayed('resources/subscribe', (ctx, params) => this.relay.subscription(ctx, params, true)),
+    'resources/unsubscribe': this.sessionRelayed('resources/unsubscribe', (ctx, params) => this.relay.subscription(ctx, params, false)),
   };
 
   constructor(
@@ -90,6 +86,17 @@ export class McpMethods {
       handle: (ctx, params) => {
         if (ctx.token) throw new WardenError('denied', 'GATE.TOKEN_SCOPE', `a capability token allows its tools only, not ${method}`);
         return this.relay.forward(ctx, method, params, needs, options.recorded ?? false);
+      },
+    };
+  }
+
+  /** A relayed method that belongs to a 2025 session (its effect is the session's). */
+  private sessionRelayed(method: string, handle: (ctx: McpRequestContext, params: Result | undefined) => Promise<Result>): MethodRow {
+    return {
+      era: 'session',
+      handle: (ctx, params) => {
+        if (ctx.token) throw new WardenError('denied', 'GATE.TOKEN_SCOPE', `a capability token allows its tools only, not ${method}`);
+        return handle(ctx, params);
       },
     };
   }

@@ -13,6 +13,7 @@ import { decisionRecord, refusalOf } from '../tool-call/verdict-record';
 import { ContentFilterRegistry } from '../tool-call/content-filters';
 import { UpstreamCaller } from '../upstream-call';
 import { isLogLevel, LOG_LEVELS, SessionLogLevels } from './log-levels';
+import { ResourceSubscriptions } from './resource-subscriptions';
 
 type Result = Record<string, unknown>;
 
@@ -22,14 +23,19 @@ export type RelayedCapability = 'resources' | 'prompts' | 'completions' | 'loggi
 const RELAYED: readonly RelayedCapability[] = ['resources', 'prompts', 'completions', 'logging'];
 
 /**
- * What an agent is told the endpoint offers on top of tools, of what the upstream offers: logging
- * to 2025 sessions only (2026-07-28 deprecates it: a modern agent gets log messages only for a
- * request whose `_meta` asks, and is not invited to).
+ * What an agent is told the endpoint offers on top of tools, of what the upstream offers. To 2025
+ * sessions: logging, resource `subscribe` and `listChanged`, prompt `listChanged` (relayed on their
+ * standalone stream). 2026-07-28 agents get none of these: logging is deprecated there (a modern
+ * agent gets log messages only for a request whose `_meta` asks), and their notifications come on
+ * `subscriptions/listen`, which warden does not serve yet.
  */
 function advertised(capability: RelayedCapability, offered: unknown, stateless: boolean): Result | undefined {
   if (offered === undefined) return undefined;
   if (capability === 'logging') return stateless ? undefined : {};
-  return {};
+  const flags = typeof offered === 'object' && offered !== null ? (offered as Result) : {};
+  if (stateless || capability === 'completions') return {};
+  const relayed = capability === 'resources' ? ['subscribe', 'listChanged'] : ['listChanged'];
+  return Object.fromEntries(relayed.filter((flag) => flags[flag] === true).map((flag) => [flag, true]));
 }
 
 /**
@@ -52,6 +58,7 @@ export class McpRelay {
     private readonly gates: GateRegistry,
     private readonly filters: ContentFilterRegistry,
     private readonly logLevels: SessionLogLevels,
+    private readonly subscriptions: ResourceSubscriptions,
   ) {}
 
   /** The capabilities of `/mcp/<server>`: tools, plus what its upstream offers of the relayed ones. */
@@ -78,12 +85,57 @@ export class McpRelay {
   async setLogLevel(ctx: McpRequestContext, params: Result | undefined): Promise<Result> {
     const level = params?.level;
     if (!isLogLevel(level)) throw new WardenError('bad_request', 'EDGE.INVALID_PARAMS', `level must be one of ${LOG_LEVELS.join(', ')}`);
-    await this.forward(ctx, 'logging/setLevel', params, 'logging', false, { ownSessionOnly: true });
+    await this.forward(ctx, 'logging/setLevel', params, 'logging', false, { upstreamNeeded: (server) => this.upstreamCaller.ownsUpstreamSession(ctx, target(server)) });
     if (ctx.sessionId) this.logLevels.set(ctx.sessionId, level);
     return {};
   }
 
-  async forward(ctx: McpRequestContext, method: string, params: Result | undefined, needs: RelayedCapability, recorded: boolean, options: { ownSessionOnly?: boolean } = {}): Promise<Result> {
+  /**
+   * `resources/subscribe` / `unsubscribe` of a 2025 session, gated like `resources/read` (the
+   * policy sees the URI). The subscription is the session's: `notifications/resources/updated`
+   * for the URI goes to the sessions that hold it only. The upstream session that serves the
+   * agent is asked to subscribe when the first session subscribes there, to unsubscribe when the
+   * last one leaves (ResourceSubscriptions).
+   */
+  async subscription(ctx: McpRequestContext, params: Result | undefined, subscribe: boolean): Promise<Result> {
+    const method = subscribe ? 'resources/subscribe' : 'resources/unsubscribe';
+    const uri = params?.uri;
+    if (typeof uri !== 'string' || uri.length === 0) throw new WardenError('bad_request', 'EDGE.INVALID_PARAMS', `${method} needs the resource's uri`);
+    const server = ctx.server;
+    if (server && server.status === 'active') {
+      const offered = (await this.upstreams.capabilities(target(server))).resources as Result | undefined;
+      if (offered?.subscribe !== true) throw notFound(ctx, `${server.slug} does not offer resource subscriptions`);
+    }
+    let registered: { sessionId: string; serverId: string; scope: string } | undefined;
+    try {
+      await this.forward(ctx, method, params, 'resources', false, {
+        upstreamNeeded: async (s) => {
+          const scope = (await this.upstreamCaller.ownsUpstreamSession(ctx, target(s))) ? ctx.agent.agentId : '';
+          if (!subscribe) return this.subscriptions.unsubscribe(ctx.sessionId!, s.serverId, scope, uri);
+          registered = { sessionId: ctx.sessionId!, serverId: s.serverId, scope };
+          return this.subscriptions.subscribe(ctx.sessionId!, s.serverId, scope, uri);
+        },
+      });
+    } catch (error) {
+      // A subscription the upstream refused is not held.
+      if (registered) this.subscriptions.unsubscribe(registered.sessionId, registered.serverId, registered.scope, uri);
+      throw error;
+    }
+    return {};
+  }
+
+  /**
+   * @param options.upstreamNeeded decided after the gates: false answers `{}` without asking the
+   * upstream (what the upstream was already told holds).
+   */
+  async forward(
+    ctx: McpRequestContext,
+    method: string,
+    params: Result | undefined,
+    needs: RelayedCapability,
+    recorded: boolean,
+    options: { upstreamNeeded?: (server: RegisteredServer) => Promise<boolean> | boolean } = {},
+  ): Promise<Result> {
     const server = ctx.server;
     if (!server) throw notFound(ctx, `${method} is served on /mcp/<server> endpoints only`);
     if (server.status !== 'active') {
@@ -139,8 +191,8 @@ export class McpRelay {
     }
     let result: Result;
     try {
-      const skipped = options.ownSessionOnly && !(await this.upstreamCaller.ownsUpstreamSession(ctx, target(server)));
-      result = skipped ? {} : await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(forwardedParams));
+      const needed = options.upstreamNeeded ? await options.upstreamNeeded(server) : true;
+      result = needed ? await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(forwardedParams)) : {};
     } catch (error) {
       record(error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE');
       throw error;
@@ -164,7 +216,7 @@ export class McpRelay {
       requestedName: targetOf(params) ?? method,
       server,
       method,
-      ...(method === 'resources/read' && typeof params?.uri === 'string' ? { resourceUri: params.uri } : {}),
+      ...(method.startsWith('resources/') && typeof params?.uri === 'string' ? { resourceUri: params.uri } : {}),
       ...(method === 'prompts/get' && typeof params?.name === 'string' ? { promptName: params.name } : {}),
       ...(typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? { meta: meta as Record<string, unknown> } : {}),
       at: new Date(),
