@@ -22,12 +22,12 @@ describe('server requests on an upstream’s standalone stream', () => {
   const initializeCapabilities = () =>
     upstream.requests.withRpcMethod('initialize').map((r) => (r.body as { params: { capabilities: Record<string, unknown> } }).params.capabilities);
 
-  const legacyAgent = async (capabilities: Record<string, unknown>) => {
+  const legacyAgent = async (capabilities: Record<string, unknown>, key = agentKey, model = 'aside-model') => {
     const client = new Client({ name: 'standalone-agent', version: '1.0.0' }, { capabilities });
     if (capabilities.sampling) {
       client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
         asked.push(JSON.stringify(request.params.messages[0].content));
-        return { role: 'assistant', content: { type: 'text', text: 'forty-two' }, model: 'aside-model' };
+        return { role: 'assistant', content: { type: 'text', text: 'forty-two' }, model };
       });
     }
     if (capabilities.elicitation) {
@@ -36,7 +36,7 @@ describe('server requests on an upstream’s standalone stream', () => {
         return { action: 'accept', content: { name: 'Ada' } };
       });
     }
-    const transport = new StreamableHTTPClientTransport(new URL(`${h.url}/mcp/aside`), { requestInit: { headers: { authorization: `Bearer ${agentKey}` } } });
+    const transport = new StreamableHTTPClientTransport(new URL(`${h.url}/mcp/aside`), { requestInit: { headers: { authorization: `Bearer ${key}` } } });
     await client.connect(transport);
     return { client, close: async () => void (await transport.terminateSession().catch(() => undefined), await client.close()) };
   };
@@ -101,6 +101,23 @@ describe('server requests on an upstream’s standalone stream', () => {
     await h.settled();
     const relayed = eventsOfType(h.dataDir, 'ServerRequestRelayed').filter((e) => e.data.endpoint === 'aside');
     expect(relayed.map((e) => e.data)).toContainEqual(expect.objectContaining({ method: 'elicitation/create', outcome: 'ok' }));
+  });
+
+  it('gives each agent that can answer a session of its own: concurrent asks never cross agents', async () => {
+    const otherKey = (await h.api.registerAgent('aside-other')).apiKey;
+    const [mine, theirs] = [await legacyAgent({ sampling: {} }, agentKey, 'mine'), await legacyAgent({ sampling: {} }, otherKey, 'theirs')];
+    try {
+      const results = await Promise.all([
+        mine.client.callTool({ name: 'ask_model_aside', arguments: { question: 'who am I?' } }),
+        theirs.client.callTool({ name: 'ask_model_aside', arguments: { question: 'who are you?' } }),
+      ]);
+      expect(results.map((r) => r.content)).toEqual([
+        [{ type: 'text', text: 'the model (mine) says: forty-two' }],
+        [{ type: 'text', text: 'the model (theirs) says: forty-two' }],
+      ]);
+    } finally {
+      await Promise.all([mine.close(), theirs.close()]);
+    }
   });
 
   it('parks a standalone-stream request for a 2026-07-28 agent (input_required) and resumes it on the retry', async () => {
