@@ -212,6 +212,20 @@ export class UpstreamPool implements OnApplicationShutdown {
     return (await this.entryFor(target, options)) !== this.entry(target.serverId);
   }
 
+  /**
+   * Whether what the upstream sends outside requests reaches warden (onUpstreamNotification): a
+   * 2025 Streamable HTTP session's standalone stream. Not for 2026-07-28 (its notifications come
+   * on subscriptions/listen), stdio or HTTP+SSE upstreams.
+   */
+  async relaysSessionNotifications(target: UpstreamTarget): Promise<boolean> {
+    if (target.stdio) return false;
+    try {
+      return (await this.session(target, this.entry(target.serverId))).sessionScopedCapabilities === true;
+    } catch (error) {
+      throw toUpstreamError(error);
+    }
+  }
+
   /** What the upstream offers, from its pooled session (opened if need be). */
   async capabilities(target: UpstreamTarget): Promise<Readonly<Record<string, unknown>>> {
     try {

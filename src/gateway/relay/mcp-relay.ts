@@ -23,17 +23,18 @@ export type RelayedCapability = 'resources' | 'prompts' | 'completions' | 'loggi
 const RELAYED: readonly RelayedCapability[] = ['resources', 'prompts', 'completions', 'logging'];
 
 /**
- * What an agent is told the endpoint offers on top of tools, of what the upstream offers. To 2025
- * sessions: logging, resource `subscribe` and `listChanged`, prompt `listChanged` (relayed on their
- * standalone stream). 2026-07-28 agents get none of these: logging is deprecated there (a modern
- * agent gets log messages only for a request whose `_meta` asks), and their notifications come on
- * `subscriptions/listen`, which warden does not serve yet.
+ * What an agent is told the endpoint offers on top of tools, of what the upstream offers. Resource
+ * `subscribe` and `listChanged`, prompt `listChanged`, when warden relays what the upstream sends
+ * outside requests (a 2025 upstream's standalone stream): to 2025 sessions on their standalone
+ * stream, to 2026-07-28 agents on `subscriptions/listen` (listen-streams.ts). Logging to 2025
+ * sessions only: 2026-07-28 deprecates it (a modern agent gets log messages only for a request
+ * whose `_meta` asks).
  */
-function advertised(capability: RelayedCapability, offered: unknown, stateless: boolean): Result | undefined {
+function advertised(capability: RelayedCapability, offered: unknown, stateless: boolean, relaysNotifications: boolean): Result | undefined {
   if (offered === undefined) return undefined;
   if (capability === 'logging') return stateless ? undefined : {};
   const flags = typeof offered === 'object' && offered !== null ? (offered as Result) : {};
-  if (stateless || capability === 'completions') return {};
+  if (!relaysNotifications || capability === 'completions') return {};
   const relayed = capability === 'resources' ? ['subscribe', 'listChanged'] : ['listChanged'];
   return Object.fromEntries(relayed.filter((flag) => flags[flag] === true).map((flag) => [flag, true]));
 }
@@ -72,7 +73,8 @@ export class McpRelay {
       this.logger.warn(`capabilities of ${server.slug} unknown (${error instanceof WardenError ? error.code : 'error'}): tools only`);
       return { tools };
     }
-    const offers = RELAYED.map((c) => [c, advertised(c, upstream[c], stateless)] as const).filter(([, a]) => a !== undefined);
+    const relaysNotifications = await this.upstreams.relaysSessionNotifications(target(server)).catch(() => false);
+    const offers = RELAYED.map((c) => [c, advertised(c, upstream[c], stateless, relaysNotifications)] as const).filter(([, a]) => a !== undefined);
     return { tools, ...Object.fromEntries(offers) };
   }
 
@@ -104,7 +106,10 @@ export class McpRelay {
     const server = ctx.server;
     if (server && server.status === 'active') {
       const offered = (await this.upstreams.capabilities(target(server))).resources as Result | undefined;
-      if (offered?.subscribe !== true) throw notFound(ctx, `${server.slug} does not offer resource subscriptions`);
+      // Updates arrive on a 2025 upstream's standalone stream only (see UpstreamPool.relaysSessionNotifications).
+      if (offered?.subscribe !== true || !(await this.upstreams.relaysSessionNotifications(target(server)))) {
+        throw notFound(ctx, `${server.slug} does not offer resource subscriptions warden can relay`);
+      }
     }
     let registered: { sessionId: string; serverId: string; scope: string } | undefined;
     try {
