@@ -11,11 +11,13 @@ const SERVER_REQUEST_CAPABILITY: Readonly<Record<string, string>> = {
 };
 
 /**
- * How a request the agent made travels upstream: with the agent's cancellation; relaying back
- * only the progress notifications that carry the agent's own progress token (the upstream sees
- * the token as the agent sent it; `_meta` is forwarded intact); and relaying to the agent the
- * requests the upstream makes of it (sampling, elicitation, roots) when the agent said it can
- * answer them. Anything else the upstream asks is answered "method not found".
+ * How a request the agent made travels upstream: with the agent's cancellation and its agent id
+ * (an agent with client capabilities to declare gets a 2025 upstream session of its own);
+ * relaying back the progress notifications that carry the agent's own progress token (the
+ * upstream sees the token as the agent sent it; `_meta` is forwarded intact) and the log messages
+ * the agent may get (`logging`: its session's level, or a 2026-07-28 request's `_meta` opt-in);
+ * and relaying to the agent the requests the upstream makes of it (sampling, elicitation, roots)
+ * when the agent said it can answer them. Anything else the upstream asks is answered "method not found".
  */
 export function upstreamOptionsFor(ctx: McpRequestContext, params: Record<string, unknown> | undefined, logging: RequestLogging = {}): UpstreamRequestOptions {
   const options: UpstreamRequestOptions = {
