@@ -8,6 +8,10 @@ import { McpEdge } from './edge/mcp-edge';
 import { SessionChannel } from './edge/session-channel';
 import { McpMethods } from './mcp-methods';
 import { McpRelay } from './relay/mcp-relay';
+import { SessionLogLevels } from './relay/log-levels';
+import { ResourceSubscriptions } from './relay/resource-subscriptions';
+import { ListenStreams } from './relay/listen-streams';
+import { UpstreamNotificationsRelay } from './relay/upstream-notifications';
 import { UpstreamCaller } from './upstream-call';
 import { CallRecorder } from './tool-call/call-recorder';
 import { ContentFilterRegistry } from './tool-call/content-filters';
@@ -18,7 +22,7 @@ import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 
 @Module({
   imports: [AgentsModule, RegistryModule, UpstreamModule, TenancyModule, TokensModule],
-  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, RejectedRequests, GateRegistry, StepUpHolds, ContentFilterRegistry],
+  providers: [McpEdge, McpMethods, ToolCallPipeline, CallRecorder, McpRelay, UpstreamCaller, SessionChannel, SessionLogLevels, ResourceSubscriptions, UpstreamNotificationsRelay, ListenStreams, RejectedRequests, GateRegistry, StepUpHolds, ContentFilterRegistry],
   exports: [McpEdge, CallRecorder, RejectedRequests, GateRegistry, StepUpHolds, ContentFilterRegistry],
 })
 export class GatewayModule {}

@@ -4,12 +4,13 @@ import { ServersReadModel, type RegisteredTool } from '../registry/servers.read-
 import type { McpRequestContext } from './mcp-request-context';
 import { aggregatedName, serversVisibleTo } from './tool-names';
 import { McpRelay, type RelayedCapability } from './relay/mcp-relay';
+import { ListenStreams } from './relay/listen-streams';
 import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 import { STATELESS_REVISION, META_SERVER_INFO } from './edge/protocol-revision';
 
 export const WARDEN_SERVER_INFO = { name: 'warden', version: '0.1.0' };
-/** 2025 sessions get tools/list_changed on their GET stream; 2026-07-28 agents (no subscriptions/listen yet) do not. */
-const toolsCapability = (ctx: McpRequestContext) => ({ listChanged: !ctx.stateless });
+/** tools/list_changed: on a 2025 session's GET stream, on a 2026-07-28 agent's subscriptions/listen stream. */
+const toolsCapability = () => ({ listChanged: true });
 
 type Result = Record<string, unknown>;
 type Era = 'session' | 'stateless' | 'both';
@@ -45,18 +46,25 @@ export class McpMethods {
     'prompts/list': this.relayed('prompts/list', 'prompts', { cacheable: true }),
     'prompts/get': this.relayed('prompts/get', 'prompts', { recorded: true }),
     'completion/complete': this.relayed('completion/complete', 'completions', { recorded: true }),
+    // Gone in 2026-07-28 (a modern agent asks per request, `_meta` logLevel; subscriptions/listen).
+    'logging/setLevel': this.sessionRelayed('logging/setLevel', (ctx, params) => this.relay.setLogLevel(ctx, params)),
+    'resources/subscribe': this.sessionRelayed('resources/subscribe', (ctx, params) => this.relay.subscription(ctx, params, true)),
+    'resources/unsubscribe': this.sessionRelayed('resources/unsubscribe', (ctx, params) => this.relay.subscription(ctx, params, false)),
+    // The 2026-07-28 way to hear of changes: a long-lived response stream (listen-streams.ts).
+    'subscriptions/listen': { era: 'stateless', handle: (ctx, params) => this.listens.listen(ctx, params) },
   };
 
   constructor(
     private readonly servers: ServersReadModel,
     private readonly pipeline: ToolCallPipeline,
     private readonly relay: McpRelay,
+    private readonly listens: ListenStreams,
   ) {}
 
   /** What this endpoint offers the agent: tools, and on `/mcp/<server>` what its upstream offers of the relayed methods. */
   capabilities(ctx: McpRequestContext): Promise<Result> {
     // A capability token names tools only: nothing else is relayed for it, so nothing else is offered.
-    return this.relay.capabilitiesOf(ctx.token ? undefined : ctx.server, toolsCapability(ctx));
+    return this.relay.capabilitiesOf(ctx.token ? undefined : ctx.server, toolsCapability(), ctx.stateless);
   }
 
   /** Throws EDGE.METHOD_NOT_FOUND for a method this era of agent cannot call here. */
@@ -82,6 +90,17 @@ export class McpMethods {
       handle: (ctx, params) => {
         if (ctx.token) throw new WardenError('denied', 'GATE.TOKEN_SCOPE', `a capability token allows its tools only, not ${method}`);
         return this.relay.forward(ctx, method, params, needs, options.recorded ?? false);
+      },
+    };
+  }
+
+  /** A relayed method that belongs to a 2025 session (its effect is the session's). */
+  private sessionRelayed(method: string, handle: (ctx: McpRequestContext, params: Result | undefined) => Promise<Result>): MethodRow {
+    return {
+      era: 'session',
+      handle: (ctx, params) => {
+        if (ctx.token) throw new WardenError('denied', 'GATE.TOKEN_SCOPE', `a capability token allows its tools only, not ${method}`);
+        return handle(ctx, params);
       },
     };
   }

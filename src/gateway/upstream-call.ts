@@ -6,6 +6,8 @@ import { UpstreamPool, type UpstreamTarget } from '../upstream/upstream-pool';
 import type { UpstreamAnswer } from '../upstream/upstream-session';
 import { ParkedCall, ParkedCalls } from './bridge/parked-calls';
 import type { McpRequestContext } from './mcp-request-context';
+import { LOG_LEVELS, SessionLogLevels } from './relay/log-levels';
+import { CallRecorder } from './tool-call/call-recorder';
 import { agentCanAnswer, refusal, unrecordable, upstreamOptionsFor } from './upstream-request-options';
 
 type Result = Record<string, unknown>;
@@ -32,14 +34,51 @@ export class UpstreamCaller {
   constructor(
     private readonly upstreams: UpstreamPool,
     @Inject(WARDEN_CONFIG) config: WardenConfig,
+    private readonly logLevels: SessionLogLevels,
+    private readonly recorder: CallRecorder,
   ) {
     this.parkTtlMs = config.upstreamTimeoutMs;
   }
 
-  /** @param headers headers of this request besides the session's (`Mcp-Param-*` of a 2026-07-28 tools/call) */
+  /**
+   * @param headers headers of this request besides the session's (`Mcp-Param-*` of a 2026-07-28 tools/call)
+   * The log messages relayed to the agent about the request are recorded with it, once, behind its answer.
+   */
   async call(ctx: McpRequestContext, target: UpstreamTarget, method: string, params: Result, headers?: Record<string, string>): Promise<Result> {
+    const logged: Record<string, unknown>[] = [];
+    try {
+      return await this.relay(ctx, target, method, params, headers, (message) => logged.push(message));
+    } finally {
+      if (logged.length > 0) this.recordLogs(ctx, target, method, logged);
+    }
+  }
+
+  /** Whether this agent's requests to the target go on an upstream session of its own (UpstreamPool.entryFor). */
+  ownsUpstreamSession(ctx: McpRequestContext, target: UpstreamTarget): Promise<boolean> {
+    return this.upstreams.ownsSession(target, upstreamOptionsFor(ctx, undefined));
+  }
+
+  private recordLogs(ctx: McpRequestContext, target: UpstreamTarget, method: string, messages: Record<string, unknown>[]): void {
+    const levels = new Set(messages.map((m) => (m.params as { level?: string }).level));
+    this.recorder.logRelayed(
+      ctx.agent.orgId,
+      { kind: 'agent', id: ctx.agent.agentId },
+      {
+        agentId: ctx.agent.agentId,
+        serverId: target.serverId,
+        method,
+        requestId: String(ctx.requestId),
+        endpoint: ctx.endpoint,
+        count: messages.length,
+        levels: LOG_LEVELS.filter((l) => levels.has(l)),
+      },
+      messages.map((m) => m.params ?? null),
+    );
+  }
+
+  private async relay(ctx: McpRequestContext, target: UpstreamTarget, method: string, params: Result, headers: Record<string, string> | undefined, onLog: (message: Result) => void): Promise<Result> {
     if (ParkedCalls.isToken(params.requestState)) return this.resume(ctx, method, params);
-    const options = { ...upstreamOptionsFor(ctx, params), headers };
+    const options = { ...upstreamOptionsFor(ctx, params, { sessionLevel: this.logLevels.get(ctx.sessionId), onRelayed: onLog }), headers };
     if (ctx.stateless) {
       const parked = new ParkedCall(ctx.agent.agentId, method, targetOf(method, params));
       options.onServerRequest = (request) =>

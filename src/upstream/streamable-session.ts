@@ -1,5 +1,6 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { encodeMcpHeaderValue, mcpNameOf } from '../common/mcp-header-value';
+import { StandaloneRequests } from './standalone-requests';
 import { exchangeJsonRpc, postJsonRpcMessage, type JsonRpcMessage } from './json-rpc-exchange';
 import { credentialedFetch, withCredential, type InjectedCredential } from './upstream-credentials';
 import { UpstreamExchangeError } from './upstream-errors';
@@ -14,8 +15,14 @@ import { CLIENT_INFO, STATELESS_REVISION, type UpstreamRequestOptions, type Upst
  * Concurrent requests share it; ids multiplex.
  */
 export async function openStreamableSession(url: URL, options: UpstreamSessionOptions): Promise<UpstreamSession> {
-  const client = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: options.timeoutMs } } });
+  const declared = options.clientCapabilities ?? {};
+  const client = new Client(CLIENT_INFO, { capabilities: declared, versionNegotiation: { mode: 'auto', probe: { timeoutMs: options.timeoutMs } } });
+  const standalone = new StandaloneRequests();
+  standalone.listenOn(client, declared);
   if (options.onToolsChanged) client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged!());
+  for (const method of SESSION_NOTIFICATIONS) {
+    client.setNotificationHandler(method, (notification) => options.onNotification?.({ jsonrpc: '2.0', ...(notification as object) }));
+  }
   const handshake = credentialedFetch(options.credentials, options.egress.fetch);
   const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: options.headers ?? {} }, fetch: handshake.fetch });
   try {
@@ -61,11 +68,13 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
   return {
     protocolVersion,
     capabilities,
+    sessionScopedCapabilities: !stateless,
     async request(method, params, requestOptions) {
       if (closed) throw new UpstreamExchangeError('session_lost', 'upstream session closed');
       const id = nextId++;
+      const untrack = standalone.track(requestOptions.onServerRequest);
       const headers = stateless ? { ...baseHeaders, ...requestOptions.headers, ...routingHeaders(method, params) } : baseHeaders;
-      const sent = stateless ? withEnvelope(params, requestOptions.clientCapabilities ?? {}) : params;
+      const sent = stateless ? withEnvelope(params, requestOptions.clientCapabilities ?? {}, requestOptions.logLevel) : params;
       const body = JSON.stringify(sent === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: sent });
       // 2026-07-28: closing the request's stream is the cancellation. 2025: a disconnect is not
       // one, so the upstream is told (notifications/cancelled) that this id's work is unwanted.
@@ -100,6 +109,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
         if (error instanceof UpstreamExchangeError && error.failure === 'session_lost') closed = true;
         throw error;
       } finally {
+        untrack();
         requestOptions.signal?.removeEventListener('abort', cancelUpstream);
       }
     },
@@ -113,6 +123,10 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
 }
 
 const TERMINATE_BOUND_MS = 2_000;
+const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
+
+/** What a 2025 upstream may send on its standalone stream that warden relays to agents. */
+const SESSION_NOTIFICATIONS = ['notifications/message', 'notifications/resources/updated', 'notifications/resources/list_changed', 'notifications/prompts/list_changed'] as const;
 
 function withinMs(work: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -129,11 +143,12 @@ function routingHeaders(method: string, params: Record<string, unknown> | undefi
 }
 
 /** The 2026-07-28 per-request envelope for warden's own hop; other `_meta` keys ride along. */
-function withEnvelope(params: Record<string, unknown> | undefined, clientCapabilities: Record<string, unknown>): Record<string, unknown> {
+function withEnvelope(params: Record<string, unknown> | undefined, clientCapabilities: Record<string, unknown>, logLevel: string | undefined): Record<string, unknown> {
   const meta = (params?._meta as Record<string, unknown> | undefined) ?? {};
   return {
     ...(params ?? {}),
     _meta: {
+      ...(logLevel !== undefined ? { [LOG_LEVEL_META_KEY]: logLevel } : {}),
       ...meta,
       'io.modelcontextprotocol/protocolVersion': STATELESS_REVISION,
       'io.modelcontextprotocol/clientInfo': CLIENT_INFO,

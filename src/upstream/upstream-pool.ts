@@ -22,6 +22,11 @@ export interface UpstreamTarget {
 /** Where a fresh session goes: an http(s) URL, or a stdio command to start. */
 export type UpstreamEndpoint = URL | StdioLaunch;
 
+export type UpstreamNotificationListener = (serverId: string, agentId: string | undefined, message: Record<string, unknown>) => void;
+
+/** Sessions of single agents (client capabilities declared) kept per upstream; the least recently used idle one is closed beyond. */
+export const MAX_AGENT_SESSIONS_PER_SERVER = 64;
+
 /** The resolver and socket opener under the egress guard: the system's, or a test's fenced network. */
 export const UPSTREAM_NETWORK = Symbol('UPSTREAM_NETWORK');
 export type UpstreamNetwork = Pick<EgressDispatcherOptions, 'lookup' | 'connector'>;
@@ -52,6 +57,9 @@ export interface PoolTelemetry {
 
 interface PoolEntry {
   slots: SessionSlots;
+  /** An agent's own session (see agentEntry): that agent, and the client capabilities it declares upstream. */
+  agentId?: string;
+  clientCapabilities?: Record<string, unknown>;
   session?: Promise<UpstreamSession>;
   opened?: UpstreamSession;
   openedAt?: number;
@@ -71,9 +79,12 @@ interface PoolEntry {
 @Injectable()
 export class UpstreamPool implements OnApplicationShutdown {
   private readonly entries = new Map<string, PoolEntry>();
+  /** Per server: the sessions of single agents that declared client capabilities (key: agent + capabilities). */
+  private readonly agentEntries = new Map<string, Map<string, PoolEntry>>();
   private readonly unhealthy = new Map<string, { status: UpstreamHealth; reason: string }>();
   private readonly logger = new Logger('UpstreamPool');
   private readonly toolsChangedListeners = new Set<(serverId: string) => void>();
+  private readonly notificationListeners = new Set<UpstreamNotificationListener>();
   readonly egress: UpstreamEgress;
   /** The vault's hook (bound by the vault module): a server's credential, resolved per request. */
   private credentialSource?: (serverId: string, url?: string) => Promise<InjectedCredential | undefined>;
@@ -93,7 +104,7 @@ export class UpstreamPool implements OnApplicationShutdown {
         healthReason: health.reason,
       });
     }
-    const entry = this.entry(target.serverId);
+    const entry = await this.entryFor(target, options);
     let release: () => void;
     try {
       release = await entry.slots.acquire(options.signal);
@@ -144,6 +155,74 @@ export class UpstreamPool implements OnApplicationShutdown {
     } finally {
       release();
       this.watchSaturation(target.serverId, entry);
+    }
+  }
+
+  /**
+   * Which session a request takes. The shared pooled one, unless the agent has client
+   * capabilities to declare (sampling, elicitation, roots) and the upstream fixes them per session
+   * (a 2025 Streamable HTTP upstream): then a session of that agent's own, declaring exactly them,
+   * so that an upstream never learns a capability from one agent and asks another, and whatever
+   * it asks outside a request's stream (its standalone GET stream) can only be for that agent.
+   * (2026-07-28 upstreams get the capabilities in each request's envelope; stdio and HTTP+SSE
+   * sessions declare none.)
+   */
+  private async entryFor(target: UpstreamTarget, options: UpstreamRequestOptions): Promise<PoolEntry> {
+    const shared = this.entry(target.serverId);
+    const declared = options.clientCapabilities ?? {};
+    if (options.agentId === undefined || target.stdio || Object.keys(declared).length === 0) return shared;
+    let session: UpstreamSession;
+    try {
+      session = await this.session(target, shared);
+    } catch (error) {
+      throw toUpstreamError(error);
+    }
+    return session.sessionScopedCapabilities ? this.agentEntry(target.serverId, options.agentId, declared) : shared;
+  }
+
+  private agentEntry(serverId: string, agentId: string, declared: Record<string, unknown>): PoolEntry {
+    let own = this.agentEntries.get(serverId);
+    if (!own) {
+      own = new Map();
+      this.agentEntries.set(serverId, own);
+    }
+    const key = JSON.stringify([agentId, Object.entries(declared).sort(([a], [b]) => a.localeCompare(b))]);
+    let entry = own.get(key);
+    if (entry) {
+      // Most recently used last: eviction takes the first idle one.
+      own.delete(key);
+      own.set(key, entry);
+      return entry;
+    }
+    if (own.size >= MAX_AGENT_SESSIONS_PER_SERVER) {
+      const idle = [...own].find(([, e]) => e.slots.active === 0 && e.slots.waiting === 0);
+      if (!idle) {
+        throw new WardenError('upstream', 'UPSTREAM.SATURATED', `every one of the ${MAX_AGENT_SESSIONS_PER_SERVER} agent sessions of this upstream is busy`);
+      }
+      own.delete(idle[0]);
+      void idle[1].session?.then((s) => s.close()).catch(() => undefined);
+    }
+    entry = { slots: new SessionSlots(this.config.poolMaxConcurrent), agentId, clientCapabilities: declared, opens: 0, resumptions: 0, saturated: false };
+    own.set(key, entry);
+    return entry;
+  }
+
+  /** Whether a request with these options would go on a session of the agent's own (see entryFor). */
+  async ownsSession(target: UpstreamTarget, options: UpstreamRequestOptions): Promise<boolean> {
+    return (await this.entryFor(target, options)) !== this.entry(target.serverId);
+  }
+
+  /**
+   * Whether what the upstream sends outside requests reaches warden (onUpstreamNotification): a
+   * 2025 Streamable HTTP session's standalone stream. Not for 2026-07-28 (its notifications come
+   * on subscriptions/listen), stdio or HTTP+SSE upstreams.
+   */
+  async relaysSessionNotifications(target: UpstreamTarget): Promise<boolean> {
+    if (target.stdio) return false;
+    try {
+      return (await this.session(target, this.entry(target.serverId))).sessionScopedCapabilities === true;
+    } catch (error) {
+      throw toUpstreamError(error);
     }
   }
 
@@ -244,6 +323,10 @@ export class UpstreamPool implements OnApplicationShutdown {
       onToolsChanged: toolsChanged,
       onResumed: () => entry.resumptions++,
       credentials: this.credentialsFor(target.serverId, target.url),
+      onNotification: (message) => {
+        for (const listener of this.notificationListeners) listener(target.serverId, entry.agentId, message);
+      },
+      ...(entry.clientCapabilities ? { clientCapabilities: entry.clientCapabilities } : {}),
     });
     entry.opened = session;
     entry.openedAt = Date.now();
@@ -309,6 +392,15 @@ export class UpstreamPool implements OnApplicationShutdown {
     return () => this.toolsChangedListeners.delete(listener);
   }
 
+  /**
+   * Told of what a pooled upstream session sends outside any request (log messages, resource
+   * updates, list changes), with the agent whose own session it is (undefined: the shared one).
+   */
+  onUpstreamNotification(listener: UpstreamNotificationListener): () => void {
+    this.notificationListeners.add(listener);
+    return () => this.notificationListeners.delete(listener);
+  }
+
   private entry(serverId: string): PoolEntry {
     let entry = this.entries.get(serverId);
     if (!entry) {
@@ -325,6 +417,9 @@ export class UpstreamPool implements OnApplicationShutdown {
    */
   async closeServer(serverId: string): Promise<void> {
     this.unhealthy.delete(serverId);
+    const own = [...(this.agentEntries.get(serverId)?.values() ?? [])];
+    this.agentEntries.delete(serverId);
+    await Promise.allSettled(own.map(async (e) => (await e.session)?.close()));
     const entry = this.entries.get(serverId);
     const pending = entry?.session;
     if (!entry || !pending) return;
@@ -376,8 +471,10 @@ export class UpstreamPool implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    const sessions = [...this.entries.values()].map((e) => e.session).filter((s): s is Promise<UpstreamSession> => s !== undefined);
+    const own = [...this.agentEntries.values()].flatMap((m) => [...m.values()]);
+    const sessions = [...this.entries.values(), ...own].map((e) => e.session).filter((s): s is Promise<UpstreamSession> => s !== undefined);
     this.entries.clear();
+    this.agentEntries.clear();
     await Promise.allSettled(sessions.map(async (s) => (await s).close()));
     await this.egress.close().catch(() => undefined);
   }

@@ -13,6 +13,13 @@ export interface UpstreamSession {
   close(): Promise<void>;
   /** A stdio upstream's child process (pid, restarts, back-off), for GET /v1/servers/:id. */
   process?(): StdioProcessTelemetry;
+  /**
+   * True when the client capabilities are the session's, declared once when it opened (a 2025
+   * Streamable HTTP session), and the upstream may ask the client things outside any request's
+   * response stream (its standalone GET stream). False or absent: capabilities travel per request
+   * (2026-07-28) or the transport never declares any (stdio, HTTP+SSE).
+   */
+  readonly sessionScopedCapabilities?: boolean;
 }
 
 export interface StdioProcessTelemetry {
@@ -35,6 +42,16 @@ export interface UpstreamRequestOptions {
    * envelope; sampling / elicitation / roots are only claimed when the agent itself can answer).
    */
   clientCapabilities?: Record<string, unknown>;
+  /**
+   * The agent the request is made for. With client capabilities to declare and a 2025 upstream
+   * (capabilities fixed when a session opens), the request goes on a session of that agent's own.
+   */
+  agentId?: string;
+  /**
+   * The least severe log message the agent wants about this request: a 2026-07-28 upstream gets
+   * it as the envelope's `io.modelcontextprotocol/logLevel` (unless the agent's own `_meta` names one).
+   */
+  logLevel?: string;
   /** The agent's cancellation: aborting abandons (and, where the revision allows, cancels) the request. */
   signal?: AbortSignal;
   /** Notifications the upstream sends about this request before answering it (progress, logging). */
@@ -60,4 +77,14 @@ export interface UpstreamSessionOptions {
   onToolsChanged?: () => void;
   /** Told when a request's response stream, closed early by the upstream, is resumed. */
   onResumed?: () => void;
+  /**
+   * The client capabilities declared in the session's initialize (sampling, elicitation, roots):
+   * those of the one agent the session serves. Absent: none (a session shared by agents).
+   */
+  clientCapabilities?: Record<string, unknown>;
+  /**
+   * Told of what the upstream sends outside any request's response stream (its standalone GET
+   * stream): log messages, resource updates, list changes (tools/list_changed goes to onToolsChanged).
+   */
+  onNotification?: (message: Record<string, unknown>) => void;
 }

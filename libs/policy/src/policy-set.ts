@@ -11,7 +11,7 @@ export type RiskClass = 'read' | 'write' | 'destructive';
 export const POLICY_RISK_CLASSES: readonly RiskClass[] = ['read', 'write', 'destructive'];
 
 /** The MCP methods a rule may be scoped to; a rule without `methods` governs tool calls only. */
-export const GOVERNED_METHODS = ['tools/call', 'resources/read', 'prompts/get', 'completion/complete'] as const;
+export const GOVERNED_METHODS = ['tools/call', 'resources/read', 'prompts/get', 'completion/complete', 'resources/subscribe', 'resources/unsubscribe', 'logging/setLevel'] as const;
 export type GovernedMethod = (typeof GOVERNED_METHODS)[number];
 
 /** A class default: a decision, or a decision when a condition holds and `otherwise` when not. */

@@ -83,6 +83,25 @@ export class SessionChannel implements BeforeApplicationShutdown {
     return true;
   }
 
+  /**
+   * Sends `message` on the standalone stream of every session on `server`'s own endpoint whose
+   * agent may still use it (only `agentId`'s sessions, when given) and that `wants` it: how what an
+   * upstream sends outside requests reaches agents (relay/upstream-notifications.ts). The number sent.
+   */
+  notifyEndpointSessions(server: RegisteredServer, message: Record<string, unknown>, options: { agentId?: string; wants?: (sessionId: string) => boolean } = {}): number {
+    let sent = 0;
+    for (const sessionId of this.streams.sessionIds()) {
+      const session = this.sessions.peek(sessionId);
+      if (!session || session.endpoint !== server.slug) continue;
+      if (options.agentId !== undefined && session.agentId !== options.agentId) continue;
+      const agent = this.agents.get(server.orgId, session.agentId);
+      if (!agent || agent.status !== 'active' || (agent.servers && !agent.servers.includes(server.serverId))) continue;
+      if (options.wants && !options.wants(sessionId)) continue;
+      if (this.streams.send(sessionId, message)) sent++;
+    }
+    return sent;
+  }
+
   /** Tells the sessions that can see `server` (its endpoint, or the aggregate for agents allowed it) that their tool list changed. */
   private announceToolsChanged(server: RegisteredServer): void {
     for (const sessionId of this.streams.sessionIds()) {

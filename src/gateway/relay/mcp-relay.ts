@@ -12,14 +12,32 @@ import type { McpRequestRelayedData } from '../tool-call/tool-call.events';
 import { decisionRecord, refusalOf } from '../tool-call/verdict-record';
 import { ContentFilterRegistry } from '../tool-call/content-filters';
 import { UpstreamCaller } from '../upstream-call';
+import { isLogLevel, LOG_LEVELS, SessionLogLevels } from './log-levels';
+import { ResourceSubscriptions } from './resource-subscriptions';
 
 type Result = Record<string, unknown>;
 
 /** The server capability a relayed method needs, as named in initialize / server/discover results. */
-export type RelayedCapability = 'resources' | 'prompts' | 'completions';
+export type RelayedCapability = 'resources' | 'prompts' | 'completions' | 'logging';
 
-/** What an agent is told the endpoint offers on top of tools: no subscriptions or list-changed yet. */
-const ADVERTISED: Record<RelayedCapability, Result> = { resources: {}, prompts: {}, completions: {} };
+const RELAYED: readonly RelayedCapability[] = ['resources', 'prompts', 'completions', 'logging'];
+
+/**
+ * What an agent is told the endpoint offers on top of tools, of what the upstream offers. Resource
+ * `subscribe` and `listChanged`, prompt `listChanged`, when warden relays what the upstream sends
+ * outside requests (a 2025 upstream's standalone stream): to 2025 sessions on their standalone
+ * stream, to 2026-07-28 agents on `subscriptions/listen` (listen-streams.ts). Logging to 2025
+ * sessions only: 2026-07-28 deprecates it (a modern agent gets log messages only for a request
+ * whose `_meta` asks).
+ */
+function advertised(capability: RelayedCapability, offered: unknown, stateless: boolean, relaysNotifications: boolean): Result | undefined {
+  if (offered === undefined) return undefined;
+  if (capability === 'logging') return stateless ? undefined : {};
+  const flags = typeof offered === 'object' && offered !== null ? (offered as Result) : {};
+  if (!relaysNotifications || capability === 'completions') return {};
+  const relayed = capability === 'resources' ? ['subscribe', 'listChanged'] : ['listChanged'];
+  return Object.fromEntries(relayed.filter((flag) => flags[flag] === true).map((flag) => [flag, true]));
+}
 
 /**
  * Relays the MCP requests that are not tool calls (resources, prompts, completion) to the
@@ -40,10 +58,12 @@ export class McpRelay {
     private readonly recorder: CallRecorder,
     private readonly gates: GateRegistry,
     private readonly filters: ContentFilterRegistry,
+    private readonly logLevels: SessionLogLevels,
+    private readonly subscriptions: ResourceSubscriptions,
   ) {}
 
   /** The capabilities of `/mcp/<server>`: tools, plus what its upstream offers of the relayed ones. */
-  async capabilitiesOf(server: RegisteredServer | undefined, tools: Result): Promise<Result> {
+  async capabilitiesOf(server: RegisteredServer | undefined, tools: Result, stateless = false): Promise<Result> {
     // A disabled or removed server's upstream is not contacted: its sessions stay closed.
     if (!server || server.status !== 'active') return { tools };
     let upstream: Readonly<Result>;
@@ -53,11 +73,74 @@ export class McpRelay {
       this.logger.warn(`capabilities of ${server.slug} unknown (${error instanceof WardenError ? error.code : 'error'}): tools only`);
       return { tools };
     }
-    const relayed = (Object.keys(ADVERTISED) as RelayedCapability[]).filter((c) => upstream[c] !== undefined);
-    return { tools, ...Object.fromEntries(relayed.map((c) => [c, ADVERTISED[c]])) };
+    const relaysNotifications = await this.upstreams.relaysSessionNotifications(target(server)).catch(() => false);
+    const offers = RELAYED.map((c) => [c, advertised(c, upstream[c], stateless, relaysNotifications)] as const).filter(([, a]) => a !== undefined);
+    return { tools, ...Object.fromEntries(offers) };
   }
 
-  async forward(ctx: McpRequestContext, method: string, params: Result | undefined, needs: RelayedCapability, recorded: boolean): Promise<Result> {
+  /**
+   * `logging/setLevel` of a 2025 session, gated like every relayed method. The level is the
+   * session's: what warden relays to it is filtered by it. The upstream is told only on a session
+   * of the agent's own (UpstreamPool.entryFor): on the pooled session one agent's level would
+   * silence the upstream's messages for every other agent, so there the upstream keeps its default.
+   */
+  async setLogLevel(ctx: McpRequestContext, params: Result | undefined): Promise<Result> {
+    const level = params?.level;
+    if (!isLogLevel(level)) throw new WardenError('bad_request', 'EDGE.INVALID_PARAMS', `level must be one of ${LOG_LEVELS.join(', ')}`);
+    await this.forward(ctx, 'logging/setLevel', params, 'logging', false, { upstreamNeeded: (server) => this.upstreamCaller.ownsUpstreamSession(ctx, target(server)) });
+    if (ctx.sessionId) this.logLevels.set(ctx.sessionId, level);
+    return {};
+  }
+
+  /**
+   * `resources/subscribe` / `unsubscribe` of a 2025 session, gated like `resources/read` (the
+   * policy sees the URI). The subscription is the session's: `notifications/resources/updated`
+   * for the URI goes to the sessions that hold it only. The upstream session that serves the
+   * agent is asked to subscribe when the first session subscribes there, to unsubscribe when the
+   * last one leaves (ResourceSubscriptions).
+   */
+  async subscription(ctx: McpRequestContext, params: Result | undefined, subscribe: boolean): Promise<Result> {
+    const method = subscribe ? 'resources/subscribe' : 'resources/unsubscribe';
+    const uri = params?.uri;
+    if (typeof uri !== 'string' || uri.length === 0) throw new WardenError('bad_request', 'EDGE.INVALID_PARAMS', `${method} needs the resource's uri`);
+    const server = ctx.server;
+    if (server && server.status === 'active') {
+      const offered = (await this.upstreams.capabilities(target(server))).resources as Result | undefined;
+      // Updates arrive on a 2025 upstream's standalone stream only (see UpstreamPool.relaysSessionNotifications).
+      if (offered?.subscribe !== true || !(await this.upstreams.relaysSessionNotifications(target(server)))) {
+        throw notFound(ctx, `${server.slug} does not offer resource subscriptions warden can relay`);
+      }
+    }
+    let registered: { sessionId: string; serverId: string; scope: string } | undefined;
+    try {
+      await this.forward(ctx, method, params, 'resources', false, {
+        upstreamNeeded: async (s) => {
+          const scope = (await this.upstreamCaller.ownsUpstreamSession(ctx, target(s))) ? ctx.agent.agentId : '';
+          if (!subscribe) return this.subscriptions.unsubscribe(ctx.sessionId!, s.serverId, scope, uri);
+          registered = { sessionId: ctx.sessionId!, serverId: s.serverId, scope };
+          return this.subscriptions.subscribe(ctx.sessionId!, s.serverId, scope, uri);
+        },
+      });
+    } catch (error) {
+      // A subscription the upstream refused is not held.
+      if (registered) this.subscriptions.unsubscribe(registered.sessionId, registered.serverId, registered.scope, uri);
+      throw error;
+    }
+    return {};
+  }
+
+  /**
+   * @param options.upstreamNeeded decided after the gates: false answers `{}` without asking the
+   * upstream (what the upstream was already told holds).
+   */
+  async forward(
+    ctx: McpRequestContext,
+    method: string,
+    params: Result | undefined,
+    needs: RelayedCapability,
+    recorded: boolean,
+    options: { upstreamNeeded?: (server: RegisteredServer) => Promise<boolean> | boolean } = {},
+  ): Promise<Result> {
     const server = ctx.server;
     if (!server) throw notFound(ctx, `${method} is served on /mcp/<server> endpoints only`);
     if (server.status !== 'active') {
@@ -113,7 +196,8 @@ export class McpRelay {
     }
     let result: Result;
     try {
-      result = await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(forwardedParams));
+      const needed = options.upstreamNeeded ? await options.upstreamNeeded(server) : true;
+      result = needed ? await this.upstreamCaller.call(ctx, target(server), method, forwardableParams(forwardedParams)) : {};
     } catch (error) {
       record(error instanceof WardenError ? error.code : 'UPSTREAM.UNAVAILABLE');
       throw error;
@@ -137,7 +221,7 @@ export class McpRelay {
       requestedName: targetOf(params) ?? method,
       server,
       method,
-      ...(method === 'resources/read' && typeof params?.uri === 'string' ? { resourceUri: params.uri } : {}),
+      ...(method.startsWith('resources/') && typeof params?.uri === 'string' ? { resourceUri: params.uri } : {}),
       ...(method === 'prompts/get' && typeof params?.name === 'string' ? { promptName: params.name } : {}),
       ...(typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? { meta: meta as Record<string, unknown> } : {}),
       at: new Date(),

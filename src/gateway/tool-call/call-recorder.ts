@@ -14,6 +14,7 @@ import {
   type ToolCallCompletedData,
   type ToolCallDecidedData,
   type ToolCallFailedData,
+  type UpstreamLogRelayedData,
 } from './tool-call.events';
 
 /**
@@ -71,6 +72,11 @@ export class CallRecorder implements BeforeApplicationShutdown {
   /** Queued behind the answer; payload = the upstream's request and the agent's answer. */
   serverRequestRelayed(org: string, actor: Actor, data: ServerRequestRelayedData, exchange: unknown): void {
     this.behindTheAnswer(data.requestId, () => this.record(org, actor, 'ServerRequestRelayed', data, undefined, exchange));
+  }
+
+  /** Queued behind the answer; payload = the relayed log messages' params. */
+  logRelayed(org: string, actor: Actor, data: UpstreamLogRelayedData, messages: unknown[]): void {
+    this.behindTheAnswer(data.requestId, () => this.record(org, actor, 'UpstreamLogRelayed', data, undefined, messages));
   }
 
   /** Resolves once every outcome queued so far has committed or failed. */

@@ -109,6 +109,22 @@ export interface ServerRequestRelayedData {
   requestId: string;
 }
 
+/**
+ * The log messages (`notifications/message`) an upstream sent about one request of the agent and
+ * warden relayed to it, recorded once behind the request's answer. payload = the messages' params.
+ */
+export interface UpstreamLogRelayedData {
+  agentId: string;
+  serverId: string;
+  /** The agent's request they were about (tools/call, resources/read, …) and the id it had. */
+  method: string;
+  requestId: string;
+  endpoint: string;
+  count: number;
+  /** The levels among them, least severe first. */
+  levels: string[];
+}
+
 /** A request refused before it became a call: bad key, unknown or forbidden endpoint, malformed body. */
 export interface RequestRejectedData {
   reason: string;
