@@ -52,7 +52,7 @@ import { deploymentName } from './log-origin';
       useFactory: (anchors: AnchorStore, projection: AnchorProjection) => new AnchorProofs(anchors, (log) => projection.persistedSize(log)),
     },
   ],
-  exports: [AnchorProjection],
+  exports: [AnchorProjection, ANCHOR_STORE],
 })
 export class AnchorModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(

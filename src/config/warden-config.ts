@@ -76,6 +76,17 @@ export interface WardenConfig {
   vaultKek?: string;
   /** Step-up approvals, their webhook, and the trust score's age bound. */
   approvals: ApprovalsConfig;
+  /** Read-model snapshots (WARDEN_SNAPSHOTS, WARDEN_SNAPSHOT_EVERY_EVENTS, WARDEN_SNAPSHOT_EVERY_MS). */
+  snapshots: SnapshotConfig;
+}
+
+export interface SnapshotConfig {
+  /** 'off': start-up always replays in full and no snapshot is taken (default 'on'). */
+  enabled: boolean;
+  /** A snapshot once the read models applied this many events since the last one (default 10,000)… */
+  everyEvents: number;
+  /** …or this long after the last one if anything new was applied (default 60 s; 0: by count only). */
+  everyMs: number;
 }
 
 export interface CheckpointConfig {
@@ -257,5 +268,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     oidc: section(() => oidcConfigFrom(env)),
     ...vaultKekFrom(env, dataDir),
     approvals: section(() => approvalsConfigFrom(env)),
+    snapshots: {
+      enabled: oneOf(env, 'WARDEN_SNAPSHOTS', ['on', 'off'] as const, 'on') === 'on',
+      everyEvents: intFrom(env, 'WARDEN_SNAPSHOT_EVERY_EVENTS', 10_000, 1, 1_000_000_000),
+      everyMs: intFrom(env, 'WARDEN_SNAPSHOT_EVERY_MS', 60_000, 0, 86_400_000),
+    },
   };
 }

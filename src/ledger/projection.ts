@@ -15,6 +15,20 @@ export interface Projection {
   /** Sees every event the projector applies, of any read model's streams, adding none (metrics). */
   readonly observesAll?: boolean;
   apply(event: EventEnvelope, position: number): void;
+  /**
+   * Opt-in to read-model snapshots (src/snapshots): the state built from the log so far, as plain
+   * JSON (only what the log gave it: nothing this process reserved on its own), and its inverse,
+   * called once before any event is applied. restore() checks the shape and throws on anything
+   * else, changing nothing then. A read model with both is restored from a verified snapshot and
+   * given only the events after it; one without them replays its streams in full.
+   */
+  snapshot?(): unknown;
+  restore?(state: unknown): void;
 }
+
+export type SnapshotCapable = Projection & Required<Pick<Projection, 'snapshot' | 'restore'>>;
+
+export const isSnapshotCapable = (projection: Projection): projection is SnapshotCapable =>
+  typeof projection.snapshot === 'function' && typeof projection.restore === 'function';
 
 export const PROJECTIONS = Symbol('PROJECTIONS');

@@ -3,6 +3,7 @@ import type { EventEnvelope } from '@warden/ledger';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
 import type { ToolCallCompletedData, ToolCallDecidedData, ToolCallFailedData } from '../gateway/tool-call/tool-call.events';
+import { numberAt, pairsAt, recordAt, stringAt } from '../ledger/snapshot-shape';
 import { capKeysOf, rateKeysOf, type CallFacts } from './call-keys';
 import { CostLedger } from './cost-ledger';
 import { WindowCounters } from './window-counters';
@@ -31,8 +32,8 @@ interface Awaiting {
 export class LimitCounters implements Projection {
   readonly name = 'limit-counters';
   readonly streamPrefixes = ['calls-'];
-  private readonly rates = new WindowCounters();
-  private readonly spend = new WindowCounters();
+  private rates = new WindowCounters();
+  private spend = new WindowCounters();
   /** callId → what the gate reserved (this node), until the decision is applied from the log or released. */
   private readonly reservedCalls = new Map<string, { facts: CallFacts; atMs: number }>();
   private readonly reservedSpend = new Map<string, Awaiting>();
@@ -57,6 +58,36 @@ export class LimitCounters implements Projection {
       default:
         return;
     }
+  }
+
+  /**
+   * The counts as the log made them: this node's reservations (calls whose decision is not yet
+   * appended) are taken out, so that a restart, which replays the decisions after the snapshot,
+   * counts each call once and a released reservation not at all.
+   */
+  snapshot(): unknown {
+    const rates = WindowCounters.fromState(this.rates.state(), 'rates');
+    for (const { facts, atMs } of this.reservedCalls.values()) this.count(rates, rateKeysOf(facts), ['rpm', 'rph', 'daily'], atMs, -1);
+    const spend = WindowCounters.fromState(this.spend.state(), 'spend');
+    for (const { facts, atMs, estimateMicros } of this.reservedSpend.values()) this.count(spend, capKeysOf(facts), ['daily', 'monthly'], atMs, -estimateMicros);
+    return {
+      rates: rates.state(),
+      spend: spend.state(),
+      awaiting: [...this.awaiting].map(([callId, call]) => [callId, { facts: call.facts, atMs: call.atMs, estimateMicros: call.estimateMicros }]),
+      costs: this.costs.state(),
+    };
+  }
+
+  restore(state: unknown): void {
+    const s = recordAt(state, 'limit-counters');
+    const rates = WindowCounters.fromState(s.rates, 'limit-counters.rates');
+    const spend = WindowCounters.fromState(s.spend, 'limit-counters.spend');
+    const awaiting = pairsAt(s.awaiting, 'limit-counters.awaiting').map(([callId, value]) => [callId, awaitingOf(value)] as const);
+    this.costs.restore(s.costs);
+    this.rates = rates;
+    this.spend = spend;
+    this.awaiting.clear();
+    for (const [callId, call] of awaiting) this.awaiting.set(callId, call);
   }
 
   rateCount(window: LimitWindow, key: string, nowMs: number): number {
@@ -134,4 +165,21 @@ export class LimitCounters implements Projection {
   private count(counters: WindowCounters, keys: string[], windows: LimitWindow[], atMs: number, amount: number): void {
     for (const window of windows) for (const key of keys) counters.add(window, key, atMs, amount);
   }
+}
+
+function awaitingOf(value: unknown): Awaiting {
+  const call = recordAt(value, 'limit-counters.awaiting[]');
+  const facts = recordAt(call.facts, 'limit-counters.awaiting[].facts');
+  const where = (field: string) => `limit-counters.awaiting[].facts.${field}`;
+  return {
+    facts: {
+      org: stringAt(facts.org, where('org')),
+      agent: stringAt(facts.agent, where('agent')),
+      server: stringAt(facts.server, where('server')),
+      tool: stringAt(facts.tool, where('tool')),
+      ...(facts.workflow !== undefined ? { workflow: stringAt(facts.workflow, where('workflow')) } : {}),
+    },
+    atMs: numberAt(call.atMs, 'limit-counters.awaiting[].atMs'),
+    estimateMicros: numberAt(call.estimateMicros, 'limit-counters.awaiting[].estimateMicros'),
+  };
 }

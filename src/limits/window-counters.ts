@@ -1,4 +1,8 @@
+import { arrayAt, numberAt, stringAt } from '../ledger/snapshot-shape';
 import { windowAt, type LimitWindow } from './windows';
+
+/** [window ␂ key, window start (epoch ms), count] per entry (a snapshot's form). */
+export type WindowCountersState = Array<[slot: string, startMs: number, n: number]>;
 
 /**
  * Counts per key in the current window of each kind (rpm, rph, daily, monthly): one entry per
@@ -36,5 +40,18 @@ export class WindowCounters {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  state(): WindowCountersState {
+    return [...this.entries].map(([slot, entry]) => [slot, entry.startMs, entry.n]);
+  }
+
+  static fromState(state: unknown, where: string): WindowCounters {
+    const counters = new WindowCounters();
+    arrayAt(state, where).forEach((row, i) => {
+      const [slot, startMs, n] = arrayAt(row, `${where}[${i}]`);
+      counters.entries.set(stringAt(slot, `${where}[${i}][0]`), { startMs: numberAt(startMs, `${where}[${i}][1]`), n: numberAt(n, `${where}[${i}][2]`) });
+    });
+    return counters;
   }
 }

@@ -13,3 +13,4 @@ export * from './time';
 export * from './ledger-auditor';
 export * from './merkle';
 export * from './checkpoint';
+export * from './snapshot/read-model-snapshot';

@@ -1,0 +1,52 @@
+import type Database from 'better-sqlite3';
+import { canonicalJson, type SignedReadModelSnapshot } from '@warden/ledger';
+import { migrateSchema, openSqlite, type SqliteSynchronous } from '@warden/sqlite';
+import type { SnapshotStore, StoredSnapshot } from '../snapshot-store.port';
+
+const DEFAULT_KEEP = 2;
+
+/**
+ * Snapshots in a SQLite file of their own beside the ledger (created 0600 like it): a snapshot
+ * can be megabytes of JSON, and writing it must never hold up the ledger's group commit.
+ * Writes are synchronous on the caller's thread, one short transaction each.
+ */
+export class SqliteSnapshotStore implements SnapshotStore {
+  private readonly db: Database.Database;
+
+  constructor(options: { file: string; synchronous?: SqliteSynchronous }) {
+    this.db = openSqlite(options.file, { synchronous: options.synchronous });
+    migrateSchema(this.db, 'snapshot-store', [
+      `CREATE TABLE read_model_snapshots (
+         position INTEGER PRIMARY KEY,
+         body TEXT NOT NULL
+       ) STRICT`,
+    ]);
+  }
+
+  async save(snapshot: SignedReadModelSnapshot, keep = DEFAULT_KEEP): Promise<void> {
+    const text = canonicalJson(snapshot);
+    const kept = Math.max(1, Math.trunc(keep));
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR REPLACE INTO read_model_snapshots (position, body) VALUES (?, ?)').run(snapshot.body.position, text);
+      this.db
+        .prepare('DELETE FROM read_model_snapshots WHERE position NOT IN (SELECT position FROM read_model_snapshots ORDER BY position DESC LIMIT ?)')
+        .run(kept);
+    })();
+  }
+
+  async latest(): Promise<StoredSnapshot | undefined> {
+    const row = this.db.prepare('SELECT position, body FROM read_model_snapshots ORDER BY position DESC LIMIT 1').get() as { position: number; body: string } | undefined;
+    if (!row) return undefined;
+    let snapshot: SignedReadModelSnapshot | undefined;
+    try {
+      snapshot = JSON.parse(row.body) as SignedReadModelSnapshot;
+    } catch {
+      snapshot = undefined;
+    }
+    return { position: row.position, snapshot, bytes: row.body.length };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

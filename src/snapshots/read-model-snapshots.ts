@@ -1,0 +1,165 @@
+import { READ_MODEL_SNAPSHOT_VERSION, signReadModelSnapshot, type EventEnvelope, type ReadModelSnapshotBody, type Signer } from '@warden/ledger';
+import type { EventStore } from '@warden/event-store';
+import type { AnchorCheckpoint, AnchorStore } from '@warden/anchor-store';
+import type { SnapshotStore } from '@warden/snapshot-store';
+import type { AnchorProjection } from '../anchor/anchor-projection';
+import type { AnchorProofs } from '../anchor/anchor-proofs';
+import type { LedgerIntegrity } from '../ledger/ledger-integrity';
+import type { ReadModelCapture, ReadModelProjector } from '../ledger/read-model-projector';
+
+export interface SnapshotOptions {
+  everyEvents: number;
+  everyMs: number;
+  /** How long one snapshot waits for the anchor to cover its position with a signed checkpoint (default 10 s). */
+  coverTimeoutMs?: number;
+}
+
+export type SnapshotOutcome = { taken: true; position: number; bytes: number; ms: number } | { taken: false; why: string };
+
+const CHECK_EVERY_MS = 1_000;
+const POLL_MS = 25;
+
+/**
+ * Takes read-model snapshots (libs/ledger read-model-snapshot.ts), off the hot path: a timer looks
+ * once a second whether one is due (everyEvents applied since the last, or everyMs passed with
+ * anything new). Taking one: the read models' state is captured between two events (one
+ * synchronous step), then — without holding anything up — it waits until the anchor has a signed
+ * checkpoint of that event's log covering it (asking the anchor to sign one if its latest does
+ * not), adds the inclusion proof, signs the whole with the node key and writes it to the snapshot
+ * store (its own SQLite file: not the ledger's group commit). One at a time; a failure is logged
+ * and the next tick tries again.
+ */
+export class ReadModelSnapshots {
+  private timer?: NodeJS.Timeout;
+  private taking?: Promise<SnapshotOutcome>;
+  private lastPosition = 0;
+  private lastAtMs = Date.now();
+  private lastOutcome?: SnapshotOutcome;
+  private stopping = false;
+
+  constructor(
+    private readonly projector: ReadModelProjector,
+    private readonly integrity: LedgerIntegrity,
+    private readonly events: EventStore,
+    private readonly snapshots: SnapshotStore,
+    private readonly anchor: Pick<AnchorProjection, 'reached' | 'flush' | 'checkpointGrownLogs' | 'health'>,
+    private readonly anchors: Pick<AnchorStore, 'leafOf' | 'checkpoint'>,
+    private readonly proofs: Pick<AnchorProofs, 'inclusion'>,
+    private readonly signer: Pick<Signer, 'kid' | 'sign'>,
+    private readonly options: SnapshotOptions,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** Starts the timer (the projector need not have started yet). */
+  start(): void {
+    this.lastAtMs = Date.now();
+    this.timer = setInterval(() => void this.takeIfDue(), CHECK_EVERY_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.taking?.catch(() => undefined);
+  }
+
+  health(): { lastPosition: number; last?: SnapshotOutcome } {
+    return { lastPosition: this.lastPosition, last: this.lastOutcome };
+  }
+
+  /** Takes one now (or joins the one under way). */
+  take(): Promise<SnapshotOutcome> {
+    this.taking ??= this.takeOne()
+      .catch((error): SnapshotOutcome => ({ taken: false, why: (error as Error).message }))
+      .then((outcome) => {
+        this.lastOutcome = outcome;
+        if (!outcome.taken) this.log(`read-model snapshot not taken: ${outcome.why}`);
+        return outcome;
+      })
+      .finally(() => (this.taking = undefined));
+    return this.taking;
+  }
+
+  private takeIfDue(): Promise<SnapshotOutcome> | undefined {
+    const { position, startedFrom } = this.projector.health();
+    if (!startedFrom) return undefined; // still starting
+    // A start from a snapshot has that snapshot already: count from its position.
+    if (startedFrom.from === 'snapshot') this.lastPosition = Math.max(this.lastPosition, startedFrom.position);
+    const grown = position - this.lastPosition;
+    const due = grown >= this.options.everyEvents || (grown > 0 && this.options.everyMs > 0 && Date.now() - this.lastAtMs >= this.options.everyMs);
+    return due && !this.taking ? this.take() : undefined;
+  }
+
+  private async takeOne(): Promise<SnapshotOutcome> {
+    const started = performance.now();
+    const capture = this.projector.capture();
+    if (!capture) return { taken: false, why: 'nothing to snapshot (no event applied yet, or the projector has stopped)' };
+    if (capture.position <= this.lastPosition) return { taken: false, why: `nothing new since position ${this.lastPosition}` };
+    const covering = await this.coveringCheckpoint(capture);
+    const inclusion = await this.proofs.inclusion(capture.event.org, capture.event.id, covering.size);
+    const [checkpointEvent] = await this.events.readAll({ fromPosition: covering.position - 1, maxCount: 1 });
+    if (checkpointEvent?.position !== covering.position) throw new Error(`the checkpoint event at position ${covering.position} is not in the log`);
+    const body: ReadModelSnapshotBody = {
+      v: READ_MODEL_SNAPSHOT_VERSION,
+      position: capture.position,
+      event: capture.event,
+      checkpoint: {
+        log: covering.log,
+        origin: covering.note.slice(0, covering.note.indexOf('\n')),
+        size: covering.size,
+        rootHash: Buffer.from(covering.rootHash).toString('base64'),
+        eventId: covering.eventId,
+        eventPosition: covering.position,
+        eventHash: (checkpointEvent.data as EventEnvelope).hash,
+        leafIndex: inclusion.leafIndex,
+        proof: inclusion.proof,
+      },
+      projections: Object.fromEntries(capture.states),
+      heads: capture.heads,
+      keys: this.integrity.keysAsOf(capture.position),
+      takenAt: new Date().toISOString(),
+      kid: this.signer.kid,
+    };
+    const signed = signReadModelSnapshot(body, this.signer);
+    await this.snapshots.save(signed);
+    this.lastPosition = capture.position;
+    this.lastAtMs = Date.now();
+    const bytes = JSON.stringify(signed).length;
+    return { taken: true, position: capture.position, bytes, ms: Math.round(performance.now() - started) };
+  }
+
+  /** The anchor's signed checkpoint of the captured event's log whose tree includes it (one is asked for if needed). */
+  private async coveringCheckpoint(capture: ReadModelCapture): Promise<AnchorCheckpoint> {
+    const deadline = Date.now() + (this.options.coverTimeoutMs ?? 10_000);
+    const log = capture.event.org;
+    await within(this.anchor.reached(capture.position), Math.min(deadline, Date.now() + 2_000), `the anchor did not reach position ${capture.position}`);
+    let asked = false;
+    for (;;) {
+      const failure = this.anchor.health().failure;
+      if (failure) throw new Error(`the anchor has stopped: ${failure}`);
+      if (this.stopping) throw new Error('the node is stopping');
+      await this.anchor.flush();
+      const leaf = await this.anchors.leafOf(capture.event.id);
+      const latest = await this.anchors.checkpoint(log);
+      if (leaf && latest && latest.size > leaf.index) return latest;
+      if (!asked && leaf) {
+        await this.anchor.checkpointGrownLogs();
+        asked = true;
+      }
+      if (Date.now() > deadline) throw new Error(`no signed checkpoint of ${log} covers position ${capture.position} yet`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+}
+
+async function within<T>(promise: Promise<T>, deadline: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

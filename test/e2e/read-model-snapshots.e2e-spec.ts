@@ -1,0 +1,135 @@
+import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEd25519Signer, generateEd25519KeyPair, rfc3339Micros, signReadModelSnapshot, type SignedReadModelSnapshot, type Signer } from '@warden/ledger';
+import { SqliteEventStore } from '@warden/event-store';
+import { startGateway, type RunningGateway } from '../../src/bootstrap';
+import { loadConfig, type WardenConfig } from '../../src/config/warden-config';
+import { CLOCK, systemClock, uuidV7Ids, type Clock } from '../../src/ledger/clock';
+import { developerRootKeyFile, nodeKeyFile, readPrivateKey } from '../../src/ledger/key-files';
+import { registerNodeKey, revokeKey } from '../../src/ledger/key-registration';
+import { LedgerIntegrity } from '../../src/ledger/ledger-integrity';
+import { ReadModelProjector } from '../../src/ledger/read-model-projector';
+import { ReadModelSnapshots } from '../../src/snapshots/read-model-snapshots';
+import { connectAgent, type Agent } from '../fixtures/agent-clients';
+import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server';
+import { AdminApi, startHarness, type Harness } from './support/gateway-harness';
+import { forge, readRows, tamper, appendRows } from './support/tamper';
+
+/**
+ * Read-model snapshots end to end: a real gateway, real calls through a real MCP client, the
+ * snapshot taken by the node itself; restarts from it (and every way it can be refused) on the
+ * same SQLite files. The clock is held still inside one hour so the rate window's edge is exact.
+ */
+describe('read-model snapshots', () => {
+  let h: Harness;
+  let config: WardenConfig;
+  let upstream: LegacyMcpServer;
+  let apiKey: string;
+  let snapshotFile: string;
+  let saved: string;
+  const agents: Agent[] = [];
+  const nowMs = Math.floor(Date.now() / 3_600_000) * 3_600_000 + 3_600_000 + 60_000;
+  const RPH = 6;
+
+  const holdClock = (clock: Clock) => {
+    jest.spyOn(clock, 'nowMs').mockImplementation(() => nowMs);
+    jest.spyOn(clock, 'nowIso').mockImplementation(() => rfc3339Micros(new Date(nowMs), 0));
+  };
+  const start = (env: Record<string, string> = {}) => startGateway(loadConfig({ ...configEnv(), ...env }), { logger: false });
+  const configEnv = () => ({ WARDEN_DATA_DIR: h.dataDir, WARDEN_PORT: String(config.port), WARDEN_SQLITE_SYNCHRONOUS: 'NORMAL', WARDEN_HEALTH_INTERVAL_MS: '0', WARDEN_SNAPSHOT_EVERY_EVENTS: '1000000', WARDEN_SNAPSHOT_EVERY_MS: '0', WARDEN_SIGNING: 'inline' });
+  const call = async (gateway: RunningGateway, text: string) => {
+    const agent = await connectAgent(`${gateway.url}/mcp/notes`, { revision: '2026-07-28', headers: { authorization: `Bearer ${apiKey}` } });
+    agents.push(agent);
+    try {
+      return await agent.callTool('echo', { text });
+    } finally {
+      await agent.close();
+    }
+  };
+  const statesOf = (gateway: RunningGateway) => Object.fromEntries(gateway.app.get(ReadModelProjector).capture()!.states);
+  const startedFrom = (gateway: RunningGateway) => gateway.app.get(ReadModelProjector).health().startedFrom;
+  const restoreSnapshotFile = () => {
+    for (const suffix of ['-wal', '-shm']) rmSync(`${snapshotFile}${suffix}`, { force: true });
+    copyFileSync(saved, snapshotFile);
+  };
+  const editSnapshot = (edit: (snapshot: SignedReadModelSnapshot) => SignedReadModelSnapshot) => {
+    const db = new Database(snapshotFile, { fileMustExist: true });
+    try {
+      const row = db.prepare('SELECT position, body FROM read_model_snapshots ORDER BY position DESC LIMIT 1').get() as { position: number; body: string };
+      db.prepare('UPDATE read_model_snapshots SET body = ? WHERE position = ?').run(JSON.stringify(edit(JSON.parse(row.body))), row.position);
+    } finally {
+      db.close();
+    }
+  };
+  const nodeSigner = (): Signer => readPrivateKey(nodeKeyFile(h.dataDir, config.nodeId))!.signer;
+  let full: { states: Record<string, unknown>; verified: number };
+
+  beforeAll(async () => {
+    holdClock(systemClock);
+    upstream = await startLegacyMcpServer();
+    h = await startHarness({ WARDEN_SNAPSHOT_EVERY_EVENTS: '1000000', WARDEN_SNAPSHOT_EVERY_MS: '0', WARDEN_SIGNING: 'inline' });
+    config = h.config;
+    snapshotFile = join(h.dataDir, 'ledger.snapshots.db');
+    saved = join(h.dataDir, '..', `${h.dataDir.split('/').pop()}-saved-snapshot.db`);
+    expect(h.gateway.app.get<Clock>(CLOCK)).toBe(systemClock);
+    const serverId = (await h.api.registerServer('Notes', 'notes', upstream.url)).serverId;
+    await h.api.approve(serverId, 'echo', 'read');
+    const registered = await h.api.registerAgent('snapshotted');
+    apiKey = registered.apiKey;
+    expect((await h.api.request('PUT', '/v1/limits?baseVersion=0', { rates: [{ id: 'hourly', agent: registered.agent.agentId, rph: RPH }] })).status).toBe(200);
+    for (let i = 0; i < 3; i++) await call(h.gateway, `before-${i}`);
+    await h.settled();
+    const outcome = await h.gateway.app.get(ReadModelSnapshots).take();
+    expect(outcome).toMatchObject({ taken: true });
+    // The tail: calls after the snapshot's position.
+    for (let i = 0; i < 2; i++) await call(h.gateway, `after-${i}`);
+    await h.settled();
+    await h.stop();
+    copyFileSync(snapshotFile, saved);
+    const replayed = await start({ WARDEN_SNAPSHOTS: 'off' });
+    full = { states: statesOf(replayed), verified: replayed.app.get(LedgerIntegrity).health().verifiedEvents };
+    expect(startedFrom(replayed)).toEqual({ from: 'replay' });
+    await replayed.close();
+  }, 60_000);
+
+  afterEach(restoreSnapshotFile);
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
+    await h.cleanup();
+    rmSync(saved, { force: true });
+    await upstream.close();
+  });
+
+  it('restores from the snapshot, verifies only the events after it, and ends in the same state as a full replay', async () => {
+    const gateway = await start();
+    try {
+      const from = startedFrom(gateway);
+      expect(from).toMatchObject({ from: 'snapshot' });
+      expect(gateway.app.get(LedgerIntegrity).health().verifiedEvents).toBeLessThan(full.verified);
+      expect(statesOf(gateway)).toEqual(full.states);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('keeps the rate limit at its exact edge across restarts, from the snapshot and from a full replay', async () => {
+    let gateway = await start();
+    try {
+      expect(startedFrom(gateway)).toMatchObject({ from: 'snapshot' });
+      await call(gateway, 'sixth'); // 5 before it: the 6th of 6 passes
+      await gateway.app.get(ReadModelSnapshots).take();
+      await gateway.close();
+      gateway = await start();
+      expect(startedFrom(gateway)).toMatchObject({ from: 'snapshot' });
+      await expect(call(gateway, 'seventh')).rejects.toMatchObject({ data: { reason: 'LIMIT.RATE_EXCEEDED', limitType: 'rph', current: RPH } });
+      await gateway.close();
+      gateway = await start({ WARDEN_SNAPSHOTS: 'off' });
+      expect(startedFrom(gateway)).toEqual({ from: 'replay' });
+      await expect(call(gateway, 'seventh again')).rejects.toMatchObject({ data: { reason: 'LIMIT.RATE_EXCEEDED', limitType: 'rph', current: RPH } });
+    } finally {
+      await gateway.close();
+    }
+  });
+});
