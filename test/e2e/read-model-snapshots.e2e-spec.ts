@@ -132,4 +132,108 @@ describe('read-model snapshots', () => {
       await gateway.close();
     }
   });
+  describe('a snapshot that fails a check is refused with the reason, and the node replays the ledger in full', () => {
+    let replay: { states: Record<string, unknown>; verified: number };
+    const resign = (signer: Signer, edit: (body: SignedReadModelSnapshot['body']) => void) =>
+      editSnapshot((snapshot) => {
+        edit(snapshot.body);
+        return signReadModelSnapshot({ ...snapshot.body, kid: signer.kid }, signer);
+      });
+    const expectRefused = async (why: RegExp) => {
+      const gateway = await start();
+      try {
+        const from = startedFrom(gateway);
+        expect(from).toEqual({ from: 'replay', refused: expect.stringMatching(why) });
+        expect(gateway.app.get(LedgerIntegrity).health().verifiedEvents).toBe(replay.verified);
+        expect(statesOf(gateway)).toEqual(replay.states);
+      } finally {
+        await gateway.close();
+      }
+    };
+
+    beforeAll(async () => {
+      const gateway = await start({ WARDEN_SNAPSHOTS: 'off' });
+      replay = { states: statesOf(gateway), verified: gateway.app.get(LedgerIntegrity).health().verifiedEvents };
+      await gateway.close();
+    });
+
+    it('a counter edited in the stored state: the signature no longer verifies', async () => {
+      editSnapshot((snapshot) => {
+        const rates = (snapshot.body.projections['limit-counters'] as { rates: Array<[string, number, number]> }).rates;
+        expect(rates.length).toBeGreaterThan(0);
+        for (const row of rates) row[2] = 0;
+        return snapshot;
+      });
+      await expectRefused(/its signature does not verify under ed25519:/);
+    });
+
+    it('a signature that is not the node key’s', async () => {
+      editSnapshot((snapshot) => ({ ...snapshot, sig: Buffer.alloc(64, 7).toString('base64url') }));
+      await expectRefused(/its signature does not verify/);
+    });
+
+    it('re-signed by the node key but naming a hash the event at its position does not have', async () => {
+      resign(nodeSigner(), (body) => (body.event.hash = '0'.repeat(64)));
+      await expectRefused(/the event at the snapshot position: the ledger's event at position \d+ is \S+ with hash [0-9a-f]{64}, the snapshot names \S+ with hash 0{64}/);
+    });
+
+    it('re-signed by the node key with an inclusion proof that does not lead to the checkpoint', async () => {
+      resign(nodeSigner(), (body) => (body.checkpoint.proof = body.checkpoint.proof.map(() => Buffer.alloc(32, 1).toString('base64'))));
+      await expectRefused(/the event at the snapshot position is not in the checkpoint's tree: MERKLE\./);
+    });
+
+    it('signed by a key the root never registered', async () => {
+      const forger = createEd25519Signer(generateEd25519KeyPair().privateKeyPem);
+      resign(forger, () => undefined);
+      await expectRefused(new RegExp(`signed by ${forger.kid}, which is not a node key the root registered`));
+    });
+
+    it('deleted: no snapshot, the full replay (nothing refused)', async () => {
+      rmSync(snapshotFile);
+      const gateway = await start();
+      try {
+        expect(startedFrom(gateway)).toEqual({ from: 'replay' });
+        expect(statesOf(gateway)).toEqual(replay.states);
+      } finally {
+        await gateway.close();
+      }
+      expect(existsSync(snapshotFile)).toBe(true); // recreated empty, 0600 like the ledger
+    });
+
+    it('signed by a second node key the root registered: used; once the root revokes that key: refused', async () => {
+      const root = readPrivateKey(developerRootKeyFile(h.dataDir))!.signer;
+      const second = createEd25519Signer(generateEd25519KeyPair().privateKeyPem);
+      const store = new SqliteEventStore({ file: join(h.dataDir, 'ledger.db') });
+      try {
+        expect(await registerNodeKey(store, root, second, 'node-2', systemClock, uuidV7Ids)).toBe('registered');
+      } finally {
+        await store.close();
+      }
+      resign(second, () => undefined);
+      const gateway = await start();
+      expect(startedFrom(gateway)).toMatchObject({ from: 'snapshot' });
+      await gateway.close();
+      const again = new SqliteEventStore({ file: join(h.dataDir, 'ledger.db') });
+      try {
+        await revokeKey(again, root, second.kid, 'compromised', systemClock, uuidV7Ids);
+      } finally {
+        await again.close();
+      }
+      replay.verified += 2; // the two key events
+      await expectRefused(new RegExp(`signed by ${second.kid}, which the root has revoked`));
+    });
+
+    it('an event after the snapshot forged into the log still stops the start, naming it', async () => {
+      const forger = createEd25519Signer(generateEd25519KeyPair().privateKeyPem);
+      const forged = tamper(h.dataDir, (db, rows) => {
+        const decided = rows.filter((r) => r.type === 'ToolCallDecided').at(-1)!;
+        const tail = rows.filter((r) => r.stream === decided.stream).at(-1)!;
+        const env = forge(decided.env, { seq: tail.env.seq + 1, prev: tail.env.hash }, forger);
+        appendRows(db, [env]);
+        return env;
+      });
+      await expect(start()).rejects.toThrow(new RegExp(`read-model replay: the ledger event at position \\d+ \\(id ${forged.id}, ${forged.stream}@\\d+\\) does not verify: UNKNOWN_KEY`));
+      expect(readRows(h.dataDir).at(-1)!.id).toBe(forged.id);
+    });
+  });
 });
