@@ -3,7 +3,7 @@ import type { EventEnvelope } from '@warden/ledger';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
 import type { ToolCallCompletedData, ToolCallDecidedData, ToolCallFailedData } from '../gateway/tool-call/tool-call.events';
-import { numberAt, pairsAt, recordAt, stringAt } from '../ledger/snapshot-shape';
+import { arrayAt, numberAt, recordAt, SnapshotShapeError, stringAt } from '../ledger/snapshot-shape';
 import { capKeysOf, rateKeysOf, type CallFacts } from './call-keys';
 import { CostLedger } from './cost-ledger';
 import { WindowCounters } from './window-counters';
@@ -70,19 +70,24 @@ export class LimitCounters implements Projection {
     for (const { facts, atMs } of this.reservedCalls.values()) this.count(rates, rateKeysOf(facts), ['rpm', 'rph', 'daily'], atMs, -1);
     const spend = WindowCounters.fromState(this.spend.state(), 'spend');
     for (const { facts, atMs, estimateMicros } of this.reservedSpend.values()) this.count(spend, capKeysOf(facts), ['daily', 'monthly'], atMs, -estimateMicros);
-    return {
-      rates: rates.state(),
-      spend: spend.state(),
-      awaiting: [...this.awaiting].map(([callId, call]) => [callId, { facts: call.facts, atMs: call.atMs, estimateMicros: call.estimateMicros }]),
-      costs: this.costs.state(),
-    };
+    // Calls awaiting their outcome share a few facts (org, agent, server, tool): each is written once.
+    const factIndex = new Map<string, number>();
+    const facts: CallFacts[] = [];
+    const awaiting = [...this.awaiting].map(([callId, call]) => {
+      const key = JSON.stringify([call.facts.org, call.facts.agent, call.facts.server, call.facts.tool, call.facts.workflow ?? null]);
+      let index = factIndex.get(key);
+      if (index === undefined) factIndex.set(key, (index = facts.push(call.facts) - 1));
+      return [callId, index, call.atMs, call.estimateMicros];
+    });
+    return { rates: rates.state(), spend: spend.state(), facts, awaiting, costs: this.costs.state() };
   }
 
   restore(state: unknown): void {
     const s = recordAt(state, 'limit-counters');
     const rates = WindowCounters.fromState(s.rates, 'limit-counters.rates');
     const spend = WindowCounters.fromState(s.spend, 'limit-counters.spend');
-    const awaiting = pairsAt(s.awaiting, 'limit-counters.awaiting').map(([callId, value]) => [callId, awaitingOf(value)] as const);
+    const facts = arrayAt(s.facts, 'limit-counters.facts').map((f, i) => factsOf(f, `limit-counters.facts[${i}]`));
+    const awaiting = arrayAt(s.awaiting, 'limit-counters.awaiting').map((row, i) => awaitingOf(row, facts, `limit-counters.awaiting[${i}]`));
     this.costs.restore(s.costs);
     this.rates = rates;
     this.spend = spend;
@@ -167,19 +172,20 @@ export class LimitCounters implements Projection {
   }
 }
 
-function awaitingOf(value: unknown): Awaiting {
-  const call = recordAt(value, 'limit-counters.awaiting[]');
-  const facts = recordAt(call.facts, 'limit-counters.awaiting[].facts');
-  const where = (field: string) => `limit-counters.awaiting[].facts.${field}`;
+function awaitingOf(value: unknown, facts: CallFacts[], where: string): [string, Awaiting] {
+  const [callId, index, atMs, estimateMicros] = arrayAt(value, where);
+  const shared = facts[numberAt(index, `${where}[1]`)];
+  if (!shared) throw new SnapshotShapeError(`${where}[1]`, `an index into facts (0..${facts.length - 1})`);
+  return [stringAt(callId, `${where}[0]`), { facts: shared, atMs: numberAt(atMs, `${where}[2]`), estimateMicros: numberAt(estimateMicros, `${where}[3]`) }];
+}
+
+function factsOf(value: unknown, where: string): CallFacts {
+  const facts = recordAt(value, where);
   return {
-    facts: {
-      org: stringAt(facts.org, where('org')),
-      agent: stringAt(facts.agent, where('agent')),
-      server: stringAt(facts.server, where('server')),
-      tool: stringAt(facts.tool, where('tool')),
-      ...(facts.workflow !== undefined ? { workflow: stringAt(facts.workflow, where('workflow')) } : {}),
-    },
-    atMs: numberAt(call.atMs, 'limit-counters.awaiting[].atMs'),
-    estimateMicros: numberAt(call.estimateMicros, 'limit-counters.awaiting[].estimateMicros'),
+    org: stringAt(facts.org, `${where}.org`),
+    agent: stringAt(facts.agent, `${where}.agent`),
+    server: stringAt(facts.server, `${where}.server`),
+    tool: stringAt(facts.tool, `${where}.tool`),
+    ...(facts.workflow !== undefined ? { workflow: stringAt(facts.workflow, `${where}.workflow`) } : {}),
   };
 }

@@ -42,7 +42,7 @@ export class ReadModelSnapshots {
     private readonly integrity: LedgerIntegrity,
     private readonly events: EventStore,
     private readonly snapshots: SnapshotStore,
-    private readonly anchor: Pick<AnchorProjection, 'reached' | 'flush' | 'checkpointGrownLogs' | 'health'>,
+    private readonly anchor: Pick<AnchorProjection, 'reached' | 'flush' | 'checkpointLog' | 'health'>,
     private readonly anchors: Pick<AnchorStore, 'leafOf' | 'checkpoint'>,
     private readonly proofs: Pick<AnchorProofs, 'inclusion'>,
     private readonly signer: Pick<Signer, 'kid' | 'sign'>,
@@ -121,10 +121,10 @@ export class ReadModelSnapshots {
       kid: this.signer.kid,
     };
     const signed = signReadModelSnapshot(body, this.signer);
-    await this.snapshots.save(signed);
+    await this.snapshots.save(capture.position, signed);
     this.lastPosition = capture.position;
     this.lastAtMs = Date.now();
-    const bytes = JSON.stringify(signed).length;
+    const bytes = signed.body.length;
     return { taken: true, position: capture.position, bytes, ms: Math.round(performance.now() - started) };
   }
 
@@ -143,7 +143,7 @@ export class ReadModelSnapshots {
       const latest = await this.anchors.checkpoint(log);
       if (leaf && latest && latest.size > leaf.index) return latest;
       if (!asked && leaf) {
-        await this.anchor.checkpointGrownLogs();
+        await this.anchor.checkpointLog(log);
         asked = true;
       }
       if (Date.now() > deadline) throw new Error(`no signed checkpoint of ${log} covers position ${capture.position} yet`);

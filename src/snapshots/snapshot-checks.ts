@@ -7,7 +7,9 @@ import {
   toBase64,
   verifyInclusion,
   verifyReadModelSnapshot,
+  parseSnapshotBody,
   type EventEnvelope,
+  type ReadModelSnapshotBody,
   type SignedReadModelSnapshot,
 } from '@warden/ledger';
 import type { EventStore, RecordedEvent } from '@warden/event-store';
@@ -44,12 +46,12 @@ export async function checkSnapshot(
   deps: { events: EventStore; integrity: LedgerIntegrity; projections: readonly string[] },
 ): Promise<ResumePoint> {
   const snapshot = stored.snapshot;
-  if (!snapshot || typeof snapshot !== 'object' || typeof snapshot.body !== 'object' || snapshot.body === null || typeof snapshot.sig !== 'string') {
-    throw new SnapshotRefusal('the stored snapshot is not a signed snapshot (unreadable JSON or no body and sig)');
-  }
-  const body = snapshot.body;
+  const parsed = parseSnapshotBody(snapshot);
+  if (!parsed) throw new SnapshotRefusal('the stored snapshot is not a JSON object');
+  checkSignature(snapshot, parsed.kid, deps.integrity);
+  // From here on, every field is as the node signed it.
+  const body = parsed as ReadModelSnapshotBody;
   if (body.v !== READ_MODEL_SNAPSHOT_VERSION) throw new SnapshotRefusal(`snapshot version ${String(body.v)}, this build reads ${READ_MODEL_SNAPSHOT_VERSION}`);
-  checkSignature(snapshot, deps.integrity);
   if (stored.position !== body.position) throw new SnapshotRefusal(`stored at position ${stored.position} but its body says ${body.position}`);
   const names = Object.keys(body.projections ?? {}).sort();
   const wanted = [...deps.projections].sort();
@@ -65,17 +67,16 @@ export async function checkSnapshot(
   return { position: body.position, event: { id: env.id, hash: env.hash, org: env.org }, states: new Map(Object.entries(body.projections)), heads: headsOf(body.heads) };
 }
 
-function checkSignature(snapshot: SignedReadModelSnapshot, integrity: LedgerIntegrity): void {
-  const kid = snapshot.body.kid;
+function checkSignature(snapshot: SignedReadModelSnapshot, kid: unknown, integrity: LedgerIntegrity): void {
   const publicKey = typeof kid === 'string' ? integrity.publicKeyOf(kid) : undefined;
   if (!publicKey) {
     const why = typeof kid === 'string' && integrity.isRevoked(kid) ? 'which the root has revoked' : 'which is not a node key the root registered';
     throw new SnapshotRefusal(`signed by ${String(kid)}, ${why}`);
   }
-  if (!verifyReadModelSnapshot(snapshot, publicKey)) throw new SnapshotRefusal(`its signature does not verify under ${kid} (the snapshot was altered, or not signed by that key)`);
+  if (!verifyReadModelSnapshot(snapshot, publicKey)) throw new SnapshotRefusal(`its signature does not verify under ${String(kid)} (the snapshot was altered, or not signed by that key)`);
 }
 
-async function checkCheckpointBinding(body: SignedReadModelSnapshot['body'], atP: EventEnvelope, deps: { events: EventStore; integrity: LedgerIntegrity }): Promise<void> {
+async function checkCheckpointBinding(body: ReadModelSnapshotBody, atP: EventEnvelope, deps: { events: EventStore; integrity: LedgerIntegrity }): Promise<void> {
   const cp = body.checkpoint;
   if (!cp || typeof cp !== 'object') throw new SnapshotRefusal('it names no checkpoint');
   if (!(cp.eventPosition > body.position)) throw new SnapshotRefusal(`its checkpoint event at position ${cp.eventPosition} is not after the snapshot position ${body.position}`);

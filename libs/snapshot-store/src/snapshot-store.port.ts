@@ -8,17 +8,14 @@ import type { SignedReadModelSnapshot } from '@warden/ledger';
 export const SNAPSHOT_STORE = Symbol('SNAPSHOT_STORE');
 
 export interface StoredSnapshot {
-  /** The snapshot's position (its body says the same: the store does not check it). */
+  /** The snapshot's position as stored beside it (its signed body must say the same: the caller checks). */
   position: number;
-  /** The signed snapshot as stored; undefined when the stored text is not JSON. */
-  snapshot: SignedReadModelSnapshot | undefined;
-  /** Length of the stored text (figures). */
-  bytes: number;
+  snapshot: SignedReadModelSnapshot;
 }
 
 export interface SnapshotStore {
-  /** Stores a snapshot and drops all but the newest `keep` (at least 1). */
-  save(snapshot: SignedReadModelSnapshot, keep?: number): Promise<void>;
+  /** Stores a snapshot at its position and drops all but the newest `keep` (at least 1). */
+  save(position: number, snapshot: SignedReadModelSnapshot, keep?: number): Promise<void>;
   /** The snapshot of the highest position, or undefined when there is none. */
   latest(): Promise<StoredSnapshot | undefined>;
   close(): Promise<void>;

@@ -63,21 +63,27 @@ export interface ReadModelSnapshotBody {
   kid: string;
 }
 
+/**
+ * As stored: the canonical JSON text of the body (RFC 8785) and the signature over it. The text
+ * is kept as signed, so checking a snapshot hashes the stored bytes (no re-encoding of a state of
+ * megabytes) and what is then parsed is exactly what was signed.
+ */
 export interface SignedReadModelSnapshot {
-  body: ReadModelSnapshotBody;
-  /** base64url Ed25519 signature over SNAPSHOT_SIGNATURE_DOMAIN ‖ sha256(canonical body). */
+  body: string;
+  /** base64url Ed25519 signature over SNAPSHOT_SIGNATURE_DOMAIN ‖ sha256(body). */
   sig: string;
 }
 
-export function snapshotSigningMessage(body: ReadModelSnapshotBody): Uint8Array {
-  return Buffer.concat([Buffer.from(SNAPSHOT_SIGNATURE_DOMAIN, 'utf8'), sha256(canonicalJson(body))]);
+export function snapshotSigningMessage(bodyText: string): Uint8Array {
+  return Buffer.concat([Buffer.from(SNAPSHOT_SIGNATURE_DOMAIN, 'utf8'), sha256(bodyText)]);
 }
 
 export function signReadModelSnapshot(body: ReadModelSnapshotBody, signer: Pick<Signer, 'sign'>): SignedReadModelSnapshot {
-  return { body, sig: toBase64Url(signer.sign(snapshotSigningMessage(body))) };
+  const text = canonicalJson(body);
+  return { body: text, sig: toBase64Url(signer.sign(snapshotSigningMessage(text))) };
 }
 
-/** False for any signature that is not the given key's over this exact body (never throws). */
+/** False for any signature that is not the given key's over this exact text (never throws). */
 export function verifyReadModelSnapshot(snapshot: SignedReadModelSnapshot, publicKeyRaw: Uint8Array): boolean {
   try {
     return verify(null, snapshotSigningMessage(snapshot.body), publicKeyObjectFromRaw(publicKeyRaw), fromBase64Url(snapshot.sig));
@@ -86,3 +92,12 @@ export function verifyReadModelSnapshot(snapshot: SignedReadModelSnapshot, publi
   }
 }
 
+/** The signed text's body, once its signature has been checked; undefined when it is not a JSON object. */
+export function parseSnapshotBody(snapshot: SignedReadModelSnapshot): Partial<ReadModelSnapshotBody> | undefined {
+  try {
+    const body: unknown = JSON.parse(snapshot.body);
+    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Partial<ReadModelSnapshotBody>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

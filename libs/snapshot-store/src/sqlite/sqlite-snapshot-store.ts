@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { canonicalJson, type SignedReadModelSnapshot } from '@warden/ledger';
+import type { SignedReadModelSnapshot } from '@warden/ledger';
 import { migrateSchema, openSqlite, type SqliteSynchronous } from '@warden/sqlite';
 import type { SnapshotStore, StoredSnapshot } from '../snapshot-store.port';
 
@@ -18,16 +18,16 @@ export class SqliteSnapshotStore implements SnapshotStore {
     migrateSchema(this.db, 'snapshot-store', [
       `CREATE TABLE read_model_snapshots (
          position INTEGER PRIMARY KEY,
-         body TEXT NOT NULL
+         body TEXT NOT NULL,
+         sig TEXT NOT NULL
        ) STRICT`,
     ]);
   }
 
-  async save(snapshot: SignedReadModelSnapshot, keep = DEFAULT_KEEP): Promise<void> {
-    const text = canonicalJson(snapshot);
+  async save(position: number, snapshot: SignedReadModelSnapshot, keep = DEFAULT_KEEP): Promise<void> {
     const kept = Math.max(1, Math.trunc(keep));
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR REPLACE INTO read_model_snapshots (position, body) VALUES (?, ?)').run(snapshot.body.position, text);
+      this.db.prepare('INSERT OR REPLACE INTO read_model_snapshots (position, body, sig) VALUES (?, ?, ?)').run(position, snapshot.body, snapshot.sig);
       this.db
         .prepare('DELETE FROM read_model_snapshots WHERE position NOT IN (SELECT position FROM read_model_snapshots ORDER BY position DESC LIMIT ?)')
         .run(kept);
@@ -35,15 +35,8 @@ export class SqliteSnapshotStore implements SnapshotStore {
   }
 
   async latest(): Promise<StoredSnapshot | undefined> {
-    const row = this.db.prepare('SELECT position, body FROM read_model_snapshots ORDER BY position DESC LIMIT 1').get() as { position: number; body: string } | undefined;
-    if (!row) return undefined;
-    let snapshot: SignedReadModelSnapshot | undefined;
-    try {
-      snapshot = JSON.parse(row.body) as SignedReadModelSnapshot;
-    } catch {
-      snapshot = undefined;
-    }
-    return { position: row.position, snapshot, bytes: row.body.length };
+    const row = this.db.prepare('SELECT position, body, sig FROM read_model_snapshots ORDER BY position DESC LIMIT 1').get() as { position: number; body: string; sig: string } | undefined;
+    return row && { position: row.position, snapshot: { body: row.body, sig: row.sig } };
   }
 
   async close(): Promise<void> {
