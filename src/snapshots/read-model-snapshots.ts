@@ -14,7 +14,8 @@ export interface SnapshotOptions {
   coverTimeoutMs?: number;
 }
 
-export type SnapshotOutcome = { taken: true; position: number; bytes: number; ms: number } | { taken: false; why: string };
+/** ms: from capture to stored, waiting for the anchor included; blockingMs: the synchronous parts (capture, encode and sign, write). */
+export type SnapshotOutcome = { taken: true; position: number; bytes: number; ms: number; blockingMs: number } | { taken: false; why: string };
 
 const CHECK_EVERY_MS = 1_000;
 const POLL_MS = 25;
@@ -93,6 +94,7 @@ export class ReadModelSnapshots {
   private async takeOne(): Promise<SnapshotOutcome> {
     const started = performance.now();
     const capture = this.projector.capture();
+    let blockingMs = performance.now() - started;
     if (!capture) return { taken: false, why: 'nothing to snapshot (no event applied yet, or the projector has stopped)' };
     if (capture.position <= this.lastPosition) return { taken: false, why: `nothing new since position ${this.lastPosition}` };
     const covering = await this.coveringCheckpoint(capture);
@@ -120,12 +122,14 @@ export class ReadModelSnapshots {
       takenAt: new Date().toISOString(),
       kid: this.signer.kid,
     };
+    const encoding = performance.now();
     const signed = signReadModelSnapshot(body, this.signer);
     await this.snapshots.save(capture.position, signed);
+    blockingMs += performance.now() - encoding;
     this.lastPosition = capture.position;
     this.lastAtMs = Date.now();
     const bytes = signed.body.length;
-    return { taken: true, position: capture.position, bytes, ms: Math.round(performance.now() - started) };
+    return { taken: true, position: capture.position, bytes, ms: Math.round(performance.now() - started), blockingMs: Math.round(blockingMs) };
   }
 
   /** The anchor's signed checkpoint of the captured event's log whose tree includes it (one is asked for if needed). */
