@@ -24,9 +24,8 @@ const POLL_MS = 25;
  * Takes read-model snapshots (libs/ledger read-model-snapshot.ts), off the hot path: a timer looks
  * once a second whether one is due (everyEvents applied since the last, or everyMs passed with
  * anything new). Taking one: the read models' state is captured between two events (one
- * synchronous step), then — without holding anything up — it waits until the anchor has a signed
- * checkpoint of that event's log covering it (asking the anchor to sign one if its latest does
- * not), adds the inclusion proof, signs the whole with the node key and writes it to the snapshot
+ * synchronous step), then — without holding anything up — it needs a signed checkpoint of that
+ * event's log covering it (see take()), adds the inclusion proof, signs the whole with the node key and writes it to the snapshot
  * store (its own SQLite file: not the ledger's group commit). One at a time; a failure is logged
  * and the next tick tries again.
  */
@@ -68,13 +67,20 @@ export class ReadModelSnapshots {
     return { lastPosition: this.lastPosition, last: this.lastOutcome };
   }
 
-  /** Takes one now (or joins the one under way). */
-  take(): Promise<SnapshotOutcome> {
-    this.taking ??= this.takeOne()
+  /**
+   * Takes one now (or joins the one under way). Asked for (tests, the bench, an operator), it asks
+   * the anchor to sign a checkpoint covering the position if none does yet and waits for it; the
+   * timer only uses the checkpoints the anchor signs on its own (every N events / T seconds), and
+   * tries again at the next tick when none covers the position yet.
+   */
+  take(options: { signCheckpoint?: boolean } = { signCheckpoint: true }): Promise<SnapshotOutcome> {
+    this.taking ??= this.takeOne(options.signCheckpoint ?? true)
       .catch((error): SnapshotOutcome => ({ taken: false, why: (error as Error).message }))
       .then((outcome) => {
+        // Said once per reason (the timer retries every second), not at every tick.
+        const said = this.lastOutcome && !this.lastOutcome.taken ? this.lastOutcome.why : undefined;
+        if (!outcome.taken && outcome.why !== said) this.log(`read-model snapshot not taken (retried): ${outcome.why}`);
         this.lastOutcome = outcome;
-        if (!outcome.taken) this.log(`read-model snapshot not taken: ${outcome.why}`);
         return outcome;
       })
       .finally(() => (this.taking = undefined));
@@ -88,16 +94,16 @@ export class ReadModelSnapshots {
     if (startedFrom.from === 'snapshot') this.lastPosition = Math.max(this.lastPosition, startedFrom.position);
     const grown = position - this.lastPosition;
     const due = grown >= this.options.everyEvents || (grown > 0 && this.options.everyMs > 0 && Date.now() - this.lastAtMs >= this.options.everyMs);
-    return due && !this.taking ? this.take() : undefined;
+    return due && !this.taking ? this.take({ signCheckpoint: false }) : undefined;
   }
 
-  private async takeOne(): Promise<SnapshotOutcome> {
+  private async takeOne(signCheckpoint: boolean): Promise<SnapshotOutcome> {
     const started = performance.now();
     const capture = this.projector.capture();
     let blockingMs = performance.now() - started;
     if (!capture) return { taken: false, why: 'nothing to snapshot (no event applied yet, or the projector has stopped)' };
     if (capture.position <= this.lastPosition) return { taken: false, why: `nothing new since position ${this.lastPosition}` };
-    const covering = await this.coveringCheckpoint(capture);
+    const covering = await this.coveringCheckpoint(capture, signCheckpoint);
     const inclusion = await this.proofs.inclusion(capture.event.org, capture.event.id, covering.size);
     const [checkpointEvent] = await this.events.readAll({ fromPosition: covering.position - 1, maxCount: 1 });
     if (checkpointEvent?.position !== covering.position) throw new Error(`the checkpoint event at position ${covering.position} is not in the log`);
@@ -133,8 +139,8 @@ export class ReadModelSnapshots {
   }
 
   /** The anchor's signed checkpoint of the captured event's log whose tree includes it (one is asked for if needed). */
-  private async coveringCheckpoint(capture: ReadModelCapture): Promise<AnchorCheckpoint> {
-    const deadline = Date.now() + (this.options.coverTimeoutMs ?? 10_000);
+  private async coveringCheckpoint(capture: ReadModelCapture, signCheckpoint: boolean): Promise<AnchorCheckpoint> {
+    const deadline = Date.now() + (signCheckpoint ? (this.options.coverTimeoutMs ?? 10_000) : 0);
     const log = capture.event.org;
     await within(this.anchor.reached(capture.position), Math.min(deadline, Date.now() + 2_000), `the anchor did not reach position ${capture.position}`);
     let asked = false;
@@ -146,11 +152,11 @@ export class ReadModelSnapshots {
       const leaf = await this.anchors.leafOf(capture.event.id);
       const latest = await this.anchors.checkpoint(log);
       if (leaf && latest && latest.size > leaf.index) return latest;
-      if (!asked && leaf) {
+      if (!asked && leaf && signCheckpoint) {
         await this.anchor.checkpointLog(log);
         asked = true;
       }
-      if (Date.now() > deadline) throw new Error(`no signed checkpoint of ${log} covers position ${capture.position} yet`);
+      if (Date.now() >= deadline) throw new Error(`no signed checkpoint of ${log} covers position ${capture.position} yet`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }

@@ -11,6 +11,7 @@ import { registerNodeKey, revokeKey } from '../../src/ledger/key-registration';
 import { LedgerIntegrity } from '../../src/ledger/ledger-integrity';
 import { ReadModelProjector } from '../../src/ledger/read-model-projector';
 import { ReadModelSnapshots } from '../../src/snapshots/read-model-snapshots';
+import { CallRecorder } from '../../src/gateway/tool-call/call-recorder';
 import { connectAgent, type Agent } from '../fixtures/agent-clients';
 import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import { AdminApi, startHarness, type Harness } from './support/gateway-harness';
@@ -137,6 +138,29 @@ describe('read-model snapshots', () => {
       await gateway.close();
     }
   });
+  it('a running node takes snapshots by itself, after the anchor signed a checkpoint covering them', async () => {
+    const gateway = await start({ WARDEN_SNAPSHOT_EVERY_EVENTS: '1', WARDEN_CHECKPOINT_EVERY_EVENTS: '1' });
+    let target = 0;
+    try {
+      const snapshots = gateway.app.get(ReadModelSnapshots);
+      const startedAt = gateway.app.get(ReadModelProjector).health().position;
+      await expect(call(gateway, 'seventh')).rejects.toMatchObject({ data: { reason: 'LIMIT.RATE_EXCEEDED' } }); // a decision all the same
+      await gateway.app.get(CallRecorder).settled();
+      target = gateway.app.get(ReadModelProjector).health().position;
+      expect(target).toBeGreaterThan(startedAt);
+      for (let i = 0; i < 200 && !(snapshots.health().lastPosition >= target); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(snapshots.health()).toMatchObject({ lastPosition: target, last: { taken: true, position: target } });
+    } finally {
+      await gateway.close();
+    }
+    const restarted = await start();
+    try {
+      expect(startedFrom(restarted)).toEqual({ from: 'snapshot', position: target });
+    } finally {
+      await restarted.close();
+    }
+  });
+
   describe('a snapshot that fails a check is refused with the reason, and the node replays the ledger in full', () => {
     let replay: { states: Record<string, unknown>; verified: number };
     const resign = (signer: Signer, edit: (body: ReadModelSnapshotBody) => void) =>
