@@ -15,7 +15,10 @@ export interface SnapshotOptions {
 }
 
 /** ms: from capture to stored, waiting for the anchor included; blockingMs: the synchronous parts (capture, encode and sign, write). */
-export type SnapshotOutcome = { taken: true; position: number; bytes: number; ms: number; blockingMs: number } | { taken: false; why: string };
+export type SnapshotOutcome = { taken: true; position: number; bytes: number; ms: number; blockingMs: number } | { taken: false; why: string; waiting?: true };
+
+/** The timer's ordinary wait: the anchor has not yet signed a checkpoint covering the capture. */
+class NotCoveredYet extends Error {}
 
 const CHECK_EVERY_MS = 1_000;
 const POLL_MS = 25;
@@ -36,6 +39,8 @@ export class ReadModelSnapshots {
   private lastAtMs = Date.now();
   private lastOutcome?: SnapshotOutcome;
   private stopping = false;
+  /** A capture waiting for a signed checkpoint that covers it (timer only). */
+  private pending?: ReadModelCapture;
 
   constructor(
     private readonly projector: ReadModelProjector,
@@ -79,7 +84,7 @@ export class ReadModelSnapshots {
       .then((outcome) => {
         // Said once per reason (the timer retries every second), not at every tick.
         const said = this.lastOutcome && !this.lastOutcome.taken ? this.lastOutcome.why : undefined;
-        if (!outcome.taken && outcome.why !== said) this.log(`read-model snapshot not taken (retried): ${outcome.why}`);
+        if (!outcome.taken && !outcome.waiting && outcome.why !== said) this.log(`read-model snapshot not taken (retried): ${outcome.why}`);
         this.lastOutcome = outcome;
         return outcome;
       })
@@ -99,11 +104,21 @@ export class ReadModelSnapshots {
 
   private async takeOne(signCheckpoint: boolean): Promise<SnapshotOutcome> {
     const started = performance.now();
-    const capture = this.projector.capture();
+    // On the timer, a capture that no checkpoint covered yet is kept for the next tick (the anchor
+    // signs one within its N events / T seconds): the state is captured once per snapshot.
+    const capture = (signCheckpoint ? undefined : this.pending) ?? this.projector.capture();
+    this.pending = undefined;
     let blockingMs = performance.now() - started;
     if (!capture) return { taken: false, why: 'nothing to snapshot (no event applied yet, or the projector has stopped)' };
     if (capture.position <= this.lastPosition) return { taken: false, why: `nothing new since position ${this.lastPosition}` };
-    const covering = await this.coveringCheckpoint(capture, signCheckpoint);
+    let covering: AnchorCheckpoint;
+    try {
+      covering = await this.coveringCheckpoint(capture, signCheckpoint);
+    } catch (error) {
+      if (!(error instanceof NotCoveredYet) || signCheckpoint || this.stopping) throw error;
+      this.pending = capture;
+      return { taken: false, why: error.message, waiting: true };
+    }
     const inclusion = await this.proofs.inclusion(capture.event.org, capture.event.id, covering.size);
     const [checkpointEvent] = await this.events.readAll({ fromPosition: covering.position - 1, maxCount: 1 });
     if (checkpointEvent?.position !== covering.position) throw new Error(`the checkpoint event at position ${covering.position} is not in the log`);
@@ -156,7 +171,7 @@ export class ReadModelSnapshots {
         await this.anchor.checkpointLog(log);
         asked = true;
       }
-      if (Date.now() >= deadline) throw new Error(`no signed checkpoint of ${log} covers position ${capture.position} yet`);
+      if (Date.now() >= deadline) throw new NotCoveredYet(`no signed checkpoint of ${log} covers position ${capture.position} yet`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
