@@ -21,6 +21,7 @@ module.exports = {
     '^@warden/egress$': '<rootDir>/libs/egress/src',
     '^@warden/policy$': '<rootDir>/libs/policy/src',
     '^@warden/anchor-store$': '<rootDir>/libs/anchor-store/src',
+    '^@warden/snapshot-store$': '<rootDir>/libs/snapshot-store/src',
     '^@warden/guardrails$': '<rootDir>/libs/guardrails/src',
     '^@warden/forensic-index$': '<rootDir>/libs/forensic-index/src',
   },

@@ -9,20 +9,22 @@ import { systemClock, uuidV7Ids } from '../src/ledger/clock';
 import { nodeKeyFile, readPrivateKey, readRootPublicKey, rootPublicKeyFile } from '../src/ledger/key-files';
 import { LedgerIntegrity } from '../src/ledger/ledger-integrity';
 import { LedgerWriter } from '../src/ledger/ledger-writer';
+import { ReadModelProjector } from '../src/ledger/read-model-projector';
+import { AnchorProjection } from '../src/anchor/anchor-projection';
+import { ReadModelSnapshots } from '../src/snapshots/read-model-snapshots';
 import type { BenchOptions } from './support/bench-options';
 import { decidedEvents } from './support/ledger-events';
-import { environment, type BenchReport, type Table } from './support/report';
+import { environment, target, type BenchReport, type Table } from './support/report';
 import { median, round } from './support/stats';
 
 /**
- * (d) What start-up verification costs (Ledger trust issue, item 1). A real gateway registers a
- * server and AGENTS agents through its API (the read-model streams), then tool-call events are
- * appended to its calls stream with its node key, up to each size. At each size the gateway is
- * started three times (median, in this process, logger off): every read-model event is verified
- * before it is applied (hash, signature, chain, row), the tool-call streams included (limits, trust
- * and reviews project them). Beside it, in the same run: the time a
- * FULL verification of the same ledger takes (`verifyLedger`, 2 worker threads), i.e. what start-up
- * would cost if it replayed every stream.
+ * (d) What start-up costs (issue 13 item 1, issue 17). A real gateway registers AGENTS agents
+ * through its API (the read-model streams), then tool-call events are appended to its calls
+ * stream with its node key, up to each size. At each size, in the same run: one start lets the
+ * anchor catch up and takes a read-model snapshot at the head; then the gateway is started three
+ * times with snapshots off (the full verified replay: every event the read models apply, the
+ * tool-call streams included) and three times from the snapshot (checked, restored, only the
+ * events after it verified); medians, their ratio, and beside them a full `warden verify`.
  */
 export const STARTUP_BENCH = 'startup';
 
@@ -38,6 +40,7 @@ export async function runStartupBench(options: BenchOptions): Promise<BenchRepor
     const orgId = await registerReadModelEvents(env);
     const rows: Array<Array<string | number>> = [];
     const figures: unknown[] = [];
+    const ratios: Array<{ size: number; ratio: number; fromSnapshotMs: number }> = [];
     let written = 0;
     for (const size of sizes) {
       if (size > written) {
@@ -45,24 +48,21 @@ export async function runStartupBench(options: BenchOptions): Promise<BenchRepor
         await appendCalls(dataDir, orgId, size - written);
         written = size;
       }
-      const starts: number[] = [];
-      let integrity = { verifiedEvents: 0, verifyMs: 0 };
-      for (let i = 0; i < 3; i++) {
-        const t0 = performance.now();
-        const gateway = await startGateway(loadConfig(env), { logger: false });
-        starts.push(performance.now() - t0);
-        integrity = gateway.app.get(LedgerIntegrity).health();
-        await gateway.close();
-      }
+      options.log(`startup: the anchor catches up and a read-model snapshot is taken at the head`);
+      const snapshot = await snapshotAtHead(env);
+      const full = await timedStarts({ ...env, WARDEN_SNAPSHOTS: 'off' });
+      const fromSnapshot = await timedStarts(env);
+      if (fromSnapshot.startedFrom?.from !== 'snapshot') throw new Error(`the gateway did not start from the snapshot: ${JSON.stringify(fromSnapshot.startedFrom)}`);
       options.log(`startup: full verification of the same ledger (2 workers)`);
-      const full = await fullVerify(dataDir);
-      const startMs = round(median(starts), 0);
-      rows.push([size, startMs, integrity.verifiedEvents, integrity.verifyMs, round(full.seconds, 2), full.events, Math.round(full.events / full.seconds)]);
-      figures.push({ callEvents: size, startMs: starts.map((s) => round(s, 0)), integrity, fullVerify: full });
+      const verified = await fullVerify(dataDir);
+      const ratio = round(full.ms / fromSnapshot.ms, 1);
+      rows.push([size, full.ms, full.integrity.verifiedEvents, fromSnapshot.ms, fromSnapshot.integrity.verifiedEvents, `${ratio}×`, snapshot.bytes, `${snapshot.ms} (${snapshot.blockingMs})`, round(verified.seconds, 2)]);
+      figures.push({ callEvents: size, full, fromSnapshot, snapshot, ratio, fullVerify: verified });
+      if (size > 0) ratios.push({ size, ratio, fromSnapshotMs: fromSnapshot.ms });
     }
     const table: Table = {
-      title: `gateway start-up with ${AGENTS.toLocaleString('en-US')} agents (read-model events verified at start) vs a full verification`,
-      columns: ['tool-call events', 'start ms (median of 3)', 'events verified at start', 'verify ms at start', 'full verify s', 'full verify events', 'full verify events/s'],
+      title: `gateway start-up with ${AGENTS.toLocaleString('en-US')} agents: full verified replay vs from a read-model snapshot at the head (same run)`,
+      columns: ['tool-call events', 'full replay start ms (median of 3)', 'events verified', 'from snapshot start ms (median of 3)', 'events verified', 'full / snapshot', 'snapshot bytes', 'snapshot take ms (blocking)', 'warden verify s (2 workers)'],
       rows,
     };
     return {
@@ -73,16 +73,53 @@ export async function runStartupBench(options: BenchOptions): Promise<BenchRepor
       parameters: { agents: AGENTS, sizes, synchronous: 'NORMAL' },
       figures,
       tables: [table],
-      targets: [],
+      targets: ratios.map(({ size, ratio, fromSnapshotMs }) =>
+        target(`start-up from a snapshot, ${size.toLocaleString('en-US')} calls`, 'bounded by the tail (≤ the start with no calls × 2)', `${fromSnapshotMs} ms (${ratio}× faster than the full replay)`, fromSnapshotMs <= Math.max(baseMs(figures) * 2, 1)),
+      ),
       notes: [
-        'start ms: startGateway() until it listens, in this process; the read models replay from position 0 and verify every event they apply',
-        'the tool-call streams are replayed and verified at start (limits, trust, reviews read them): verify ms grows with the calls',
-        'full verify: what start-up would cost if it checked every stream (the CLI `warden verify`); signed checkpoints will let both start from the last checkpoint',
+        'start ms: startGateway() until it listens, in this process (the anchor has caught up before: it is idle in both)',
+        'full replay (WARDEN_SNAPSHOTS=off): the read models replay from position 0 and verify every event they apply, the tool-call streams included',
+        'from snapshot: the newest snapshot is checked (signature, event at P, signed checkpoint + inclusion proof, keys), limits/trust/reviews restored, the other read models replay their small streams, then only the events after P are verified',
+        'snapshot take ms: from capture to stored, waiting for the anchor to sign a covering checkpoint included; (blocking): the synchronous part on the event loop (capture, encode and sign, write)',
+        'the bench appends ToolCallDecided events only (no outcomes): the limit counters keep up to 100,000 calls awaiting their outcome, which makes the 100k snapshot larger than a real node\'s',
+        'snapshot taken at the head here (tail 0): a running node takes one every WARDEN_SNAPSHOT_EVERY_EVENTS (10,000) events or WARDEN_SNAPSHOT_EVERY_MS (60 s), so the tail it verifies at start is bounded by those',
       ],
     };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+async function timedStarts(env: Record<string, string>) {
+  const starts: number[] = [];
+  let integrity = { verifiedEvents: 0, verifyMs: 0 };
+  let startedFrom;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const gateway = await startGateway(loadConfig(env), { logger: false });
+    starts.push(performance.now() - t0);
+    integrity = gateway.app.get(LedgerIntegrity).health();
+    startedFrom = gateway.app.get(ReadModelProjector).health().startedFrom;
+    await gateway.close();
+  }
+  return { ms: round(median(starts), 0), starts: starts.map((s) => round(s, 0)), integrity, startedFrom };
+}
+
+/** One start that lets the anchor catch up with the appended calls, then takes a snapshot at the head. */
+async function snapshotAtHead(env: Record<string, string>): Promise<{ bytes: number; ms: number; blockingMs: number; position: number }> {
+  const gateway = await startGateway(loadConfig({ ...env, WARDEN_SNAPSHOT_EVERY_EVENTS: '1000000000', WARDEN_SNAPSHOT_EVERY_MS: '0' }), { logger: false });
+  try {
+    await gateway.app.get(AnchorProjection).reached(gateway.app.get(ReadModelProjector).health().position);
+    const outcome = await gateway.app.get(ReadModelSnapshots).take();
+    if (!outcome.taken) throw new Error(`no snapshot: ${outcome.why}`);
+    return { bytes: outcome.bytes, ms: outcome.ms, blockingMs: outcome.blockingMs, position: outcome.position };
+  } finally {
+    await gateway.close();
+  }
+}
+
+function baseMs(figures: unknown[]): number {
+  return (figures[0] as { full: { ms: number } }).full.ms;
 }
 
 async function registerReadModelEvents(env: Record<string, string>): Promise<string> {

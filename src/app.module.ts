@@ -1,4 +1,5 @@
 import { ReviewsModule } from './reviews/reviews.module';
+import { SnapshotsModule } from './snapshots/snapshots.module';
 import { ApprovalsModule } from './approvals/approvals.module';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -32,7 +33,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, GuardrailsModule, LimitsModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule, ApprovalsModule, ReviewsModule, AnchorModule, ExportModule, RetentionModule, ForensicsModule],
+      imports: [CqrsModule.forRoot(), LedgerModule, MetricsModule, TenancyModule, RegistryModule, AgentsModule, GatewayModule, ErasureModule, IdentityModule, PolicyModule, GuardrailsModule, LimitsModule, TokensModule, OidcModule, UpstreamHealthModule, VaultModule, ApprovalsModule, ReviewsModule, AnchorModule, ExportModule, RetentionModule, ForensicsModule, SnapshotsModule],
       controllers: [HealthController],
       providers: [
         { provide: WARDEN_CONFIG, useValue: config },

@@ -227,6 +227,12 @@ export class AnchorProjection {
     if (count >= this.options.everyEvents) this.requestCheckpoint(log);
   }
 
+  /** Signs a checkpoint of one log at its current size, grown or not (a read-model snapshot needs its event covered). */
+  checkpointLog(log: string): Promise<void> {
+    this.requestCheckpoint(log);
+    return this.signing;
+  }
+
   /** Snapshots the log's head now; commits the leaves it covers, then signs it (in order, one at a time). */
   private requestCheckpoint(log: string): void {
     const frontier = this.frontiers.get(log);

@@ -82,6 +82,17 @@ export interface WardenConfig {
   retention: RetentionConfig;
   /** The throttle of sources whose requests /mcp and /v1 keep rejecting. */
   sourceThrottle: SourceThrottleConfig;
+  /** Read-model snapshots (WARDEN_SNAPSHOTS, WARDEN_SNAPSHOT_EVERY_EVENTS, WARDEN_SNAPSHOT_EVERY_MS). */
+  snapshots: SnapshotConfig;
+}
+
+export interface SnapshotConfig {
+  /** 'off': start-up always replays in full and no snapshot is taken (default 'on'). */
+  enabled: boolean;
+  /** A snapshot once the read models applied this many events since the last one (default 10,000)… */
+  everyEvents: number;
+  /** …or this long after the last one if anything new was applied (default 60 s; 0: by count only). */
+  everyMs: number;
 }
 
 export interface CheckpointConfig {
@@ -265,5 +276,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     approvals: section(() => approvalsConfigFrom(env)),
     retention: section(() => retentionConfigFrom(env)),
     sourceThrottle: section(() => sourceThrottleConfigFrom(env)),
+    snapshots: {
+      enabled: oneOf(env, 'WARDEN_SNAPSHOTS', ['on', 'off'] as const, 'on') === 'on',
+      everyEvents: intFrom(env, 'WARDEN_SNAPSHOT_EVERY_EVENTS', 10_000, 1, 1_000_000_000),
+      everyMs: intFrom(env, 'WARDEN_SNAPSHOT_EVERY_MS', 60_000, 0, 86_400_000),
+    },
   };
 }

@@ -47,6 +47,11 @@ export class ForensicsProjection implements Projection {
     this.written = this.indexedUpTo;
   }
 
+  /** The index file holds the log up to here: a start from a snapshot at or before it does not replay the calls streams for it. */
+  heldUpTo(): number {
+    return this.indexedUpTo;
+  }
+
   apply(envelope: EventEnvelope, position: number): void {
     if (position <= this.indexedUpTo || this.failure || this.stopped) return;
     const work = indexWorkOf(envelope);

@@ -84,18 +84,36 @@ export class LedgerIntegrity {
 
   /** Checks one event on its own (no chain context): the head a writer is about to chain onto. */
   checkHead(recorded: RecordedEvent): void {
+    const problem = this.problemOf(recorded);
+    if (problem) throw this.fail(new LedgerIntegrityError(problem, `refusing to chain onto ${recorded.stream}`));
+  }
+
+  /**
+   * What is wrong with one event on its own (hash, signature by a key registered before it and
+   * not revoked, row), or undefined; recorded nowhere (the caller decides what it means).
+   */
+  problemOf(recorded: RecordedEvent): AuditProblem | undefined {
     const check = checkStoredEvent(recorded, this.resolve, this.vouch);
     const at = { position: recorded.position, eventId: check.id, stream: recorded.stream, seq: check.seq };
-    let problem: AuditProblem | undefined;
-    if (!check.result.ok) problem = { ...at, reason: check.result.reason, detail: check.result.detail };
-    else if (check.stream !== recorded.stream || check.seq !== recorded.revision) {
-      problem = { ...at, reason: 'STREAM_MISMATCH', detail: `${check.stream}@${check.seq} is stored as ${recorded.stream}@${recorded.revision}` };
-    } else {
-      const key = this.directory.keys.get(check.kid!);
-      if (key && key.position >= recorded.position) problem = { ...at, reason: 'KEY_NOT_YET_REGISTERED', detail: `signed by ${check.kid}, registered only at position ${key.position}` };
-      else if (key?.revokedAt !== undefined && recorded.position > key.revokedAt) problem = { ...at, reason: 'KEY_REVOKED', detail: `signed by ${check.kid}, revoked by the root at position ${key.revokedAt}` };
+    if (!check.result.ok) return { ...at, reason: check.result.reason, detail: check.result.detail };
+    if (check.mismatch) return { ...at, reason: check.mismatch.reason, detail: check.mismatch.detail };
+    if (check.stream !== recorded.stream || check.seq !== recorded.revision) {
+      return { ...at, reason: 'STREAM_MISMATCH', detail: `${check.stream}@${check.seq} is stored as ${recorded.stream}@${recorded.revision}` };
     }
-    if (problem) throw this.fail(new LedgerIntegrityError(problem, `refusing to chain onto ${recorded.stream}`));
+    const key = this.directory.keys.get(check.kid!);
+    if (key && key.position >= recorded.position) return { ...at, reason: 'KEY_NOT_YET_REGISTERED', detail: `signed by ${check.kid}, registered only at position ${key.position}` };
+    if (key?.revokedAt !== undefined && recorded.position > key.revokedAt) return { ...at, reason: 'KEY_REVOKED', detail: `signed by ${check.kid}, revoked by the root at position ${key.revokedAt}` };
+    return undefined;
+  }
+
+  /** The node keys the root had registered by `position`, with their revocations up to it (root excluded). */
+  keysAsOf(position: number): Array<{ kid: string; position: number; revokedAt?: number }> {
+    const keys = [];
+    for (const [kid, key] of this.directory.keys) {
+      if (kid === this.directory.rootKid || key.position > position) continue;
+      keys.push({ kid, position: key.position, ...(key.revokedAt !== undefined && key.revokedAt <= position ? { revokedAt: key.revokedAt } : {}) });
+    }
+    return keys.sort((a, b) => a.position - b.position || a.kid.localeCompare(b.kid));
   }
 
   /**

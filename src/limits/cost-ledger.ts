@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RecordedCost } from '../gateway/tool-call/gate';
+import { arrayAt, numberAt, pairsAt, recordAt, stringAt } from '../ledger/snapshot-shape';
 import type { CallFacts } from './call-keys';
 
 const RECENT = 20;
@@ -54,6 +55,27 @@ export class CostLedger {
     }
   }
 
+  /** Its state for a read-model snapshot (maps as [key, value] pairs, in insertion order). */
+  state(): { buckets: Array<[string, Array<[string, Bucket]>]>; recent: Array<[string, number[]]> } {
+    return {
+      buckets: [...this.buckets].map(([org, buckets]) => [org, [...buckets].map(([key, b]) => [key, { ...b }] as [string, Bucket])]),
+      recent: [...this.recent].map(([key, amounts]) => [key, [...amounts]]),
+    };
+  }
+
+  /** Replaces its state with a snapshot's (checked first: a malformed one changes nothing). */
+  restore(state: unknown): void {
+    const s = recordAt(state, 'costs');
+    const buckets = new Map(
+      pairsAt(s.buckets, 'costs.buckets').map(([org, rows]) => [org, new Map(pairsAt(rows, `costs.buckets.${org}`).map(([key, b]) => [key, bucketOf(b)]))] as const),
+    );
+    const recent = new Map(pairsAt(s.recent, 'costs.recent').map(([key, amounts]) => [key, arrayAt(amounts, 'costs.recent[]').map((a) => numberAt(a, 'costs.recent[][]'))] as const));
+    this.buckets.clear();
+    for (const [org, rows] of buckets) this.buckets.set(org, rows);
+    this.recent.clear();
+    for (const [key, amounts] of recent) this.recent.set(key, amounts);
+  }
+
   /** The average of the tool's last reported costs in this currency, if it has any. */
   recentAverage(org: string, server: string, tool: string, currency: string): number | undefined {
     const amounts = this.recent.get(`${org}\u0001${server}\u0001${tool}\u0001${currency}`);
@@ -77,6 +99,21 @@ export class CostLedger {
       .map(({ micros, ...row }) => ({ ...row, amount: micros / 1_000_000 }))
       .sort((a, b) => b.amount - a.amount || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
   }
+}
+
+function bucketOf(value: unknown): Bucket {
+  const b = recordAt(value, 'costs bucket');
+  const where = (field: string) => `costs bucket.${field}`;
+  return {
+    hourMs: numberAt(b.hourMs, where('hourMs')),
+    agent: stringAt(b.agent, where('agent')),
+    server: stringAt(b.server, where('server')),
+    tool: stringAt(b.tool, where('tool')),
+    workflow: b.workflow === null ? null : stringAt(b.workflow, where('workflow')),
+    currency: stringAt(b.currency, where('currency')),
+    micros: numberAt(b.micros, where('micros')),
+    calls: numberAt(b.calls, where('calls')),
+  };
 }
 
 function groupKey(by: CostGrouping, org: string, b: Bucket): Record<string, string | null> {

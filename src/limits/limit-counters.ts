@@ -3,6 +3,7 @@ import type { EventEnvelope } from '@warden/ledger';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
 import type { ToolCallCompletedData, ToolCallDecidedData, ToolCallFailedData } from '../gateway/tool-call/tool-call.events';
+import { arrayAt, numberAt, recordAt, SnapshotShapeError, stringAt } from '../ledger/snapshot-shape';
 import { capKeysOf, rateKeysOf, type CallFacts } from './call-keys';
 import { CostLedger } from './cost-ledger';
 import { WindowCounters } from './window-counters';
@@ -31,8 +32,8 @@ interface Awaiting {
 export class LimitCounters implements Projection {
   readonly name = 'limit-counters';
   readonly streamPrefixes = ['calls-'];
-  private readonly rates = new WindowCounters();
-  private readonly spend = new WindowCounters();
+  private rates = new WindowCounters();
+  private spend = new WindowCounters();
   /** callId → what the gate reserved (this node), until the decision is applied from the log or released. */
   private readonly reservedCalls = new Map<string, { keys: string[]; atMs: number }>();
   private readonly reservedSpend = new Map<string, Awaiting & { keys: string[] }>();
@@ -57,6 +58,41 @@ export class LimitCounters implements Projection {
       default:
         return;
     }
+  }
+
+  /**
+   * The counts as the log made them: this node's reservations (calls whose decision is not yet
+   * appended) are taken out, so that a restart, which replays the decisions after the snapshot,
+   * counts each call once and a released reservation not at all.
+   */
+  snapshot(): unknown {
+    const rates = WindowCounters.fromState(this.rates.state(), 'rates');
+    for (const { keys, atMs } of this.reservedCalls.values()) this.count(rates, keys, ['rpm', 'rph', 'daily'], atMs, -1);
+    const spend = WindowCounters.fromState(this.spend.state(), 'spend');
+    for (const { keys, atMs, estimateMicros } of this.reservedSpend.values()) this.count(spend, keys, ['daily', 'monthly'], atMs, -estimateMicros);
+    // Calls awaiting their outcome share a few facts (org, agent, server, tool): each is written once.
+    const factIndex = new Map<string, number>();
+    const facts: CallFacts[] = [];
+    const awaiting = [...this.awaiting].map(([callId, call]) => {
+      const key = JSON.stringify([call.facts.org, call.facts.agent, call.facts.server, call.facts.tool, call.facts.workflow ?? null]);
+      let index = factIndex.get(key);
+      if (index === undefined) factIndex.set(key, (index = facts.push(call.facts) - 1));
+      return [callId, index, call.atMs, call.estimateMicros];
+    });
+    return { rates: rates.state(), spend: spend.state(), facts, awaiting, costs: this.costs.state() };
+  }
+
+  restore(state: unknown): void {
+    const s = recordAt(state, 'limit-counters');
+    const rates = WindowCounters.fromState(s.rates, 'limit-counters.rates');
+    const spend = WindowCounters.fromState(s.spend, 'limit-counters.spend');
+    const facts = arrayAt(s.facts, 'limit-counters.facts').map((f, i) => factsOf(f, `limit-counters.facts[${i}]`));
+    const awaiting = arrayAt(s.awaiting, 'limit-counters.awaiting').map((row, i) => awaitingOf(row, facts, `limit-counters.awaiting[${i}]`));
+    this.costs.restore(s.costs);
+    this.rates = rates;
+    this.spend = spend;
+    this.awaiting.clear();
+    for (const [callId, call] of awaiting) this.awaiting.set(callId, call);
   }
 
   rateCount(window: LimitWindow, key: string, nowMs: number): number {
@@ -139,4 +175,22 @@ export class LimitCounters implements Projection {
   private count(counters: WindowCounters, keys: string[], windows: LimitWindow[], atMs: number, amount: number): void {
     for (const window of windows) for (const key of keys) counters.add(window, key, atMs, amount);
   }
+}
+
+function awaitingOf(value: unknown, facts: CallFacts[], where: string): [string, Awaiting] {
+  const [callId, index, atMs, estimateMicros] = arrayAt(value, where);
+  const shared = facts[numberAt(index, `${where}[1]`)];
+  if (!shared) throw new SnapshotShapeError(`${where}[1]`, `an index into facts (0..${facts.length - 1})`);
+  return [stringAt(callId, `${where}[0]`), { facts: shared, atMs: numberAt(atMs, `${where}[2]`), estimateMicros: numberAt(estimateMicros, `${where}[3]`) }];
+}
+
+function factsOf(value: unknown, where: string): CallFacts {
+  const facts = recordAt(value, where);
+  return {
+    org: stringAt(facts.org, `${where}.org`),
+    agent: stringAt(facts.agent, `${where}.agent`),
+    server: stringAt(facts.server, `${where}.server`),
+    tool: stringAt(facts.tool, `${where}.tool`),
+    ...(facts.workflow !== undefined ? { workflow: stringAt(facts.workflow, `${where}.workflow`) } : {}),
+  };
 }

@@ -1,9 +1,16 @@
+import { arrayAt, numberAt, SnapshotShapeError, stringAt } from '../ledger/snapshot-shape';
 import { windowAt, type LimitWindow } from './windows';
 
 interface Entry {
   startMs: number;
   n: number;
 }
+
+/** [window ␂ key, window start (epoch ms), count] per entry (a snapshot's form). */
+export type WindowCountersState = Array<[slot: string, startMs: number, n: number]>;
+
+const SLOT_SEPARATOR = '\u0002';
+const LIMIT_WINDOWS: readonly string[] = ['rpm', 'rph', 'daily', 'monthly'] satisfies LimitWindow[];
 
 /**
  * Counts per key in the current window of each kind (rpm, rph, daily, monthly): one entry per
@@ -49,5 +56,24 @@ export class WindowCounters {
     let entries = this.byWindow.get(window);
     if (!entries) this.byWindow.set(window, (entries = new Map()));
     return entries;
+  }
+
+  state(): WindowCountersState {
+    const rows: WindowCountersState = [];
+    for (const [window, entries] of this.byWindow) for (const [key, entry] of entries) rows.push([`${window}${SLOT_SEPARATOR}${key}`, entry.startMs, entry.n]);
+    return rows;
+  }
+
+  static fromState(state: unknown, where: string): WindowCounters {
+    const counters = new WindowCounters();
+    arrayAt(state, where).forEach((row, i) => {
+      const [slotValue, startMs, n] = arrayAt(row, `${where}[${i}]`);
+      const slot = stringAt(slotValue, `${where}[${i}][0]`);
+      const at = slot.indexOf(SLOT_SEPARATOR);
+      const window = slot.slice(0, at);
+      if (at < 0 || !LIMIT_WINDOWS.includes(window as LimitWindow)) throw new SnapshotShapeError(`${where}[${i}][0]`, 'a window counter slot (window ␂ key)');
+      counters.entriesOf(window as LimitWindow).set(slot.slice(at + 1), { startMs: numberAt(startMs, `${where}[${i}][1]`), n: numberAt(n, `${where}[${i}][2]`) });
+    });
+    return counters;
   }
 }

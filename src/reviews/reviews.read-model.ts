@@ -3,6 +3,7 @@ import type { Actor, EventEnvelope } from '@warden/ledger';
 import type { ToolCallDecidedData } from '../gateway/tool-call/tool-call.events';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
+import { arrayAt, pairsAt, recordAt, SnapshotShapeError, stringAt } from '../ledger/snapshot-shape';
 import { REVIEW_STREAM_PREFIX, type CallReviewed } from './reviews.events';
 
 export interface ReviewItem {
@@ -55,6 +56,18 @@ export class ReviewsReadModel implements Projection {
     item.review = { reviewer: envelope.actor, comment, at: envelope.at };
   }
 
+  snapshot(): unknown {
+    return { byOrg: [...this.byOrg].map(([org, items]) => [org, [...items.values()]]) };
+  }
+
+  restore(state: unknown): void {
+    const byOrg = pairsAt(recordAt(state, 'reviews').byOrg, 'reviews.byOrg').map(
+      ([org, items]) => [org, new Map(arrayAt(items, `reviews.byOrg.${org}`).map((item) => reviewItemOf(item)).map((i) => [i.callId, i] as const))] as const,
+    );
+    this.byOrg.clear();
+    for (const [org, items] of byOrg) this.byOrg.set(org, items);
+  }
+
   get(orgId: string, callId: string): ReviewItem | undefined {
     return this.byOrg.get(orgId)?.get(callId);
   }
@@ -74,4 +87,23 @@ export class ReviewsReadModel implements Projection {
     if (!items) this.byOrg.set(orgId, (items = new Map()));
     return items;
   }
+}
+
+function reviewItemOf(value: unknown): ReviewItem {
+  const i = recordAt(value, 'reviews item');
+  const review = i.review === undefined ? undefined : recordAt(i.review, 'reviews item.review');
+  const state = stringAt(i.state, 'reviews item.state');
+  if (state !== 'open' && state !== 'reviewed') throw new SnapshotShapeError('reviews item.state', 'open or reviewed');
+  return {
+    callId: stringAt(i.callId, 'reviews item.callId'),
+    agentId: stringAt(i.agentId, 'reviews item.agentId'),
+    serverId: i.serverId === null ? null : stringAt(i.serverId, 'reviews item.serverId'),
+    tool: stringAt(i.tool, 'reviews item.tool'),
+    rules: arrayAt(i.rules, 'reviews item.rules').map((r) => stringAt(r, 'reviews item.rules[]')),
+    decidedAt: stringAt(i.decidedAt, 'reviews item.decidedAt'),
+    state,
+    ...(review
+      ? { review: { reviewer: recordAt(review.reviewer, 'reviews item.review.reviewer') as unknown as Actor, comment: stringAt(review.comment, 'reviews item.review.comment'), at: stringAt(review.at, 'reviews item.review.at') } }
+      : {}),
+  };
 }

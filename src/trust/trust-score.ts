@@ -56,6 +56,22 @@ export class CallWindow {
     this.failures++;
   }
 
+  /** The live window only (older marks no longer count), as a snapshot keeps it. */
+  state(): { marks: CallMark[]; index: Array<[string, number]>; denials: number; failures: number } {
+    const index: Array<[string, number]> = [];
+    for (const [id, at] of this.index) if (at >= this.start) index.push([id, at - this.start]);
+    return { marks: this.marks.slice(this.start), index, denials: this.denials, failures: this.failures };
+  }
+
+  static fromState(state: { marks: CallMark[]; index: Array<[string, number]>; denials: number; failures: number }): CallWindow {
+    const window = new CallWindow();
+    window.marks.push(...state.marks);
+    for (const [id, at] of state.index) window.index.set(id, at);
+    window.denials = state.denials;
+    window.failures = state.failures;
+    return window;
+  }
+
   private dropOldest(): void {
     const mark = this.marks[this.start++];
     if (mark === 'denied') this.denials--;

@@ -48,4 +48,23 @@ describe('TrustReadModel', () => {
     failure = { projection: 'ledger-integrity', position: 9, message: 'bad' };
     expect(m.readingOf('o1', 'a1')).toMatchObject({ state: 'stale', why: expect.stringContaining('stopped') });
   });
+
+  it('restores from its snapshot to the same readings, also past the window (the oldest calls dropped), and goes on alike', () => {
+    const m = model();
+    const agent = { kind: 'agent' as const, id: 'a1' };
+    m.apply(event('AgentTrustAttested', { agentId: 'a1', score: 80, reason: 'vetted' }));
+    for (let i = 0; i < 530; i++) m.apply(event('ToolCallDecided', { agentId: 'a1', callId: `c${i}`, decision: i % 7 === 0 ? 'deny' : 'allow', reasons: [] }, T0, agent));
+    m.apply(event('ToolCallFailed', { callId: 'c529' }, T0, agent));
+    const restored = new TrustReadModel(projector, { approvals: { trustMaxAgeMs: 60_000 } } as WardenConfig, clock);
+    restored.restore(JSON.parse(JSON.stringify(m.snapshot())));
+    expect(restored.readingOf('o1', 'a1')).toEqual(m.readingOf('o1', 'a1'));
+    for (const target of [m, restored]) {
+      target.apply(event('ToolCallFailed', { callId: 'c528' }, T0, agent));
+      target.apply(event('ToolCallFailed', { callId: 'c100' }, T0, agent)); // out of the window: no effect
+    }
+    expect(restored.readingOf('o1', 'a1')).toEqual(m.readingOf('o1', 'a1'));
+    expect(restored.snapshot()).toEqual(m.snapshot());
+    expect(() => restored.restore({ agents: [['a1', { orgId: 'o1', base: 50, window: { marks: ['maybe'], index: [], denials: 0, failures: 0 }, updatedAtMs: T0 }]] })).toThrow(/ok, denied or failed/);
+    expect(restored.readingOf('o1', 'a1')).toEqual(m.readingOf('o1', 'a1'));
+  });
 });

@@ -6,7 +6,8 @@ import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
 import { TRUST_STREAM_PREFIX, type AgentTrustAttested } from './trust.events';
 import type { RecordedReason } from '../gateway/tool-call/tool-call.events';
-import { CallWindow, trustScore, UNATTESTED_BASE, type TrustInputs } from './trust-score';
+import { arrayAt, numberAt, pairsAt, recordAt, stringAt, SnapshotShapeError } from '../ledger/snapshot-shape';
+import { CallWindow, trustScore, UNATTESTED_BASE, type CallMark, type TrustInputs } from './trust-score';
 
 interface AgentTrust {
   orgId: string;
@@ -87,6 +88,21 @@ export class TrustReadModel implements Projection {
     }
   }
 
+  snapshot(): unknown {
+    return {
+      agents: [...this.agents].map(([agentId, a]) => [
+        agentId,
+        { orgId: a.orgId, base: a.base, ...(a.attestation ? { attestation: a.attestation } : {}), window: a.window.state(), updatedAtMs: a.updatedAtMs },
+      ]),
+    };
+  }
+
+  restore(state: unknown): void {
+    const agents = pairsAt(recordAt(state, 'trust').agents, 'trust.agents').map(([agentId, value]) => [agentId, agentTrustOf(value, `trust.agents.${agentId}`)] as const);
+    this.agents.clear();
+    for (const [agentId, agent] of agents) this.agents.set(agentId, agent);
+  }
+
   /** The agent's score as a policy may use it: fresh, stale (with why) or unknown. */
   readingOf(orgId: string, agentId: string): TrustReading {
     const agent = this.agents.get(agentId);
@@ -105,4 +121,33 @@ const TRUST_CODES = new Set(['POLICY.TRUST_UNKNOWN', 'POLICY.TRUST_STALE']);
 
 function deniedForTrust(reasons: RecordedReason[] | undefined): boolean {
   return reasons?.some((r) => TRUST_CODES.has(r.code) || r.matches?.some((m) => TRUST_CODES.has(m.code))) ?? false;
+}
+
+const MARKS: ReadonlySet<string> = new Set<CallMark>(['ok', 'denied', 'failed']);
+
+function agentTrustOf(value: unknown, where: string): AgentTrust {
+  const a = recordAt(value, where);
+  const w = recordAt(a.window, `${where}.window`);
+  const marks = arrayAt(w.marks, `${where}.window.marks`).map((m) => {
+    if (typeof m !== 'string' || !MARKS.has(m)) throw new SnapshotShapeError(`${where}.window.marks[]`, 'ok, denied or failed');
+    return m as CallMark;
+  });
+  const index = pairsAt(w.index, `${where}.window.index`).map(([id, at]) => [id, numberAt(at, `${where}.window.index[]`)] as [string, number]);
+  const attestation = a.attestation === undefined ? undefined : recordAt(a.attestation, `${where}.attestation`);
+  return {
+    orgId: stringAt(a.orgId, `${where}.orgId`),
+    base: numberAt(a.base, `${where}.base`),
+    ...(attestation
+      ? {
+          attestation: {
+            score: numberAt(attestation.score, `${where}.attestation.score`),
+            reason: stringAt(attestation.reason, `${where}.attestation.reason`),
+            by: recordAt(attestation.by, `${where}.attestation.by`) as unknown as EventEnvelope['actor'],
+            at: stringAt(attestation.at, `${where}.attestation.at`),
+          },
+        }
+      : {}),
+    window: CallWindow.fromState({ marks, index, denials: numberAt(w.denials, `${where}.window.denials`), failures: numberAt(w.failures, `${where}.window.failures`) }),
+    updatedAtMs: numberAt(a.updatedAtMs, `${where}.updatedAtMs`),
+  };
 }

@@ -14,3 +14,4 @@ export * from './ledger-auditor';
 export * from './merkle';
 export * from './checkpoint';
 export * from './export';
+export * from './snapshot/read-model-snapshot';

@@ -1,0 +1,2 @@
+export * from './snapshot-store.port';
+export { SqliteSnapshotStore } from './sqlite/sqlite-snapshot-store';
