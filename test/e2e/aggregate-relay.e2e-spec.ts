@@ -6,6 +6,7 @@ import { startLegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import { startModernMcpServer } from '../fixtures/modern-mcp-server';
 import { createNoteStore } from '../fixtures/tool-fixture';
 import { eventsOfType } from './support/ledger-reader';
+import { modernHeaders, modernMeta, rawPost } from './support/raw-mcp';
 import { startHarness, type Harness } from './support/gateway-harness';
 
 /**
@@ -36,8 +37,8 @@ type ListPage = { nextCursor?: string } & Record<string, unknown>;
 function pageOf(client: ContentClient, revision: AgentRevision, method: 'resources/list' | 'resources/templates/list' | 'prompts/list', cursor?: string): Promise<ListPage> {
   const params = cursor === undefined ? {} : { cursor };
   if (revision === '2026-07-28') return (client as unknown as { request(r: { method: string; params: object }): Promise<ListPage> }).request({ method, params });
-  const list = { 'resources/list': client.listResources, 'resources/templates/list': client.listResourceTemplates, 'prompts/list': client.listPrompts }[method];
-  return list.call(client, params) as Promise<ListPage>;
+  if (method === 'resources/list') return client.listResources(params);
+  return method === 'prompts/list' ? client.listPrompts(params) : client.listResourceTemplates(params);
 }
 
 /** Every page of a list, following nextCursor. */
@@ -56,6 +57,7 @@ describe('resources, prompts and completions on the aggregated endpoint', () => 
   let h: Harness;
   let agentKey: string;
   let otherKey: string;
+  let bareKey: string;
   let conf: ConformanceEverythingServer;
   const upstreams: Record<string, FixtureMcpServer> = {};
   const agents: Agent[] = [];
@@ -71,13 +73,15 @@ describe('resources, prompts and completions on the aggregated endpoint', () => 
     upstreams.legacy = await startLegacyMcpServer({ notes: createNoteStore({ q3: 'quarterly numbers', todo: 'buy milk' }) });
     upstreams.modern = await startModernMcpServer({ legacy: 'reject', notes: createNoteStore({ plan: 'ship it' }) });
     upstreams.hidden = await startLegacyMcpServer({ notes: createNoteStore({ secret: 'not for this agent' }) });
+    upstreams.bare = await startModernMcpServer({ legacy: 'reject', withContent: false });
     conf = await startConformanceEverythingServer();
     const ids: Record<string, string> = {};
-    for (const [slug, url] of [['legacy', upstreams.legacy.url], ['modern', upstreams.modern.url], ['hidden', upstreams.hidden.url], ['conf', conf.url]]) {
+    for (const [slug, url] of [['legacy', upstreams.legacy.url], ['modern', upstreams.modern.url], ['hidden', upstreams.hidden.url], ['bare', upstreams.bare.url], ['conf', conf.url]]) {
       ids[slug] = (await h.api.registerServer(slug, slug, url)).serverId;
     }
     agentKey = (await h.api.registerAgent('reader', [ids.legacy, ids.modern, ids.conf])).apiKey;
     otherKey = (await h.api.registerAgent('other reader', [ids.legacy, ids.modern, ids.conf])).apiKey;
+    bareKey = (await h.api.registerAgent('tools only', [ids.bare])).apiKey;
   });
 
   afterAll(async () => {
@@ -183,6 +187,17 @@ describe('resources, prompts and completions on the aggregated endpoint', () => 
       expect(await refusal(() => client.getPrompt({ name: `nosuch__${SUMMARISE_PROMPT}`, arguments: { id: 'secret' } }))).toEqual(hiddenPrompt);
       expect(upstreams.hidden.requests.rpcMethods().filter((m) => m.startsWith('resources/') || m.startsWith('prompts/'))).toEqual([]);
     });
+  });
+
+  it('neither offers nor serves resources or prompts when no server of the agent offers them', async () => {
+    const client = await connect('2025-11-25', bareKey);
+    expect(client.getServerCapabilities()).toEqual({ tools: { listChanged: true } });
+    for (const method of ['resources/list', 'prompts/list']) {
+      const res = await rawPost(`${h.url}/mcp`, { jsonrpc: '2.0', id: 3, method, params: { _meta: modernMeta } }, { ...modernHeaders(method), authorization: `Bearer ${bareKey}` });
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ id: 3, error: { code: -32601, data: { reason: 'EDGE.METHOD_NOT_FOUND' } } });
+    }
+    expect(upstreams.bare.requests.rpcMethods().filter((m) => m.startsWith('resources/') || m.startsWith('prompts/'))).toEqual([]);
   });
 
   it('records reads and prompts made on /mcp with endpoint aggregate and the upstream’s own names', async () => {

@@ -65,6 +65,9 @@ export class AggregateRelay {
     const { items, needs, rename } = LISTS[method];
     const binding: CursorBinding = { method, orgId: ctx.agent.orgId, agentId: ctx.agent.agentId };
     const servers = this.visible(ctx).sort((a, b) => (a.serverId < b.serverId ? -1 : a.serverId > b.serverId ? 1 : 0));
+    // As on /mcp/<server>: a list nobody here offers is a method this endpoint does not serve (it is not advertised either).
+    const offering = await Promise.all(servers.map((server) => this.offers(server, needs)));
+    if (!offering.includes(true)) throw new WardenError(ctx.stateless ? 'not_found' : 'bad_request', 'EDGE.METHOD_NOT_FOUND', `no server of this agent offers ${needs}`);
     let at = 0;
     let upstreamCursor: string | null = null;
     if (params?.cursor !== undefined) {
@@ -77,7 +80,7 @@ export class AggregateRelay {
     const { cursor: _agents, ...rest } = params ?? {};
     for (; at < servers.length; at++, upstreamCursor = null) {
       const server = servers[at];
-      if (!(await this.offers(ctx, server, needs))) continue;
+      if (!offering[at]) continue;
       let page: Result;
       try {
         page = await this.relay.forward(this.on(ctx, server), method, { ...rest, ...(upstreamCursor === null ? {} : { cursor: upstreamCursor }) }, needs, false);
@@ -135,11 +138,11 @@ export class AggregateRelay {
   /** The visible server a namespaced name belongs to, if its upstream offers what is asked; else `unknown`. */
   private async resolve(ctx: McpRequestContext, named: NamespacedName | undefined, needs: RelayedCapability, unknown: WardenError) {
     const server = named && this.visible(ctx).find((s) => s.slug === named.slug);
-    if (!named || !server || !(await this.offers(ctx, server, needs))) throw unknown;
+    if (!named || !server || !(await this.offers(server, needs))) throw unknown;
     return { server, name: named.name };
   }
 
-  private async offers(ctx: McpRequestContext, server: RegisteredServer, needs: RelayedCapability): Promise<boolean> {
+  private async offers(server: RegisteredServer, needs: RelayedCapability): Promise<boolean> {
     return (await this.relay.capabilitiesOf(server, {}))[needs] !== undefined;
   }
 
