@@ -4,6 +4,7 @@ import { NOTES_INDEX_URI, SUMMARISE_PROMPT } from '../fixtures/content-fixture';
 import type { FixtureMcpServer } from '../fixtures/fixture-mcp-server';
 import { startLegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import { startModernMcpServer } from '../fixtures/modern-mcp-server';
+import { startPagedResourcesServer, type PagedResourcesServer } from '../fixtures/paged-resources-server';
 import { createNoteStore } from '../fixtures/tool-fixture';
 import { eventsOfType } from './support/ledger-reader';
 import { modernHeaders, modernMeta, rawPost } from './support/raw-mcp';
@@ -198,6 +199,27 @@ describe('resources, prompts and completions on the aggregated endpoint', () => 
       expect(res.body).toMatchObject({ id: 3, error: { code: -32601, data: { reason: 'EDGE.METHOD_NOT_FOUND' } } });
     }
     expect(upstreams.bare.requests.rpcMethods().filter((m) => m.startsWith('resources/') || m.startsWith('prompts/'))).toEqual([]);
+  });
+
+  it.each(AGENTS)('pages through an upstream that pages itself, relaying its own cursors unchanged (%s agent)', async (revision) => {
+    const paged: PagedResourcesServer = await startPagedResourcesServer(5, 2);
+    try {
+      const server = await h.api.registerServer('paged', `paged-${revision.slice(0, 4)}`, paged.url);
+      const { apiKey } = await h.api.registerAgent(`paged reader ${revision}`, [server.serverId]);
+      const client = await connect(revision, apiKey);
+      const pages = await allPages<{ uri: string }>((cursor) => pageOf(client, revision, 'resources/list', cursor), 'resources');
+      const slug = server.slug;
+      expect(pages.map((p) => p.map((r) => r.uri))).toEqual([
+        [`warden://${slug}/page://0`, `warden://${slug}/page://1`],
+        [`warden://${slug}/page://2`, `warden://${slug}/page://3`],
+        [`warden://${slug}/page://4`],
+      ]);
+      expect(paged.cursorsReceived).toEqual([undefined, 'after-2', 'after-4']);
+      const read = await surfacingRpcErrors(() => client.readResource({ uri: `warden://${slug}/page://3` }));
+      expect(read.contents).toEqual([expect.objectContaining({ uri: `warden://${slug}/page://3`, text: 'content of page://3' })]);
+    } finally {
+      await paged.close();
+    }
   });
 
   it('records reads and prompts made on /mcp with endpoint aggregate and the upstream’s own names', async () => {
