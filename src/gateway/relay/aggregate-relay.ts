@@ -100,7 +100,7 @@ export class AggregateRelay {
 
   private nextPosition(servers: RegisteredServer[], at: number, upstreamNext: unknown) {
     if (upstreamNext !== undefined && upstreamNext !== null) {
-      if (!AggregateCursors.carries(upstreamNext)) throw new WardenError('upstream', 'UPSTREAM.INVALID_RESPONSE', `${servers[at].slug} answered a nextCursor warden cannot carry`);
+      if (!AggregateCursors.carries(upstreamNext)) throw new WardenError('upstream', 'UPSTREAM.BAD_RESPONSE', `${servers[at].slug} answered a nextCursor warden cannot carry`);
       return { serverId: servers[at].serverId, upstreamCursor: upstreamNext };
     }
     return at + 1 < servers.length ? { serverId: servers[at + 1].serverId, upstreamCursor: null } : undefined;
