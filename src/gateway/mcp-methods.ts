@@ -5,6 +5,7 @@ import type { McpRequestContext } from './mcp-request-context';
 import { aggregatedName, serversVisibleTo } from './tool-names';
 import { McpRelay, type RelayedCapability } from './relay/mcp-relay';
 import { ListenStreams } from './relay/listen-streams';
+import { AggregateRelay } from './relay/aggregate-relay';
 import { ToolCallPipeline } from './tool-call/tool-call.pipeline';
 import { STATELESS_REVISION, META_SERVER_INFO } from './edge/protocol-revision';
 
@@ -59,11 +60,13 @@ export class McpMethods {
     private readonly pipeline: ToolCallPipeline,
     private readonly relay: McpRelay,
     private readonly listens: ListenStreams,
+    private readonly aggregate: AggregateRelay,
   ) {}
 
   /** What this endpoint offers the agent: tools, and on `/mcp/<server>` what its upstream offers of the relayed methods. */
   capabilities(ctx: McpRequestContext): Promise<Result> {
     // A capability token names tools only: nothing else is relayed for it, so nothing else is offered.
+    if (!ctx.server && !ctx.token) return this.aggregate.capabilitiesOf(ctx, toolsCapability());
     return this.relay.capabilitiesOf(ctx.token ? undefined : ctx.server, toolsCapability(), ctx.stateless);
   }
 
@@ -89,6 +92,7 @@ export class McpMethods {
       cacheable: options.cacheable,
       handle: (ctx, params) => {
         if (ctx.token) throw new WardenError('denied', 'GATE.TOKEN_SCOPE', `a capability token allows its tools only, not ${method}`);
+        if (!ctx.server) return this.aggregate.handle(ctx, method, params, options.recorded ?? false);
         return this.relay.forward(ctx, method, params, needs, options.recorded ?? false);
       },
     };

@@ -82,20 +82,20 @@ describe('relay of resources and prompts', () => {
       });
     });
 
-    it('does not offer resources or prompts on the aggregated endpoint', async () => {
+    it('offers resources and prompts on the aggregated endpoint too (its servers offer them; aggregate-relay.e2e-spec.ts)', async () => {
       const agent = await connect(revision, '/mcp');
-      expect(contentOf(agent).getServerCapabilities()).toEqual({ tools: { listChanged: true } });
+      expect(contentOf(agent).getServerCapabilities()).toEqual({ tools: { listChanged: true }, resources: {}, prompts: {} });
     });
   });
 
-  it('answers resources/read on the aggregated endpoint with method not found (404 for 2026-07-28)', async () => {
+  it('answers a resources/read of a bare upstream URI on the aggregated endpoint as an unknown resource (it names warden://<server>/<uri>)', async () => {
     const params = { uri: NOTES_INDEX_URI, _meta: modernMeta };
     const res = await rawPost(`${h.url}/mcp`, { jsonrpc: '2.0', id: 1, method: 'resources/read', params }, {
       ...modernHeaders('resources/read', NOTES_INDEX_URI),
       authorization: `Bearer ${agentKey}`,
     });
-    expect(res.status).toBe(404);
-    expect(res.body).toMatchObject({ id: 1, error: { code: -32601, data: { reason: 'EDGE.METHOD_NOT_FOUND' } } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: 1, error: { code: -32602, data: { reason: 'GATE.UNKNOWN_RESOURCE' } } });
     // Only the reads made through /mcp/<server> above reached an upstream: one good and one bad read per agent on legacy.
     expect(upstreams.legacy.requests.withRpcMethod('resources/read')).toHaveLength(AGENTS.length * 2);
     expect(upstreams.modern.requests.withRpcMethod('resources/read')).toHaveLength(AGENTS.length);

@@ -35,6 +35,8 @@ const CODE_BY_REASON: Record<string, number> = {
   'EDGE.METHOD_NOT_FOUND': JSONRPC.METHOD_NOT_FOUND,
   'CALL.CANCELLED': JSONRPC.CANCELLED,
   'EDGE.INVALID_PARAMS': JSONRPC.INVALID_PARAMS,
+  /** A list cursor warden did not issue for this list and agent (gateway/relay/aggregate-cursor.ts). */
+  'EDGE.INVALID_CURSOR': JSONRPC.INVALID_PARAMS,
   /** Not I-JSON, so not a valid request object, wherever the lone surrogate sits. */
   'EDGE.INVALID_UNICODE': JSONRPC.INVALID_REQUEST,
   'GATE.UNKNOWN_TOOL': JSONRPC.INVALID_PARAMS,

@@ -226,7 +226,7 @@ export class McpEdge {
       protocolVersion: ctx.protocolVersion,
       capabilities: await this.methods.capabilities(ctx),
       serverInfo: WARDEN_SERVER_INFO,
-      instructions: ctx.server ? `Tools of ${ctx.server.name}, governed by warden.` : 'Tools of every server you may use, governed by warden, named <server>__<tool>.',
+      instructions: ctx.server ? `Tools of ${ctx.server.name}, governed by warden.` : 'Tools, prompts and resources of every server you may use, governed by warden: tools and prompts named <server>__<name>, resources warden://<server>/<uri>.',
     };
   }
 
