@@ -47,7 +47,8 @@ export function parseBearerChallenge(header: string | null | undefined): BearerC
   return challenge;
 }
 
-function isHttpUrl(value: string): boolean {
+/** An http(s) URL with no userinfo and no fragment (what a metadata document's address may be). */
+export function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
     return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && !url.hash;

@@ -1,6 +1,7 @@
 import type { TokenEgress } from '../token-endpoint';
 import { authError, fetchMetadata, stringArray, type MetadataFetch } from './auth-metadata';
 import { wellKnownUrls } from './resource-identifier';
+import { isHttpUrl } from '../../common/bearer-challenge';
 
 /** An authorization server as its RFC 8414 metadata describes it (issuer checked). */
 export interface AuthorizationServer {
@@ -124,11 +125,3 @@ export class McpAuthDiscovery {
   }
 }
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && !url.hash;
-  } catch {
-    return false;
-  }
-}
