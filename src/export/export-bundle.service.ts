@@ -142,7 +142,7 @@ export class ExportBundleService {
         if (lookup?.status !== 'present') {
           throw new WardenError('unavailable', 'EXPORT.PAYLOAD_UNAVAILABLE', `the payload of event ${env.id} is ${lookup?.status ?? 'unreadable'} and no signed erasure names it (warden verify --payloads says more)`, { eventId: env.id });
         }
-        out.set(env.id, { state: 'present', content: lookup.content });
+        out.set(env.id, { state: 'present', content: lookup.content, salt: lookup.salt });
       }
     }
     return out;

@@ -144,6 +144,25 @@ describe('warden export / verify-export against a real gateway', () => {
     expect(await runCli(['verify-export', bundle])).toMatchObject({ code: 2 });
   });
 
+  it('an exported payload edited on disk (manifest redone): PAYLOAD_DIGEST at its line; the erased one carries no salt', async () => {
+    const edited = copyBundle(bundle);
+    const lines = readFileSync(join(edited, BUNDLE_FILES.payloads), 'utf8').split('\n');
+    const target = lines.findIndex((l) => l.includes('exported call 3'));
+    expect(JSON.parse(lines[target])).toMatchObject({ state: 'present', salt: expect.any(String) });
+    lines[target] = lines[target].replace('exported call 3', 'exported call 4');
+    writeFileSync(join(edited, BUNDLE_FILES.payloads), lines.join('\n'));
+    writeFileSync(join(edited, BUNDLE_FILES.manifest), redigestBundle(files(edited))[BUNDLE_FILES.manifest]);
+    const id = JSON.parse(lines[target]).eventId;
+    expect(await runCli(['verify-export', edited, '--root-fingerprint', rootKid, '--witness-key', witnessVkey])).toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining(`FAILED: PAYLOAD_DIGEST at payloads.jsonl:${target + 1}, event ${id}`),
+    });
+    const erased = lines.filter((l) => l.includes('"state":"erased"')).map((l) => JSON.parse(l));
+    expect(erased).toHaveLength(1);
+    expect(erased[0]).not.toHaveProperty('salt');
+    expect(erased[0]).not.toHaveProperty('content');
+  });
+
   it('the vaulted credential appears nowhere in either bundle (canary search)', () => {
     for (const at of [bundle, plainBundle]) for (const text of Object.values(files(at))) expect(text).not.toContain(CANARY);
     // …while the plaintext payloads are there with --payloads, and only then.

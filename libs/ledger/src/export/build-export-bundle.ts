@@ -16,7 +16,7 @@ import {
 } from './bundle-format';
 
 /** What the store holds for one event's payload, looked up by the exporter. */
-export type ExportPayload = { state: 'present'; content: unknown } | { state: 'erased'; erasure: EventEnvelope } | { state: 'missing' };
+export type ExportPayload = { state: 'present'; content: unknown; salt?: Uint8Array } | { state: 'erased'; erasure: EventEnvelope } | { state: 'missing' };
 
 export interface ExportSource {
   org: string;
@@ -88,7 +88,7 @@ export function buildExportBundle(source: ExportSource): BuiltBundle {
     payloadLines.push(
       found.state === 'erased'
         ? { eventId: env.id, digest: env.payload.digest, state: 'erased', erasureEventId: found.erasure.id, erasure: found.erasure }
-        : { eventId: env.id, digest: env.payload.digest, state: 'present', ...(source.includePayloads ? { content: found.content } : {}) },
+        : { eventId: env.id, digest: env.payload.digest, state: 'present', ...(source.includePayloads ? includedContent(env.id, found) : {}) },
     );
   }
 
@@ -121,6 +121,12 @@ export function buildExportBundle(source: ExportSource): BuiltBundle {
   };
   files[BUNDLE_FILES.manifest] = `${JSON.stringify(manifest, null, 2)}\n`;
   return { files, manifest, uncovered };
+}
+
+/** The content and its salt (the verifier recomputes the digest): a --payloads export needs both. */
+function includedContent(eventId: string, found: { content: unknown; salt?: Uint8Array }): { content: unknown; salt: string } {
+  if (!found.salt) throw new LedgerError('LEDGER.MALFORMED_EVENT', `the payload of event ${eventId} was looked up without its salt`);
+  return { content: found.content, salt: toBase64Url(found.salt) };
 }
 
 /** Recomputes the manifest's file digests (after a deliberate edit: tests, tools). */
