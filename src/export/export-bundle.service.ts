@@ -52,8 +52,6 @@ export interface StreamedExport {
 export const FRAME_END = 'end';
 export const FRAME_ERROR = 'error';
 
-const PAGE = 5_000;
-
 interface Prepared {
   org: string;
   plan: ExportPlan;
@@ -177,7 +175,7 @@ export class ExportBundleService {
     let position: number | undefined;
     let fromPosition: number | undefined;
     for (;;) {
-      const page = await this.events.readAll({ fromPosition: position, maxCount: PAGE });
+      const page = await this.events.readAll({ fromPosition: position, maxCount: this.config.exportPageRecords });
       for (const r of page) {
         const env = r.data as EventEnvelope;
         if (env.org === org) {
@@ -189,7 +187,7 @@ export class ExportBundleService {
         }
         position = r.position;
       }
-      if (page.length < PAGE) break;
+      if (page.length < this.config.exportPageRecords) break;
     }
     const plan = planner.plan(await this.checkpointLines(org, checkpointEvents));
     return {
@@ -214,14 +212,14 @@ export class ExportBundleService {
     const writer = new ExportBundleWriter(plan, prepared.header, prepared.keyEvents, sink);
     let position = prepared.fromPosition;
     while (writer.wants) {
-      const page = await this.events.readAll({ fromPosition: position, maxCount: PAGE });
+      const page = await this.events.readAll({ fromPosition: position, maxCount: this.config.exportPageRecords });
       for (const r of page) {
         position = r.position;
         const env = r.data as EventEnvelope;
         if (env.org !== org || !writer.wants) continue;
         writer.addLeaf(env, env.payload ? await this.payloadOf(prepared, env) : undefined);
       }
-      if (page.length < PAGE) break;
+      if (page.length < this.config.exportPageRecords) break;
       yield;
     }
     writer.finish();

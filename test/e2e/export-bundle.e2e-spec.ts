@@ -21,6 +21,7 @@ import { runCli } from './support/tamper';
 describe('warden export / verify-export against a real gateway', () => {
   const CANARY = 'cnryExportBearer5Tq8Wz';
   const JSON_MAX_EVENTS = 3;
+  // Pages of 4 records: every export here crosses many page boundaries of both passes.
   const witnessSeed = sha256('export e2e witness');
   const witnessVkey = formatVerifierKey('witness.test/export', NOTE_SIG_COSIGNATURE_V1, nodeEd25519.fromSeed(witnessSeed).publicKey);
   const witness = cosignatureV1SignerFromSeed('witness.test/export', witnessSeed, () => 1_800_000_000);
@@ -49,7 +50,7 @@ describe('warden export / verify-export against a real gateway', () => {
   beforeAll(async () => {
     upstream = await startLegacyMcpServer();
     gate = await startCredentialGate(upstream.url, presented.bearer, (c) => c === CANARY);
-    h = await startHarness({ WARDEN_CHECKPOINT_EVERY_EVENTS: '5', WARDEN_CHECKPOINT_EVERY_MS: '50', WARDEN_LOG_ORIGIN: 'warden.test/export', WARDEN_WITNESS_KEYS: witnessVkey, WARDEN_EXPORT_JSON_MAX_EVENTS: String(JSON_MAX_EVENTS) });
+    h = await startHarness({ WARDEN_CHECKPOINT_EVERY_EVENTS: '5', WARDEN_CHECKPOINT_EVERY_MS: '50', WARDEN_LOG_ORIGIN: 'warden.test/export', WARDEN_WITNESS_KEYS: witnessVkey, WARDEN_EXPORT_JSON_MAX_EVENTS: String(JSON_MAX_EVENTS), WARDEN_EXPORT_PAGE_RECORDS: '4' });
     const registered = await h.api.request('POST', '/v1/servers', { name: 'Notes', slug: 'notes', url: gate.url, credential: { scheme: 'bearer', token: CANARY } });
     expect(registered.status).toBe(201);
     await h.api.approve(registered.body.serverId, 'echo', 'read');
