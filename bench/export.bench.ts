@@ -105,7 +105,7 @@ export async function runExportBench(options: BenchOptions): Promise<BenchReport
 }
 
 /** The gateway's keys and key registration, N decided events of one org in order, and a signed checkpoint every CHECKPOINT_EVERY org events (each itself a leaf). */
-async function buildLedger(dataDir: string, count: number) {
+export async function buildLedger(dataDir: string, count: number) {
   const store = new SqliteEventStore({ file: join(dataDir, 'ledger.db'), synchronous: 'NORMAL' });
   try {
     const trust = await establishNodeTrust(store, { dataDir, nodeId: NODE_ID }, systemClock, uuidV7Ids);
@@ -132,7 +132,7 @@ async function buildLedger(dataDir: string, count: number) {
   }
 }
 
-async function exportBundle(dataDir: string, org: string, origin: string, out: string) {
+export async function exportBundle(dataDir: string, org: string, origin: string, out: string) {
   const t0 = performance.now();
   const store = new SqliteEventStore({ file: join(dataDir, 'ledger.db'), synchronous: 'NORMAL' });
   try {

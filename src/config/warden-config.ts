@@ -50,6 +50,10 @@ export interface WardenConfig {
   stdioMaxRestarts: number;
   /** How long a stopping stdio upstream has after SIGTERM before it gets SIGKILL (WARDEN_STDIO_STOP_GRACE_MS). */
   stdioStopGraceMs: number;
+  /** POST /v1/exports answers a bundle of at most this many events as one JSON response (WARDEN_EXPORT_JSON_MAX_EVENTS); larger ranges stream (`warden export`, POST /v1/exports/stream). */
+  exportJsonMaxEvents: number;
+  /** Records an export reads from the event store at a time (WARDEN_EXPORT_PAGE_RECORDS, default 5,000): its memory bound. */
+  exportPageRecords: number;
   /** Set: GET /metrics needs `Authorization: Bearer <token>` (any client). Unset: loopback clients only. */
   metricsToken?: string;
   /**
@@ -265,6 +269,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     stdioRestartMaxMs: intFrom(env, 'WARDEN_STDIO_RESTART_MAX_MS', 30_000, 1, 3_600_000),
     stdioMaxRestarts: intFrom(env, 'WARDEN_STDIO_MAX_RESTARTS', 8, 0, 1000),
     stdioStopGraceMs: intFrom(env, 'WARDEN_STDIO_STOP_GRACE_MS', 2_000, 1, 60_000),
+    exportJsonMaxEvents: intFrom(env, 'WARDEN_EXPORT_JSON_MAX_EVENTS', 10_000, 1, 1_000_000),
+    exportPageRecords: intFrom(env, 'WARDEN_EXPORT_PAGE_RECORDS', 5_000, 1, 100_000),
     metricsToken: metricsTokenFrom(env),
     signing: oneOf(env, 'WARDEN_SIGNING', ['worker', 'inline'] as const, 'worker'),
     logLevel: env.WARDEN_LOG_LEVEL ?? 'info',

@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  buildExportBundle,
   BUNDLE_FILES,
-  exportLeafRange,
+  ExportBundleWriter,
+  ExportPlanner,
   KEY_STREAM,
   rfc3339MicrosNow,
   type Actor,
-  type BuiltBundle,
   type BundleCheckpointLine,
+  type BundleManifest,
+  type BundleSink,
   type EventEnvelope,
+  type ExportHeader,
   type ExportPayload,
+  type ExportPlan,
 } from '@warden/ledger';
 import { EVENT_STORE, type EventStore } from '@warden/event-store';
 import { PAYLOAD_STORE, type PayloadStore } from '@warden/payload-store';
@@ -35,17 +38,40 @@ export interface ExportRequest {
 export interface RecordedExport {
   exportEventId: string;
   files: Record<string, string>;
-  manifest: BuiltBundle['manifest'];
+  manifest: BundleManifest;
 }
 
-const PAGE = 5_000;
+/** An export recorded (ExportCreated) and ready to stream: `frames()` yields the framed stream (docs/export-bundle.md, "Streaming"). */
+export interface StreamedExport {
+  exportEventId: string;
+  events: number;
+  frames(): AsyncGenerator<string>;
+}
+
+/** One file's text in the stream: `<file>\t<line>\n` (JSON lines hold no raw tab or newline). */
+export const FRAME_END = 'end';
+export const FRAME_ERROR = 'error';
+
+interface Prepared {
+  org: string;
+  plan: ExportPlan;
+  header: ExportHeader;
+  keyEvents: EventEnvelope[];
+  /** Read pass 2 from here (exclusive; undefined = from the start). */
+  fromPosition: number | undefined;
+  /** eventId → the signed PayloadsErased that names it, of the whole log. */
+  erasures: Map<string, EventEnvelope>;
+}
 
 /**
- * Builds an organisation's export bundle (libs/ledger buildExportBundle) from the ledger as
- * stored: the org's log in commit order, the key stream, every signed checkpoint with its
- * witnesses' cosignatures, and the payloads (digests always, plaintext on request; erased ones
- * with their signed erasure). The export is recorded as ExportCreated before it is handed out:
- * if that append fails, nothing is handed out.
+ * Builds an organisation's export bundle (libs/ledger ExportPlanner + ExportBundleWriter) from the
+ * ledger as stored, page by page, never holding the organisation's log: pass 1 plans the range
+ * (its leaves, the tree and chain heads before it, the checkpoints with their witnesses'
+ * cosignatures, the erasures); pass 2 writes the lines (payloads: digests always, plaintext with
+ * its salt on request; erased ones with their signed erasure). The export is recorded as
+ * ExportCreated, with the manifest's SHA-256, before a byte is handed out: a dry run of pass 2
+ * digests the files first; if that append fails, nothing is handed out. Pass 2 then streams the
+ * same bytes; if the ledger changed meanwhile (a payload erased), the stream ends in an error frame.
  */
 @Injectable()
 export class ExportBundleService {
@@ -59,37 +85,60 @@ export class ExportBundleService {
     private readonly writer: LedgerWriter,
   ) {}
 
+  /** The bundle as one JSON answer: ranges of at most WARDEN_EXPORT_JSON_MAX_EVENTS events; larger ones are refused (EXPORT.TOO_LARGE: use the stream). */
   async export(org: string, request: ExportRequest, actor: Actor): Promise<RecordedExport> {
-    if (request.from && request.to && request.from > request.to) throw new WardenError('bad_request', 'EXPORT.INVALID_RANGE', 'from must not be after to', { from: request.from, to: request.to });
-    const orgEvents = await this.orgLog(org);
-    const checkpoints = await this.checkpoints(org, orgEvents);
-    const range = { from: request.from, to: request.to };
-    const { firstLeaf, end } = exportLeafRange({ orgEvents, checkpoints, range });
-    const built = buildExportBundle({
-      org,
-      origin: originOf(deploymentName(this.config.checkpoints.logOrigin, this.trust.root.kid), org),
-      rootPublicKey: this.trust.root.publicKey,
-      createdAt: rfc3339MicrosNow(),
-      range,
-      orgEvents,
-      keyEvents: (await this.events.readStream(KEY_STREAM)).map((r) => r.data as EventEnvelope),
-      checkpoints,
-      includePayloads: request.payloads,
-      payloads: await this.payloadsOf(org, orgEvents, orgEvents.slice(firstLeaf, end), request.payloads),
-    });
-    const manifestSha256 = createHash('sha256').update(built.files[BUNDLE_FILES.manifest]).digest('hex');
-    const data: ExportCreatedData = {
-      from: request.from ?? null,
-      to: request.to ?? null,
-      payloads: request.payloads,
-      firstLeaf: built.manifest.range.firstLeaf,
-      events: built.manifest.counts.events,
-      uncovered: built.uncovered,
-      checkpoints: built.manifest.counts.checkpoints,
-      manifestSha256,
+    const prepared = await this.prepare(org, request);
+    const events = prepared.plan.end - prepared.plan.firstLeaf;
+    const limit = this.config.exportJsonMaxEvents;
+    if (events > limit) {
+      throw new WardenError('bad_request', 'EXPORT.TOO_LARGE', `the range holds ${events} events, more than one JSON answer carries (${limit}): use \`warden export\`, which streams (POST /v1/exports/stream), or a narrower from/to`, { events, limit });
+    }
+    const parts: Record<string, string[]> = Object.fromEntries(Object.values(BUNDLE_FILES).map((name) => [name, [] as string[]]));
+    for await (const _page of this.writeBundle(prepared, (file, text) => parts[file].push(text))) {
+      /* collecting */
+    }
+    const files = Object.fromEntries(Object.entries(parts).map(([name, texts]) => [name, texts.join('')]));
+    const manifest = JSON.parse(files[BUNDLE_FILES.manifest]) as BundleManifest;
+    const exportEventId = await this.record(org, request, actor, manifest, files[BUNDLE_FILES.manifest]);
+    return { exportEventId, files, manifest };
+  }
+
+  /** Plans, dry-runs (digests), records ExportCreated, and hands back the stream of the same bytes. Refusals (bad range, a payload unavailable) are thrown before anything is recorded. */
+  async exportStream(org: string, request: ExportRequest, actor: Actor): Promise<StreamedExport> {
+    const prepared = await this.prepare(org, request);
+    let dryManifest = '';
+    for await (const _page of this.writeBundle(prepared, (file, text) => {
+      if (file === BUNDLE_FILES.manifest) dryManifest = text;
+    })) {
+      /* digests only */
+    }
+    const manifest = JSON.parse(dryManifest) as BundleManifest;
+    const exportEventId = await this.record(org, request, actor, manifest, dryManifest);
+    const events = manifest.counts.events;
+    const writeBundle = this.writeBundle.bind(this);
+    return {
+      exportEventId,
+      events,
+      async *frames() {
+        yield `begin\t${JSON.stringify({ exportEventId, events, org })}\n`;
+        let chunk = '';
+        let manifestText = '';
+        try {
+          for await (const _page of writeBundle(prepared, (file, text) => {
+            if (file === BUNDLE_FILES.manifest) manifestText = text;
+            else chunk += `${file}\t${text}`;
+          })) {
+            if (chunk) yield chunk;
+            chunk = '';
+          }
+          if (chunk) yield chunk;
+          if (manifestText !== dryManifest) throw new Error('the ledger changed while it was exported (a payload erased meanwhile?): export again');
+          yield `${FRAME_END}\t${JSON.stringify({ exportEventId, manifest: manifestText })}\n`;
+        } catch (error) {
+          yield `${FRAME_ERROR}\t${JSON.stringify({ code: error instanceof WardenError ? error.code : 'EXPORT.FAILED', message: (error as Error).message })}\n`;
+        }
+      },
     };
-    const appended = await this.writer.append(exportStream(org), [{ type: EXPORT_CREATED, org, actor, data: data as unknown as Record<string, unknown> }]);
-    return { exportEventId: appended.envelopes[0].id, files: built.files, manifest: built.manifest };
   }
 
   /** The organisation's past exports, newest last. */
@@ -100,22 +149,86 @@ export class ExportBundleService {
     });
   }
 
-  private async orgLog(org: string): Promise<EventEnvelope[]> {
-    const out: EventEnvelope[] = [];
-    let position = 0;
-    for (;;) {
-      const page = await this.events.readAll({ fromPosition: position, maxCount: PAGE });
-      for (const r of page) if ((r.data as EventEnvelope).org === org) out.push(r.data as EventEnvelope);
-      if (page.length < PAGE) return out;
-      position = page[page.length - 1].position;
-    }
+  private async record(org: string, request: ExportRequest, actor: Actor, manifest: BundleManifest, manifestText: string): Promise<string> {
+    const data: ExportCreatedData = {
+      from: request.from ?? null,
+      to: request.to ?? null,
+      payloads: request.payloads,
+      firstLeaf: manifest.range.firstLeaf,
+      events: manifest.counts.events,
+      uncovered: manifest.range.uncovered,
+      checkpoints: manifest.counts.checkpoints,
+      manifestSha256: createHash('sha256').update(manifestText).digest('hex'),
+    };
+    const appended = await this.writer.append(exportStream(org), [{ type: EXPORT_CREATED, org, actor, data: data as unknown as Record<string, unknown> }]);
+    return appended.envelopes[0].id;
   }
 
-  private async checkpoints(org: string, orgEvents: EventEnvelope[]): Promise<BundleCheckpointLine[]> {
+  /** Pass 1: the organisation's log page by page, keeping only the plan's state, the checkpoint events and the erasures. */
+  private async prepare(org: string, request: ExportRequest): Promise<Prepared> {
+    if (request.from && request.to && request.from > request.to) throw new WardenError('bad_request', 'EXPORT.INVALID_RANGE', 'from must not be after to', { from: request.from, to: request.to });
+    const range = { from: request.from, to: request.to };
+    const planner = new ExportPlanner(range);
+    const checkpointEvents: EventEnvelope[] = [];
+    const erasures = new Map<string, EventEnvelope>();
     const stream = checkpointStream(org);
+    let position: number | undefined;
+    let fromPosition: number | undefined;
+    for (;;) {
+      const page = await this.events.readAll({ fromPosition: position, maxCount: this.config.exportPageRecords });
+      for (const r of page) {
+        const env = r.data as EventEnvelope;
+        if (env.org === org) {
+          const before = planner.firstLeaf;
+          planner.add(env);
+          if (before === undefined && planner.firstLeaf !== undefined) fromPosition = position;
+          if (env.stream === stream && env.type === CHECKPOINT_SIGNED) checkpointEvents.push(env);
+          if (env.type === PAYLOADS_ERASED_TYPE) for (const id of (env.data as unknown as PayloadsErasedData).eventIds ?? []) if (!erasures.has(id)) erasures.set(id, env);
+        }
+        position = r.position;
+      }
+      if (page.length < this.config.exportPageRecords) break;
+    }
+    const plan = planner.plan(await this.checkpointLines(org, checkpointEvents));
+    return {
+      org,
+      plan,
+      header: {
+        org,
+        origin: originOf(deploymentName(this.config.checkpoints.logOrigin, this.trust.root.kid), org),
+        rootPublicKey: this.trust.root.publicKey,
+        createdAt: rfc3339MicrosNow(),
+        includePayloads: request.payloads,
+      },
+      keyEvents: (await this.events.readStream(KEY_STREAM)).map((r) => r.data as EventEnvelope),
+      fromPosition,
+      erasures,
+    };
+  }
+
+  /** Pass 2: the leaves from the first exported one to the last checkpoint's size, to `sink`; yields after every page (the manifest goes to the sink last). */
+  private async *writeBundle(prepared: Prepared, sink: BundleSink): AsyncGenerator<void> {
+    const { org, plan } = prepared;
+    const writer = new ExportBundleWriter(plan, prepared.header, prepared.keyEvents, sink);
+    let position = prepared.fromPosition;
+    while (writer.wants) {
+      const page = await this.events.readAll({ fromPosition: position, maxCount: this.config.exportPageRecords });
+      for (const r of page) {
+        position = r.position;
+        const env = r.data as EventEnvelope;
+        if (env.org !== org || !writer.wants) continue;
+        writer.addLeaf(env, env.payload ? await this.payloadOf(prepared, env) : undefined);
+      }
+      if (page.length < this.config.exportPageRecords) break;
+      yield;
+    }
+    writer.finish();
+    yield;
+  }
+
+  private async checkpointLines(org: string, events: EventEnvelope[]): Promise<BundleCheckpointLine[]> {
     const lines: BundleCheckpointLine[] = [];
-    for (const env of orgEvents) {
-      if (env.stream !== stream || env.type !== CHECKPOINT_SIGNED) continue;
+    for (const env of events) {
       const data = env.data as unknown as CheckpointSignedData;
       const stored = await this.anchors.checkpoint(org, data.size);
       const note = stored && stored.eventId === env.id ? (await this.cosignatures.cosigned(stored)).note : data.note;
@@ -124,27 +237,15 @@ export class ExportBundleService {
     return lines;
   }
 
-  /** Per exported event with a payload: erased (with the signed erasure that names it), or present (its content only with --payloads). */
-  private async payloadsOf(org: string, orgEvents: EventEnvelope[], exported: EventEnvelope[], withContent: boolean): Promise<Map<string, ExportPayload>> {
-    const erasures = new Map<string, EventEnvelope>();
-    for (const env of orgEvents) {
-      if (env.type !== PAYLOADS_ERASED_TYPE) continue;
-      for (const id of (env.data as unknown as PayloadsErasedData).eventIds ?? []) if (!erasures.has(id)) erasures.set(id, env);
+  /** Erased (with the signed erasure that names it), or present (its content and salt only with --payloads). */
+  private async payloadOf(prepared: Prepared, env: EventEnvelope): Promise<ExportPayload> {
+    const erasure = prepared.erasures.get(env.id);
+    if (erasure) return { state: 'erased', erasure };
+    if (!prepared.header.includePayloads) return { state: 'present', content: undefined };
+    const lookup = await this.payloads.get(prepared.org, env.id).catch(() => undefined);
+    if (lookup?.status !== 'present') {
+      throw new WardenError('unavailable', 'EXPORT.PAYLOAD_UNAVAILABLE', `the payload of event ${env.id} is ${lookup?.status ?? 'unreadable'} and no signed erasure names it (warden verify --payloads says more)`, { eventId: env.id });
     }
-    const out = new Map<string, ExportPayload>();
-    for (const env of exported) {
-      if (!env.payload) continue;
-      const erasure = erasures.get(env.id);
-      if (erasure) out.set(env.id, { state: 'erased', erasure });
-      else if (!withContent) out.set(env.id, { state: 'present', content: undefined });
-      else {
-        const lookup = await this.payloads.get(org, env.id).catch(() => undefined);
-        if (lookup?.status !== 'present') {
-          throw new WardenError('unavailable', 'EXPORT.PAYLOAD_UNAVAILABLE', `the payload of event ${env.id} is ${lookup?.status ?? 'unreadable'} and no signed erasure names it (warden verify --payloads says more)`, { eventId: env.id });
-        }
-        out.set(env.id, { state: 'present', content: lookup.content });
-      }
-    }
-    return out;
+    return { state: 'present', content: lookup.content, salt: lookup.salt };
   }
 }

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { Body, Controller, Get, HttpCode, Post, StreamableFile } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { WardenError } from '../common/warden-error';
 import { CurrentUser } from '../identity/current-principal.decorator';
@@ -10,8 +11,10 @@ import { ExportBundleService } from './export-bundle.service';
 
 /**
  * Signed exports of the auditor's own organisation (docs/export-bundle.md): POST answers the
- * bundle's files ({ exportEventId, manifest, files: { name: content } }), recorded first as an
- * ExportCreated event; GET lists the exports made. `warden verify-export` checks a bundle offline.
+ * bundle's files ({ exportEventId, manifest, files: { name: content } }) for a range of at most
+ * WARDEN_EXPORT_JSON_MAX_EVENTS events; POST /stream streams any range, framed (what `warden
+ * export` reads); both are recorded first as an ExportCreated event. GET lists the exports made.
+ * `warden verify-export` checks a bundle offline.
  */
 @ApiTags('exports')
 @Roles('auditor')
@@ -22,12 +25,23 @@ export class ExportsController {
   @Post()
   @HttpCode(201)
   create(@CurrentUser() user: UserPrincipal, @Body() body: CreateExportDto) {
-    if (body.org !== undefined && body.org !== user.orgId) throw new WardenError('forbidden', 'EXPORT.OTHER_ORGANISATION', 'an auditor exports their own organisation only', { org: body.org });
-    return this.exports.export(user.orgId, { from: body.from, to: body.to, payloads: body.payloads === true }, actorOf(user));
+    return this.exports.export(ownOrg(user, body), { from: body.from, to: body.to, payloads: body.payloads === true }, actorOf(user));
+  }
+
+  @Post('stream')
+  @HttpCode(201)
+  async stream(@CurrentUser() user: UserPrincipal, @Body() body: CreateExportDto) {
+    const streamed = await this.exports.exportStream(ownOrg(user, body), { from: body.from, to: body.to, payloads: body.payloads === true }, actorOf(user));
+    return new StreamableFile(Readable.from(streamed.frames()), { type: 'application/x-warden-export-frames' });
   }
 
   @Get()
   async list(@CurrentUser() user: UserPrincipal) {
     return { exports: await this.exports.list(user.orgId) };
   }
+}
+
+function ownOrg(user: UserPrincipal, body: CreateExportDto): string {
+  if (body.org !== undefined && body.org !== user.orgId) throw new WardenError('forbidden', 'EXPORT.OTHER_ORGANISATION', 'an auditor exports their own organisation only', { org: body.org });
+  return user.orgId;
 }

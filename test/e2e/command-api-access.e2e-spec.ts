@@ -41,6 +41,7 @@ const EXPECTED: Record<string, RouteAccess> = {
   'POST /v1/erasures': { kind: 'roles', roles: ['admin'] },
   'GET /v1/exports': { kind: 'roles', roles: ['auditor'] },
   'POST /v1/exports': { kind: 'roles', roles: ['auditor'] },
+  'POST /v1/exports/stream': { kind: 'roles', roles: ['auditor'] },
   'GET /v1/retention': { kind: 'roles', roles: ['admin', 'auditor'] },
   'PUT /v1/retention': { kind: 'roles', roles: ['admin'] },
   'POST /v1/tokens': { kind: 'roles', roles: OPS },

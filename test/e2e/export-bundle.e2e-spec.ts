@@ -20,6 +20,8 @@ import { runCli } from './support/tamper';
  */
 describe('warden export / verify-export against a real gateway', () => {
   const CANARY = 'cnryExportBearer5Tq8Wz';
+  const JSON_MAX_EVENTS = 3;
+  // Pages of 4 records: every export here crosses many page boundaries of both passes.
   const witnessSeed = sha256('export e2e witness');
   const witnessVkey = formatVerifierKey('witness.test/export', NOTE_SIG_COSIGNATURE_V1, nodeEd25519.fromSeed(witnessSeed).publicKey);
   const witness = cosignatureV1SignerFromSeed('witness.test/export', witnessSeed, () => 1_800_000_000);
@@ -48,7 +50,7 @@ describe('warden export / verify-export against a real gateway', () => {
   beforeAll(async () => {
     upstream = await startLegacyMcpServer();
     gate = await startCredentialGate(upstream.url, presented.bearer, (c) => c === CANARY);
-    h = await startHarness({ WARDEN_CHECKPOINT_EVERY_EVENTS: '5', WARDEN_CHECKPOINT_EVERY_MS: '50', WARDEN_LOG_ORIGIN: 'warden.test/export', WARDEN_WITNESS_KEYS: witnessVkey });
+    h = await startHarness({ WARDEN_CHECKPOINT_EVERY_EVENTS: '5', WARDEN_CHECKPOINT_EVERY_MS: '50', WARDEN_LOG_ORIGIN: 'warden.test/export', WARDEN_WITNESS_KEYS: witnessVkey, WARDEN_EXPORT_JSON_MAX_EVENTS: String(JSON_MAX_EVENTS), WARDEN_EXPORT_PAGE_RECORDS: '4' });
     const registered = await h.api.request('POST', '/v1/servers', { name: 'Notes', slug: 'notes', url: gate.url, credential: { scheme: 'bearer', token: CANARY } });
     expect(registered.status).toBe(201);
     await h.api.approve(registered.body.serverId, 'echo', 'read');
@@ -144,6 +146,25 @@ describe('warden export / verify-export against a real gateway', () => {
     expect(await runCli(['verify-export', bundle])).toMatchObject({ code: 2 });
   });
 
+  it('an exported payload edited on disk (manifest redone): PAYLOAD_DIGEST at its line; the erased one carries no salt', async () => {
+    const edited = copyBundle(bundle);
+    const lines = readFileSync(join(edited, BUNDLE_FILES.payloads), 'utf8').split('\n');
+    const target = lines.findIndex((l) => l.includes('exported call 3'));
+    expect(JSON.parse(lines[target])).toMatchObject({ state: 'present', salt: expect.any(String) });
+    lines[target] = lines[target].replace('exported call 3', 'exported call 4');
+    writeFileSync(join(edited, BUNDLE_FILES.payloads), lines.join('\n'));
+    writeFileSync(join(edited, BUNDLE_FILES.manifest), redigestBundle(files(edited))[BUNDLE_FILES.manifest]);
+    const id = JSON.parse(lines[target]).eventId;
+    expect(await runCli(['verify-export', edited, '--root-fingerprint', rootKid, '--witness-key', witnessVkey])).toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining(`FAILED: PAYLOAD_DIGEST at payloads.jsonl:${target + 1}, event ${id}`),
+    });
+    const erased = lines.filter((l) => l.includes('"state":"erased"')).map((l) => JSON.parse(l));
+    expect(erased).toHaveLength(1);
+    expect(erased[0]).not.toHaveProperty('salt');
+    expect(erased[0]).not.toHaveProperty('content');
+  });
+
   it('the vaulted credential appears nowhere in either bundle (canary search)', () => {
     for (const at of [bundle, plainBundle]) for (const text of Object.values(files(at))) expect(text).not.toContain(CANARY);
     // …while the plaintext payloads are there with --payloads, and only then.
@@ -151,16 +172,40 @@ describe('warden export / verify-export against a real gateway', () => {
     expect(Object.values(files(plainBundle)).join('')).not.toContain('exported call 3');
   });
 
+  it('POST /v1/exports answers one JSON bundle only for a small range: a larger one is refused (400 EXPORT.TOO_LARGE, pointing to warden export)', async () => {
+    const before = readLedger(h.dataDir).filter((e) => e.type === 'ExportCreated').length;
+    const refused = await h.api.request('POST', '/v1/exports', { payloads: true }, auditor);
+    expect(refused).toMatchObject({ status: 400, body: { code: 'EXPORT.TOO_LARGE' } });
+    expect(JSON.stringify(refused.body)).toMatch(/warden export.*\/v1\/exports\/stream/);
+    expect(readLedger(h.dataDir).filter((e) => e.type === 'ExportCreated')).toHaveLength(before);
+    // One event's instant: a range of one event fits, and the JSON bundle verifies as the streamed one does.
+    const one = readLedger(h.dataDir).find((e) => e.org === h.orgId && e.type === 'ToolCallCompleted')!;
+    const small = await h.api.request('POST', '/v1/exports', { from: one.at, to: one.at, payloads: true }, auditor);
+    expect(small).toMatchObject({ status: 201, body: { manifest: { counts: { events: 1 } } } });
+    const at = dir();
+    for (const [name, text] of Object.entries(small.body.files as Record<string, string>)) writeFileSync(join(at, name), text);
+    expect(await runCli(['verify-export', at, '--root-fingerprint', rootKid, '--witness-key', witnessVkey])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^OK: 1 events/) });
+    // The streamed route is what the CLI reads: framed lines, begin first, the manifest last.
+    const streamed = await fetch(`${h.url}/v1/exports/stream`, { method: 'POST', headers: { authorization: `Bearer ${auditor}`, 'content-type': 'application/json' }, body: JSON.stringify({ from: one.at, to: one.at }) });
+    expect(streamed.status).toBe(201);
+    const frames = (await streamed.text()).split('\n');
+    expect(frames[0]).toMatch(/^begin\t\{"exportEventId":"[^"]+","events":1,/);
+    expect(frames.at(-2)).toMatch(/^end\t\{"exportEventId":"[^"]+","manifest":"\{\\n  \\"format\\": \\"warden-export-bundle\\"/);
+    expect(frames.filter((f) => f.startsWith('events.jsonl\t'))).toHaveLength(1);
+  });
+
   it('an export is recorded (ExportCreated) and listed; auditors only, own organisation only', async () => {
     const listed = await h.api.request('GET', '/v1/exports', undefined, auditor);
     expect(listed.status).toBe(200);
-    expect(listed.body.exports).toHaveLength(2);
+    expect(listed.body.exports).toHaveLength(4);
     expect(listed.body.exports[0]).toMatchObject({ payloads: true, uncovered: expect.any(Number), manifestSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const recorded = readLedger(h.dataDir).filter((e) => e.type === 'ExportCreated');
     expect(recorded.map((e) => e.id)).toEqual(listed.body.exports.map((x: { exportEventId: string }) => x.exportEventId));
     expect((await h.api.request('POST', '/v1/exports', {})).status).toBe(403);
     expect(await h.api.request('POST', '/v1/exports', { org: 'someone-else' }, auditor)).toMatchObject({ status: 403, body: { code: 'EXPORT.OTHER_ORGANISATION' } });
     expect(await h.api.request('POST', '/v1/exports', { from: 'yesterday' }, auditor)).toMatchObject({ status: 400 });
+    expect(await h.api.request('POST', '/v1/exports/stream', { org: 'someone-else' }, auditor)).toMatchObject({ status: 403, body: { code: 'EXPORT.OTHER_ORGANISATION' } });
+    expect(await h.api.request('POST', '/v1/exports/stream', { from: '2026-12-02T00:00:00Z', to: '2026-12-01T00:00:00Z' }, auditor)).toMatchObject({ status: 400, body: { code: 'EXPORT.INVALID_RANGE' } });
     const refused = await runCli(['export', '--org', 'someone-else', '--out', join(dir(), 'x')], { env: env() });
     expect(refused.code).toBe(1);
   });

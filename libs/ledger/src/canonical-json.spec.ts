@@ -1,4 +1,4 @@
-import { canonicalBytes, canonicalJson } from './canonical-json';
+import { canonicalBytes, canonicalJson, canonicalJsonOfParsed } from './canonical-json';
 import { CanonicalJsonError } from './errors';
 
 function doubleFromBits(hex: string): number {
@@ -140,5 +140,27 @@ describe('canonicalJson (RFC 8785)', () => {
     let deep: unknown = 0;
     for (let i = 0; i < 200_000; i++) deep = [deep];
     expect(() => canonicalJson(deep)).toThrow(CanonicalJsonError);
+  });
+});
+
+describe('canonicalJsonOfParsed (the one-pass form for JSON.parse output)', () => {
+  const samples = [
+    '{"b":1,"a":[true,false,null,{"z":"é","y":-0,"x":1e21,"w":0.000001,"v":1.5e-7}],"€":"\\u2028","\\ud83d\\ude00":"😀","A":"\\u0000\\n\\"\\\\"}',
+    '[1,2,{"":{"10":1,"9":2,"a":{}}},[],"x"]',
+    '{"__proto__":{"k":1},"constructor":"c","id":"019ad000","data":{"n":123456789012345680000,"f":3.14159,"neg":-42}}',
+    '"just a string"',
+    '12.5',
+  ];
+  it.each(samples)('gives the bytes canonicalJson gives: %s', (text) => {
+    const parsed = JSON.parse(text);
+    expect(canonicalJsonOfParsed(parsed)).toBe(canonicalJson(parsed));
+  });
+
+  it('refuses a lone surrogate (in a value or a key) and what JSON.parse never makes', () => {
+    expect(() => canonicalJsonOfParsed(JSON.parse('{"a":"\\ud800"}'))).toThrow(CanonicalJsonError);
+    expect(() => canonicalJsonOfParsed(JSON.parse('{"\\udc00":1}'))).toThrow(CanonicalJsonError);
+    expect(() => canonicalJsonOfParsed({ when: new Date(0) })).toThrow(CanonicalJsonError);
+    expect(() => canonicalJsonOfParsed({ n: Number.NaN })).toThrow(CanonicalJsonError);
+    expect(canonicalJsonOfParsed({ a: undefined, b: 1 })).toBe('{"b":1}');
   });
 });

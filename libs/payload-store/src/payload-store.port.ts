@@ -12,7 +12,8 @@ export interface StoredPayloadRef {
 }
 
 export type PayloadLookup =
-  | { status: 'present'; content: unknown; digest: string }
+  /** `salt` is what the digest is salted with: not a secret to whoever holds the content (an export with payloads hands both out, so the digest can be recomputed). */
+  | { status: 'present'; content: unknown; digest: string; salt: Uint8Array }
   | { status: 'erased'; erasedAt: string }
   | { status: 'missing' };
 

@@ -8,8 +8,8 @@ import { redigestBundle } from './build-export-bundle';
 import { bundleOf, ledgerFixture } from './testing/bundle-fixture';
 
 /**
- * No bundler is installed (node_modules/.bin has no esbuild, rollup or webpack), so the browser
- * proof is this: the verifier core and the WebCrypto adapter, transpiled from their sources, run
+ * Beside the page in real Chromium (test/e2e/verify-export-page.e2e-spec.ts, dist/verify-export.html),
+ * a proof that needs no build and no browser: the verifier core and the WebCrypto adapter, transpiled from their sources, run
  * in a fresh V8 context that has no require, no module, no process and no Buffer, only what a
  * browser page has (WebCrypto, TextEncoder/TextDecoder). A tiny loader links the relative
  * imports as a bundler would; any import of a Node module (node:crypto, tweetnacl's CommonJS

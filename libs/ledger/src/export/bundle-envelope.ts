@@ -1,8 +1,8 @@
-import { canonicalJson } from '../canonical-json';
+import { canonicalJsonOfParsed } from '../canonical-json';
 import type { EventEnvelope } from '../envelope';
 import { describeEnvelopeMalformation } from '../envelope-shape';
 import type { BundleCrypto } from './bundle-crypto';
-import { bytesOfBase64Url, bytesOfHex, hexOf, utf8 } from './bundle-bytes';
+import { bytesOfBase64Url, bytesOfHex, hexOf, sameBytes, utf8 } from './bundle-bytes';
 import type { BundleCheck } from './bundle-failure';
 
 /** One envelope checked on its own, synchronously: shape and hash (the signature is checked apart, possibly asynchronously). */
@@ -26,12 +26,14 @@ export function checkEnvelopeLine(line: string, crypto: BundleCrypto): EnvelopeS
   const { hash: _hash, sig: _sig, ...unsigned } = env;
   let recomputed: Uint8Array;
   try {
-    recomputed = crypto.sha256(utf8.encode(canonicalJson(unsigned)));
+    recomputed = crypto.sha256(utf8.encode(canonicalJsonOfParsed(unsigned)));
   } catch (error) {
     return { ok: false, check: 'MALFORMED', detail: `the envelope cannot be canonicalised: ${(error as Error).message}`, eventId };
   }
-  if (hexOf(recomputed) !== env.hash) return { ok: false, check: 'HASH_MISMATCH', detail: `hash says ${env.hash}, the content hashes to ${hexOf(recomputed)}`, eventId };
-  return { ok: true, env, hashBytes: bytesOfHex(env.hash)!, signature };
+  // Compared as bytes (the shape check made env.hash 64 lower-case hex digits): no hex string per event.
+  const hashBytes = bytesOfHex(env.hash);
+  if (!hashBytes || !sameBytes(hashBytes, recomputed)) return { ok: false, check: 'HASH_MISMATCH', detail: `hash says ${env.hash}, the content hashes to ${hexOf(recomputed)}`, eventId };
+  return { ok: true, env, hashBytes, signature };
 }
 
 /** The ledger's key id of a raw Ed25519 public key: "ed25519:" + the first 32 hex digits of its SHA-256. */

@@ -20,6 +20,7 @@ export type BundleCheck =
   | 'STREAM_MISMATCH'
   | 'PAYLOAD_MISSING' // an event with a payload has no payload line
   | 'PAYLOAD_MISMATCH' // a payload line that contradicts its event (digest, unknown event)
+  | 'PAYLOAD_DIGEST' // included content (with its salt) that does not hash to the event's payload digest
   | 'PAYLOAD_ERASURE' // an erased payload without a valid signed erasure naming it
   | 'CHECKPOINT_MALFORMED' // not a C2SP signed note holding a tlog-checkpoint of this log
   | 'CHECKPOINT_SIGNATURE' // no valid signature by a registered node key under the log's origin

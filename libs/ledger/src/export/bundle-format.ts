@@ -62,5 +62,6 @@ export interface BundleLog {
 }
 
 export type BundlePayloadLine =
-  | { eventId: string; digest: string; state: 'present'; content?: unknown }
+  /** `content` and `salt` (base64url) only in a --payloads export: digest = hex sha256(salt ‖ JCS(content)). */
+  | { eventId: string; digest: string; state: 'present'; content?: unknown; salt?: string }
   | { eventId: string; digest: string; state: 'erased'; erasureEventId: string; erasure: unknown };

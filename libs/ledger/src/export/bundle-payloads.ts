@@ -1,5 +1,7 @@
 import type { EventEnvelope } from '../envelope';
 import type { BundleCrypto } from './bundle-crypto';
+import { canonicalJson } from '../canonical-json';
+import { bytesOfBase64Url, hexOf, utf8 } from './bundle-bytes';
 import { checkEnvelopeLine } from './bundle-envelope';
 import { BUNDLE_FILES, type BundleManifest } from './bundle-format';
 import { fail, type BundleKeyDirectory } from './bundle-keys';
@@ -11,8 +13,8 @@ export const PAYLOADS_ERASED = 'PayloadsErased';
  * payloads.jsonl: one line per exported event that carries a payload, in event order. Its digest
  * is the event's; an erased one carries the signed PayloadsErased event that names it (verified
  * here, wherever it sits in the ledger); a present one carries its content only in a --payloads
- * export. (The salt stays in the store, so the content is vouched for by the store's own digest
- * check at export time, not recomputed here.)
+ * export, with the salt of its digest, so that the digest is recomputed here (PAYLOAD_DIGEST). An
+ * erased payload's salt was deleted with it: its digest can no longer be confirmed by anyone.
  */
 export async function checkPayloadLines(
   lines: string[],
@@ -26,7 +28,7 @@ export async function checkPayloadLines(
   const counts = { lines: lines.length, present: 0, included: 0, erased: 0 };
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
-    let entry: { eventId?: unknown; digest?: unknown; state?: unknown; content?: unknown; erasureEventId?: unknown; erasure?: unknown };
+    let entry: { eventId?: unknown; digest?: unknown; state?: unknown; content?: unknown; salt?: unknown; erasureEventId?: unknown; erasure?: unknown };
     try {
       entry = JSON.parse(lines[i]);
     } catch {
@@ -43,7 +45,10 @@ export async function checkPayloadLines(
       if (entry.content !== undefined) counts.included++;
       else if (manifest.payloadsIncluded) fail('PAYLOAD_MISSING', file, 'a --payloads export without the content of a present payload', line, eventId);
       if (entry.content !== undefined && !manifest.payloadsIncluded) fail('PAYLOAD_MISMATCH', file, 'content in an export made without --payloads', line, eventId);
+      if (entry.content !== undefined) checkContentDigest(entry.content, entry.salt, event!.env.payload!.digest, crypto, line, eventId!);
+      else if (entry.salt !== undefined) fail('PAYLOAD_MISMATCH', file, 'a salt without content', line, eventId);
     } else if (entry.state === 'erased') {
+      if (entry.content !== undefined || entry.salt !== undefined) fail('PAYLOAD_MISMATCH', file, 'an erased payload with content or a salt', line, eventId);
       await checkErasure(entry.erasure, entry.erasureEventId, eventId!, manifest.org, crypto, keys, line);
       counts.erased++;
     } else {
@@ -55,6 +60,26 @@ export async function checkPayloadLines(
   }
   if (counts.lines !== manifest.counts.payloads) fail('MANIFEST', BUNDLE_FILES.manifest, `the manifest counts ${manifest.counts.payloads} payload lines, the file has ${counts.lines}`);
   return counts;
+}
+
+/** Minimum salt length, as the ledger's payloadDigest demands (payload-digest.ts). */
+const SALT_BYTES = 16;
+
+/** hex sha256(salt ‖ JCS(content)) must be the digest the signed event commits to. */
+function checkContentDigest(content: unknown, salt: unknown, digest: string, crypto: BundleCrypto, line: number, eventId: string): void {
+  const saltBytes = typeof salt === 'string' ? bytesOfBase64Url(salt) : undefined;
+  if (!saltBytes || saltBytes.length < SALT_BYTES) fail('PAYLOAD_DIGEST', BUNDLE_FILES.payloads, `included content needs its salt (base64url, at least ${SALT_BYTES} bytes)`, line, eventId);
+  let canonical: Uint8Array;
+  try {
+    canonical = utf8.encode(canonicalJson(content));
+  } catch (error) {
+    return fail('PAYLOAD_DIGEST', BUNDLE_FILES.payloads, `the content cannot be canonicalised: ${(error as Error).message}`, line, eventId);
+  }
+  const salted = new Uint8Array(saltBytes!.length + canonical.length);
+  salted.set(saltBytes!);
+  salted.set(canonical, saltBytes!.length);
+  const recomputed = hexOf(crypto.sha256(salted));
+  if (recomputed !== digest) fail('PAYLOAD_DIGEST', BUNDLE_FILES.payloads, `the content and salt hash to ${recomputed}, the event commits to ${digest}: the content was edited`, line, eventId);
 }
 
 async function checkErasure(erasure: unknown, erasureEventId: unknown, eventId: string, org: string, crypto: BundleCrypto, keys: BundleKeyDirectory, line: number): Promise<void> {

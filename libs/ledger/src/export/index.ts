@@ -8,3 +8,4 @@ export * from './node-bundle-crypto';
 export * from './choose-bundle-crypto';
 export * from './verify-export-bundle';
 export * from './build-export-bundle';
+export * from './stream-export-bundle';

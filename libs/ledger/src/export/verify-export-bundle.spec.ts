@@ -156,6 +156,31 @@ describe('verifyExportBundle', () => {
     expect(await verifyWith(fixture, digest)).toMatchObject({ ok: false, failure: { check: 'PAYLOAD_MISMATCH', line: 1 } });
   });
 
+  it('included payload content is re-hashed with its exported salt: an edited content, or salt, is PAYLOAD_DIGEST at its line', async () => {
+    const lines = good[BUNDLE_FILES.payloads].slice(0, -1).split('\n').map((l) => JSON.parse(l));
+    const at = lines.findIndex((e) => e.state === 'present');
+    expect(lines[at]).toMatchObject({ content: { arguments: { q: expect.any(String) } }, salt: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
+    const edit = (change: (entry: Record<string, unknown>) => Record<string, unknown>) =>
+      editLines(good, BUNDLE_FILES.payloads, (all) => all.map((l, i) => (i === at ? JSON.stringify(change(JSON.parse(l))) : l)));
+    const content = edit((e) => ({ ...e, content: { arguments: { q: 'not what was called' } } }));
+    expect(await verifyWith(fixture, content)).toMatchObject({ ok: false, failure: { check: 'PAYLOAD_DIGEST', file: 'payloads.jsonl', line: at + 1, eventId: lines[at].eventId } });
+    const salt = edit((e) => ({ ...e, salt: 'A'.repeat(22) }));
+    expect(await verifyWith(fixture, salt)).toMatchObject({ ok: false, failure: { check: 'PAYLOAD_DIGEST', line: at + 1 } });
+    const noSalt = edit(({ salt: _salt, ...e }) => e);
+    expect(await verifyWith(fixture, noSalt)).toMatchObject({ ok: false, failure: { check: 'PAYLOAD_DIGEST', line: at + 1 } });
+  });
+
+  it('an erased payload exports no salt; a bundle without --payloads exports no content and no salt', async () => {
+    const erased = good[BUNDLE_FILES.payloads].split('\n').filter((l) => l.includes('"erased"'));
+    expect(erased).toHaveLength(1);
+    expect(JSON.parse(erased[0])).not.toHaveProperty('salt');
+    const plain = bundleOf(fixture, { includePayloads: false });
+    expect(plain[BUNDLE_FILES.payloads]).not.toMatch(/"salt"|"content"/);
+    expect(await verifyWith(fixture, plain)).toMatchObject({ ok: true, payloads: { included: 0 } });
+    const saltedErasure = editLines(good, BUNDLE_FILES.payloads, (all) => all.map((l) => (l.includes('"erased"') ? JSON.stringify({ ...JSON.parse(l), salt: 'A'.repeat(22) }) : l)));
+    expect(await verifyWith(fixture, saltedErasure)).toMatchObject({ ok: false, failure: { check: 'PAYLOAD_MISMATCH' } });
+  });
+
   it('an event of another organisation slipped in: WRONG_ORG', async () => {
     const files = editLines(good, BUNDLE_FILES.events, (lines) => lines.map((l, i) => (i === 0 ? l.replace('"org":"acme"', '"org":"other"') : l)));
     // The hash covers org, so the edit is caught as content first; a re-sealed one as another org's event.

@@ -58,13 +58,13 @@ describe('SqlitePayloadStore on a real file', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('round-trips content and returns the salted digest', async () => {
+  it('round-trips content and returns the salted digest, with its salt (an export with payloads hands it out)', async () => {
     const store = openStore();
     const content = { arguments: { path: '/etc/hosts', lines: [1, 2, 3] }, note: 'héllo' };
     const { digest } = await store.put('org-1', 'evt-1', content);
 
-    expect(await store.get('org-1', 'evt-1')).toEqual({ status: 'present', content, digest });
     const row = rawRow('evt-1')!;
+    expect(await store.get('org-1', 'evt-1')).toEqual({ status: 'present', content, digest, salt: Uint8Array.from(row.salt!) });
     expect(row.salt).toHaveLength(16);
     expect(digest).toBe(payloadDigest(row.salt!, content));
   });
@@ -75,7 +75,7 @@ describe('SqlitePayloadStore on a real file', () => {
     const pending = store.write('org-1', 'evt-w', content);
     expect(rawRow('evt-w')).toBeUndefined();
     await pending.durable;
-    expect(await store.get('org-1', 'evt-w')).toEqual({ status: 'present', content, digest: pending.digest });
+    expect(await store.get('org-1', 'evt-w')).toEqual({ status: 'present', content, digest: pending.digest, salt: expect.any(Uint8Array) });
     const again = store.write('org-1', 'evt-w', content);
     await expect(again.durable).rejects.toThrow();
   });

@@ -104,7 +104,7 @@ export class SqlitePayloadStore implements PayloadStore {
     const row = this.selectPayload.get(eventId);
     if (!row || row.org !== org) return { status: 'missing' }; // never reveal or decrypt another org's payload
     if (row.erased_at !== null) return { status: 'erased', erasedAt: row.erased_at };
-    return { status: 'present', content: this.decrypt(org, eventId, row), digest: row.digest };
+    return { status: 'present', content: this.decrypt(org, eventId, row), digest: row.digest, salt: Uint8Array.from(row.salt!) };
   }
 
   async presentBefore(org: string, beforeEventId: string, limit: number): Promise<string[]> {

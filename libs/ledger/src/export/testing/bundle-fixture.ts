@@ -6,6 +6,7 @@ import type { EventEnvelope } from '../../envelope';
 import { fromHex, toBase64Url } from '../../hashing';
 import { createEd25519Signer, generateEd25519KeyPair, type Signer } from '../../keys';
 import { KEY_REGISTERED_TYPE, KEY_STREAM } from '../../key-events';
+import { newPayloadSalt, payloadDigest } from '../../payload-digest';
 import { MerkleFrontier } from '../../merkle/frontier';
 import { rfc9162Hasher } from '../../merkle/default-hasher';
 import { chainHeadAfter, sealEvent } from '../../seal';
@@ -65,9 +66,10 @@ export function ledgerFixture(options: { calls?: number; every?: number } = {}):
   };
   for (let i = 0; i < calls; i++) {
     const stream = i % 2 === 0 ? `calls-${org}-node-1` : `agent-a${i % 3}`;
-    const digest = (i + 1).toString(16).padStart(64, 'c');
-    const env = seal(stream, 'ToolCallDecided', { tool: 'search', decision: 'allow', n: i }, node, org, i % 3 === 0 ? { digest } : undefined);
-    if (env.payload) payloads.set(env.id, { state: 'present', content: { arguments: { q: `query ${i}` } } });
+    const content = { arguments: { q: `query ${i}` } };
+    const salt = newPayloadSalt();
+    const env = seal(stream, 'ToolCallDecided', { tool: 'search', decision: 'allow', n: i }, node, org, i % 3 === 0 ? { digest: payloadDigest(salt, content) } : undefined);
+    if (env.payload) payloads.set(env.id, { state: 'present', content, salt });
     push(env);
     if ((orgEvents.length + 1) % every === 0) checkpoint();
   }
