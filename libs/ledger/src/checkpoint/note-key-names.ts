@@ -52,3 +52,18 @@ function hasControlCharacter(text: string): boolean {
 function hasLoneSurrogate(text: string): boolean {
   return /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
 }
+
+/**
+ * A signed-note key id: SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4] as a big-endian uint32,
+ * with the SHA-256 given (node:crypto, WebCrypto-free pure code in a browser).
+ */
+export function noteKeyIdWith(sha256: (bytes: Uint8Array) => Uint8Array, name: string, type: number, publicKey: Uint8Array): number {
+  const nameBytes = new TextEncoder().encode(name);
+  const input = new Uint8Array(nameBytes.length + 2 + publicKey.length);
+  input.set(nameBytes);
+  input[nameBytes.length] = 0x0a;
+  input[nameBytes.length + 1] = type;
+  input.set(publicKey, nameBytes.length + 2);
+  const digest = sha256(input);
+  return ((digest[0] << 24) | (digest[1] << 16) | (digest[2] << 8) | digest[3]) >>> 0;
+}

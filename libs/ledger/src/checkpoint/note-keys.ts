@@ -3,7 +3,7 @@ import type { Signer } from '../keys';
 import { fromBase64, toBase64 } from './base64';
 import { defaultEd25519, type Ed25519Backend } from './ed25519';
 import { NoteError } from './errors';
-import { assertKeyName, isValidKeyName, keyIdHex, NOTE_SIG_COSIGNATURE_V1, NOTE_SIG_ED25519, type NoteKeyType, type NoteSigner, type NoteVerifier, type VerifierKey } from './note-key-names';
+import { assertKeyName, isValidKeyName, keyIdHex, noteKeyIdWith, NOTE_SIG_COSIGNATURE_V1, NOTE_SIG_ED25519, type NoteKeyType, type NoteSigner, type NoteVerifier, type VerifierKey } from './note-key-names';
 
 /**
  * c2sp.org/signed-note keys. A key is known by (name, key id); the key id is
@@ -15,17 +15,9 @@ import { assertKeyName, isValidKeyName, keyIdHex, NOTE_SIG_COSIGNATURE_V1, NOTE_
 export * from './note-key-names';
 
 const HEX8 = /^[0-9a-f]{8}$/;
-const utf8 = new TextEncoder();
 
 export function noteKeyId(name: string, type: number, publicKey: Uint8Array): number {
-  const nameBytes = utf8.encode(name);
-  const input = new Uint8Array(nameBytes.length + 2 + publicKey.length);
-  input.set(nameBytes);
-  input[nameBytes.length] = 0x0a;
-  input[nameBytes.length + 1] = type;
-  input.set(publicKey, nameBytes.length + 2);
-  const digest = sha256(input);
-  return ((digest[0] << 24) | (digest[1] << 16) | (digest[2] << 8) | digest[3]) >>> 0;
+  return noteKeyIdWith(sha256, name, type, publicKey);
 }
 
 export function formatVerifierKey(name: string, type: NoteKeyType, publicKey: Uint8Array): string {

@@ -1,5 +1,5 @@
 import { parseCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
-import { NOTE_SIG_COSIGNATURE_V1, NOTE_SIG_ED25519 } from '../checkpoint/note-key-names';
+import { noteKeyIdWith, NOTE_SIG_COSIGNATURE_V1, NOTE_SIG_ED25519 } from '../checkpoint/note-key-names';
 import { parseSignedNote, type NoteSignature } from '../checkpoint/signed-note';
 import type { BundleCrypto } from './bundle-crypto';
 import { bytesOfBase64, utf8 } from './bundle-bytes';
@@ -19,14 +19,7 @@ export interface WitnessKey {
 }
 
 export function noteKeyIdOf(name: string, type: number, publicKey: Uint8Array, crypto: BundleCrypto): number {
-  const nameBytes = utf8.encode(name);
-  const input = new Uint8Array(nameBytes.length + 2 + publicKey.length);
-  input.set(nameBytes);
-  input[nameBytes.length] = 0x0a;
-  input[nameBytes.length + 1] = type;
-  input.set(publicKey, nameBytes.length + 2);
-  const d = crypto.sha256(input);
-  return ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0;
+  return noteKeyIdWith((bytes) => crypto.sha256(bytes), name, type, publicKey);
 }
 
 /** A witness's cosignature/v1 verifier key `<name>+<key id>+base64(0x04 ‖ key)`; throws Error naming what is wrong. */
