@@ -68,12 +68,11 @@ export class SqliteEventLog {
     let revision = current;
     let position = head?.position ?? NO_STREAM_REVISION;
     if (request.events.length === 0) return { nextExpectedRevision: revision, position };
-    // Positions are assigned explicitly (last + 1) so the global log stays dense.
-    position = this.headPosition();
+    // SQLite gives each row the largest rowid + 1 (position is the rowid, rows are never
+    // deleted): the global log stays dense with no query for its head per append.
     for (const event of request.events) {
       revision += 1;
-      position += 1;
-      insertEvent(writes, position, event, request.stream, revision);
+      position = insertEvent(writes, event, request.stream, revision);
     }
     writes.upsertHead.run(request.stream, revision, position);
     return { nextExpectedRevision: revision, position };
@@ -114,13 +113,13 @@ export class SqliteEventLog {
 }
 
 interface WriteStatements {
-  insertEvent: Database.Statement<[number, string, string, number, string, string]>;
+  insertEvent: Database.Statement<[string, string, number, string, string]>;
   upsertHead: Database.Statement<[string, number, number]>;
 }
 
 function prepareWrites(db: Database.Database): WriteStatements {
   return {
-    insertEvent: db.prepare('INSERT INTO events (position, id, stream, revision, type, data) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertEvent: db.prepare('INSERT INTO events (id, stream, revision, type, data) VALUES (?, ?, ?, ?, ?)'),
     upsertHead: db.prepare(
       `INSERT INTO streams (stream, revision, position) VALUES (?, ?, ?)
        ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, position = excluded.position`,
@@ -128,15 +127,10 @@ function prepareWrites(db: Database.Database): WriteStatements {
   };
 }
 
-function insertEvent(
-  writes: WriteStatements,
-  position: number,
-  event: SerializedAppend['events'][number],
-  stream: string,
-  revision: number,
-): void {
+/** Returns the event's position. */
+function insertEvent(writes: WriteStatements, event: SerializedAppend['events'][number], stream: string, revision: number): number {
   try {
-    writes.insertEvent.run(position, event.id, stream, revision, event.type, event.json);
+    return Number(writes.insertEvent.run(event.id, stream, revision, event.type, event.json).lastInsertRowid);
   } catch (error) {
     if (isDuplicateEventId(error)) throw new DuplicateEventIdError(event.id);
     throw error;

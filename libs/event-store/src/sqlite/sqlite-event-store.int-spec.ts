@@ -85,6 +85,24 @@ describe('SqliteEventStore on a real file', () => {
     expect((await store.readAll()).map((e) => e.position)).toEqual([1, 2, 3, 4]);
   });
 
+  it('appends without reading the head of the global log (SQLite numbers the rows), positions still dense', async () => {
+    const store = openStore();
+    await store.appendToStream('a', [event()], { expectedRevision: 'any' });
+    const head = jest.spyOn((store as unknown as { log: { selectHeadPosition: { get: () => unknown } } }).log.selectHeadPosition, 'get');
+    const results = await Promise.all([
+      store.appendToStream('a', [event(), event()], { expectedRevision: 0 }),
+      store.appendToStream('b', [event()], { expectedRevision: 'no_stream' }),
+    ]);
+    expect(head).not.toHaveBeenCalled();
+    expect(results.map((r) => r.position)).toEqual([3, 4]);
+    expect((await store.readAll()).map((e) => [e.stream, e.position])).toEqual([
+      ['a', 1],
+      ['a', 2],
+      ['a', 3],
+      ['b', 4],
+    ]);
+  });
+
   it('undoes a single-event append whose id is taken, and only it, in a batch of single-event appends', async () => {
     const store = openStore();
     await store.appendToStream('x', [{ id: 'taken', type: 'T', data: {} }], { expectedRevision: 'any' });
