@@ -35,6 +35,7 @@ export class SqliteEventLog {
   /** Only a writing connection knows of every commit (a read-only one may share the file with a writer elsewhere). */
   private readonly memoisePages: boolean;
   private lastPage: { afterPosition: number; maxCount: number; rows: EventRow[] } | undefined;
+  private readonly decodedRows = new WeakMap<EventRow, RecordedEvent>();
 
   constructor(db: Database.Database, options: { readonly: boolean }) {
     this.memoisePages = !options.readonly;
@@ -98,8 +99,24 @@ export class SqliteEventLog {
   /** Parses only the rows whose stream matches (see GlobalLogSource). */
   readPage(afterPosition: number, maxCount: number, matches?: StreamMatcher): LogPage {
     const rows = this.rowsAfter(afterPosition, maxCount);
-    const events = matches ? rows.filter((row) => matches(row.stream)).map(toRecordedEvent) : rows.map(toRecordedEvent);
+    const decode = (row: EventRow) => this.decoded(row);
+    const events = matches ? rows.filter((row) => matches(row.stream)).map(decode) : rows.map(decode);
     return { events, scannedTo: rows.length > 0 ? rows[rows.length - 1].position : afterPosition, reachedHead: maxCount < 0 || rows.length < maxCount };
+  }
+
+  /**
+   * One decoded event per memoised row: readers served the same page (the projector and the
+   * anchor) get the same object, so the row's JSON is parsed once and a check it passed can be
+   * recognised (LedgerIntegrity). Readers must treat events as read-only.
+   */
+  private decoded(row: EventRow): RecordedEvent {
+    if (!this.memoisePages) return toRecordedEvent(row);
+    let event = this.decodedRows.get(row);
+    if (!event) {
+      event = toRecordedEvent(row);
+      this.decodedRows.set(row, event);
+    }
+    return event;
   }
 
   private rowsAfter(afterPosition: number, maxCount: number): EventRow[] {
