@@ -101,4 +101,38 @@ describe('ForensicsProjection', () => {
     expect(projection.health()).toMatchObject({ queued: 0, failure: expect.stringContaining('index write at position 1') });
     expect(index.position()).toBe(0);
   });
+
+  it('indexes events that arrive turns apart in one index transaction', async () => {
+    await payloads.put(ORG, id(6), { note: 'delta' });
+    await payloads.put(ORG, id(7), { note: 'echo' });
+    const projection = new ForensicsProjection(index, payloads);
+    const written: number[] = [];
+    const write = index.write.bind(index);
+    index.write = (position, writes) => {
+      written.push(position);
+      write(position, writes);
+    };
+    projection.apply(decided(6), 1);
+    await new Promise((resolve) => setImmediate(resolve)); // a later turn: the decision's outcome comes like this
+    await new Promise((resolve) => setImmediate(resolve));
+    projection.apply(decided(7), 2);
+    await projection.settled();
+    expect(written).toEqual([2]);
+    expect(found('delta')).toEqual([id(6)]);
+    expect(found('echo')).toEqual([id(7)]);
+  });
+
+  it('settles at once: a read never waits for the coalescing delay', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      await payloads.put(ORG, id(8), { note: 'foxtrot' });
+      const projection = new ForensicsProjection(index, payloads);
+      projection.apply(decided(8), 1);
+      await projection.settled(); // the coalescing timer is fake: it never fires here
+      expect(found('foxtrot')).toEqual([id(8)]);
+      expect(projection.health()).toMatchObject({ position: 1, queued: 0 });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

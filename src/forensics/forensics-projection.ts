@@ -7,6 +7,12 @@ import { indexWorkOf, type IndexWork, type PayloadToIndex } from './index-work';
 import { searchableText } from './searchable-text';
 
 const BATCH = 256;
+/**
+ * How long a queued event waits for others to be indexed with it: one index transaction (and,
+ * under synchronous FULL, one fsync) per batch, not per event. A read flushes the queue first
+ * (settled()), so this delays nothing anyone can observe but the health's `queued`.
+ */
+export const FORENSIC_COALESCE_MS = 50;
 
 export interface ForensicsHealth {
   /** Global position the index file has reached. */
@@ -24,6 +30,8 @@ export interface ForensicsHealth {
  * turn, also during the replay at start) only queues what an event changes; the queue is drained
  * in batches after it, where payloads are read back (decrypted by the payload store, the service
  * the gateway writes them with) and each batch is written in one transaction with its position.
+ * Live events are gathered for FORENSIC_COALESCE_MS (or until a batch is full) before a drain:
+ * each call's two events would otherwise cost two index transactions on the event loop.
  * Events the index file already has (position ≤ its own) are skipped, so a restart costs one
  * comparison per event and a deleted file is rebuilt by the replay.
  */
@@ -35,6 +43,7 @@ export class ForensicsProjection implements Projection {
   private written: number;
   private queue: Array<{ position: number; work: IndexWork }> = [];
   private draining?: Promise<void>;
+  private coalescing?: NodeJS.Timeout;
   private unreadable = 0;
   private failure?: string;
   private stopped = false;
@@ -57,23 +66,40 @@ export class ForensicsProjection implements Projection {
     const work = indexWorkOf(envelope);
     if (!work) return;
     this.queue.push({ position, work });
-    this.draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+    if (this.draining) return; // the drain in flight takes it
+    if (this.queue.length >= BATCH) this.startDrain();
+    else this.coalescing ??= setTimeout(() => this.startDrain(), FORENSIC_COALESCE_MS).unref();
   }
 
-  /** Resolves once everything handed over so far is in the index (or the index failed: see health). */
+  /** Resolves once everything handed over so far is in the index (or the index failed: see health); drains at once. */
   async settled(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.draining || this.queue.length > 0) {
+      if (this.failure || this.stopped) this.queue = [];
+      else this.startDrain();
+      if (this.draining) await this.draining;
+    }
   }
 
   /** Indexes nothing more (what is queued and not yet written is replayed at the next start); resolves once the batch in flight is written. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue = [];
+    this.cancelCoalescing();
     await this.settled();
   }
 
   health(): ForensicsHealth {
     return { position: this.written, queued: this.queue.length, unreadablePayloads: this.unreadable, ...(this.failure ? { failure: this.failure } : {}) };
+  }
+
+  private startDrain(): void {
+    this.cancelCoalescing();
+    this.draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+  }
+
+  private cancelCoalescing(): void {
+    if (this.coalescing) clearTimeout(this.coalescing);
+    this.coalescing = undefined;
   }
 
   private async drain(): Promise<void> {

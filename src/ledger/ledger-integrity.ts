@@ -9,6 +9,7 @@ import {
   LedgerAuditor,
   resolverOf,
   type AuditProblem,
+  type EventCheck,
   type EventEnvelope,
   type KeyDirectory,
   type KeyResolver,
@@ -46,6 +47,14 @@ export class LedgerIntegrity {
   private readonly vouch = (hash: string, sig: string) => this.ownSignatures.get(hash) === sig;
   private verified = 0;
   private verifyMs = 0;
+  /**
+   * Checks that passed, by the very object read (the log hands its readers one decoded object per
+   * row): the projector and the anchor read each event, and the second one reuses the first one's
+   * hash, signature and row checks instead of recomputing them. Dropped with the object; void once
+   * the key directory changes (`keysLearnt`). Each reader's own chain check still runs.
+   */
+  private readonly passed = new WeakMap<object, { keysLearnt: number; check: EventCheck }>();
+  private keysLearnt = 0;
 
   constructor(rootPublicKey: Uint8Array, keyEvents: RecordedEvent[]) {
     this.directory = buildKeyDirectory(rootPublicKey, keyEvents.map((e) => ({ position: e.position, envelope: e.data })));
@@ -72,7 +81,7 @@ export class LedgerIntegrity {
     const auditor = new LedgerAuditor(this.directory, { densePositions: false, maxProblems: 1, initialHeads: options.heads });
     return (recorded) => {
       const started = performance.now();
-      const problem = auditor.feed(checkStoredEvent(recorded, this.resolve, this.vouch));
+      const problem = auditor.feed(this.checkOf(recorded));
       if (!options.uncounted) {
         this.verified++;
         this.verifyMs += performance.now() - started;
@@ -80,6 +89,15 @@ export class LedgerIntegrity {
       if (problem) throw this.fail(new LedgerIntegrityError(problem, where));
       if (recorded.stream === KEY_STREAM) this.learnKey(recorded);
     };
+  }
+
+  /** checkStoredEvent, or the check this very object already passed (see `passed`). */
+  private checkOf(recorded: RecordedEvent): EventCheck {
+    const earlier = this.passed.get(recorded);
+    if (earlier && earlier.keysLearnt === this.keysLearnt) return earlier.check;
+    const check = checkStoredEvent(recorded, this.resolve, this.vouch);
+    if (check.result.ok && !check.mismatch) this.passed.set(recorded, { keysLearnt: this.keysLearnt, check });
+    return check;
   }
 
   /** Checks one event on its own (no chain context): the head a writer is about to chain onto. */
@@ -168,12 +186,17 @@ export class LedgerIntegrity {
     if (env.kid !== this.directory.rootKid || typeof env.data.kid !== 'string') return;
     if (env.type === KEY_REVOKED_TYPE) {
       const key = this.directory.keys.get(env.data.kid);
-      if (key && key.revokedAt === undefined) key.revokedAt = recorded.position;
+      if (key && key.revokedAt === undefined) {
+        key.revokedAt = recorded.position;
+        this.keysLearnt += 1; // checks passed before may not hold under the new directory
+      }
       return;
     }
     if (env.type !== KEY_REGISTERED_TYPE) return;
     if (typeof env.data.publicKey !== 'string' || this.directory.keys.has(env.data.kid)) return;
     const publicKey = fromBase64Url(env.data.publicKey);
-    if (keyIdOf(publicKey) === env.data.kid) this.directory.keys.set(env.data.kid, { publicKey, position: recorded.position });
+    if (keyIdOf(publicKey) !== env.data.kid) return;
+    this.directory.keys.set(env.data.kid, { publicKey, position: recorded.position });
+    this.keysLearnt += 1;
   }
 }

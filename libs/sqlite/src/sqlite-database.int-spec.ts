@@ -41,6 +41,16 @@ describe('SqliteDatabase on a real file', () => {
     expect(rows()).toEqual(['a']);
   });
 
+  it('tells its rollback listeners of a transaction that failed, and only of that one', async () => {
+    let rolledBack = 0;
+    let committed = 0;
+    database.onRollback(() => (rolledBack += 1));
+    database.onCommit(() => (committed += 1));
+    await database.submit(insert('a'));
+    await Promise.allSettled([database.submit(insert('b')), database.submit(insert('a'))]);
+    expect({ rolledBack, committed }).toEqual({ rolledBack: 1, committed: 1 });
+  });
+
   it('does not fail a committed transaction because a listener throws', async () => {
     database.onCommit(() => {
       throw new Error('listener bug');

@@ -37,13 +37,15 @@ export class SqliteWriteError extends Error {
  * with a later one (a payload with the event that references it, whose signature is still being
  * made) can wait for it, and then commits with it under one savepoint, both or neither:
  * submitBefore(key, write) / submit(write, [key]). Reads use `connection`
- * directly. Listeners registered with onCommit run after every transaction that wrote something.
+ * directly. Listeners registered with onCommit run after every transaction that wrote something,
+ * those registered with onRollback after every transaction that failed.
  */
 export class SqliteDatabase {
   readonly connection: Database.Database;
   private readonly committer: GroupCommitter<SqliteWrite<unknown>, unknown>;
   private readonly runBatch: Database.Transaction<(batch: readonly SqliteWrite<unknown>[]) => CommitOutcome<unknown>[]>;
   private readonly commitListeners = new Set<() => void>();
+  private readonly rollbackListeners = new Set<() => void>();
   private readonly waiting: WaitingWrites<HeldWrite>;
   /** Runs a function under a savepoint (a better-sqlite3 transaction nested in the group's). */
   private readonly inSavepoint: Database.Transaction<(body: () => CommitOutcome<unknown>) => CommitOutcome<unknown>>;
@@ -100,6 +102,12 @@ export class SqliteDatabase {
     return () => this.commitListeners.delete(listener);
   }
 
+  /** Told after every transaction that failed (nothing of it was written). Returns a function that removes the listener. */
+  onRollback(listener: () => void): () => void {
+    this.rollbackListeners.add(listener);
+    return () => this.rollbackListeners.delete(listener);
+  }
+
   /** Transactions committed (or attempted) and the writes they carried, of every store sharing the file. */
   groupCommitStats(): GroupCommitStats {
     return this.committer.stats();
@@ -150,6 +158,7 @@ export class SqliteDatabase {
     try {
       outcomes = this.runBatch.immediate(batch);
     } catch (error) {
+      for (const listener of this.rollbackListeners) listener();
       throw new SqliteWriteError(`write transaction failed: ${messageOf(error)}`, { cause: error });
     }
     if (outcomes.some((outcome) => outcome.ok)) {

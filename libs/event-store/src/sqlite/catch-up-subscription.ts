@@ -17,8 +17,9 @@ export interface GlobalLogSource {
   /**
    * Examines at most maxCount committed events with position > afterPosition, in position
    * order, and returns those whose stream matches (all if no matcher); the others are not decoded.
+   * `live`: a caught-up reader woken by a commit (the source may serve rows it just committed).
    */
-  readPage(afterPosition: number, maxCount: number, matches?: StreamMatcher): LogPage;
+  readPage(afterPosition: number, maxCount: number, matches?: StreamMatcher, live?: boolean): LogPage;
   /** Position of the last committed event, 0 if the log is empty. */
   headPosition(): number;
 }
@@ -107,7 +108,7 @@ export class CatchUpSubscription implements Subscription {
     try {
       while (!this.closed) {
         this.wakePending = false;
-        const page = this.source.readPage(this.scanned, this.options.pageSize, this.options.matches);
+        const page = this.source.readPage(this.scanned, this.options.pageSize, this.options.matches, this.isCaughtUp);
         if (page.scannedTo <= this.scanned) {
           this.markCaughtUp();
           await this.nextCommit();

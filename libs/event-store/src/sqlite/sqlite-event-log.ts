@@ -4,6 +4,9 @@ import type { AppendResult, ExpectedRevision, RecordedEvent } from '../event-sto
 import { assertExpectedRevision, NO_STREAM_REVISION } from '../expected-revision';
 import type { LogPage, StreamMatcher } from './catch-up-subscription';
 
+/** Rows of the latest commits kept for the readers they wake. */
+const TAIL_ROWS = 256;
+
 /** An append whose event bodies are already JSON text (serialised before queuing). */
 export interface SerializedAppend {
   stream: string;
@@ -35,6 +38,11 @@ export class SqliteEventLog {
   /** Only a writing connection knows of every commit (a read-only one may share the file with a writer elsewhere). */
   private readonly memoisePages: boolean;
   private lastPage: { afterPosition: number; maxCount: number; rows: EventRow[] } | undefined;
+  private readonly decodedRows = new WeakMap<EventRow, RecordedEvent>();
+  /** Rows this connection's appends wrote in the transaction under way. */
+  private written: EventRow[] = [];
+  /** Rows of this connection's latest commits, dense positions, oldest first (at most TAIL_ROWS). */
+  private tail: EventRow[] = [];
 
   constructor(db: Database.Database, options: { readonly: boolean }) {
     this.memoisePages = !options.readonly;
@@ -68,14 +76,16 @@ export class SqliteEventLog {
     let revision = current;
     let position = head?.position ?? NO_STREAM_REVISION;
     if (request.events.length === 0) return { nextExpectedRevision: revision, position };
-    // Positions are assigned explicitly (last + 1) so the global log stays dense.
-    position = this.headPosition();
+    // SQLite gives each row the largest rowid + 1 (position is the rowid, rows are never
+    // deleted): the global log stays dense with no query for its head per append.
+    const rows: EventRow[] = [];
     for (const event of request.events) {
       revision += 1;
-      position += 1;
-      insertEvent(writes, position, event, request.stream, revision);
+      position = insertEvent(writes, event, request.stream, revision);
+      rows.push({ position, id: event.id, stream: request.stream, revision, type: event.type, data: event.json });
     }
     writes.upsertHead.run(request.stream, revision, position);
+    if (this.memoisePages) this.written.push(...rows); // once every row of the append is in
     return { nextExpectedRevision: revision, position };
   }
 
@@ -83,8 +93,9 @@ export class SqliteEventLog {
     return this.selectStream.all(stream, fromRevision, maxCount).map(toRecordedEvent);
   }
 
+  /** A read of the stored log (never of the tail kept for live readers: see readPage). */
   readAfter(afterPosition: number, maxCount: number): RecordedEvent[] {
-    return this.readPage(afterPosition, maxCount).events;
+    return this.rowsAfter(afterPosition, maxCount).map((row) => this.decoded(row));
   }
 
   /**
@@ -94,13 +105,54 @@ export class SqliteEventLog {
    */
   committed(): void {
     this.lastPage = undefined;
+    const written = this.written;
+    this.written = [];
+    if (written.length === 0) return;
+    // Rows of other connections in between (a gap in positions) start the tail anew.
+    const last = this.tail.at(-1);
+    this.tail = last && written[0].position === last.position + 1 ? this.tail.concat(written) : written;
+    if (this.tail.length > TAIL_ROWS) this.tail = this.tail.slice(-TAIL_ROWS);
   }
 
-  /** Parses only the rows whose stream matches (see GlobalLogSource). */
-  readPage(afterPosition: number, maxCount: number, matches?: StreamMatcher): LogPage {
-    const rows = this.rowsAfter(afterPosition, maxCount);
-    const events = matches ? rows.filter((row) => matches(row.stream)).map(toRecordedEvent) : rows.map(toRecordedEvent);
+  /** The transaction under way failed: what its appends wrote is not in the log. */
+  rolledBack(): void {
+    this.written = [];
+  }
+
+  /** Parses only the rows whose stream matches (see GlobalLogSource); a live read may be served from the tail of this connection's commits. */
+  readPage(afterPosition: number, maxCount: number, matches?: StreamMatcher, live = false): LogPage {
+    const rows = (live ? this.tailAfter(afterPosition, maxCount) : undefined) ?? this.rowsAfter(afterPosition, maxCount);
+    const decode = (row: EventRow) => this.decoded(row);
+    const events = matches ? rows.filter((row) => matches(row.stream)).map(decode) : rows.map(decode);
     return { events, scannedTo: rows.length > 0 ? rows[rows.length - 1].position : afterPosition, reachedHead: maxCount < 0 || rows.length < maxCount };
+  }
+
+  /**
+   * The rows after `afterPosition` from the tail of this connection's commits, when the tail
+   * holds the very next position: what a reader woken by a commit asks for, served without a
+   * query. Undefined when it does not (catching up, or rows of another connection in between):
+   * then the log is read. Live subscriptions see the commits of this process (SqliteEventStore).
+   */
+  private tailAfter(afterPosition: number, maxCount: number): EventRow[] | undefined {
+    const tail = this.tail;
+    if (tail.length === 0 || afterPosition < tail[0].position - 1 || afterPosition >= tail[tail.length - 1].position) return undefined;
+    const from = afterPosition - tail[0].position + 1;
+    return maxCount < 0 ? tail.slice(from) : tail.slice(from, from + maxCount);
+  }
+
+  /**
+   * One decoded event per memoised row: readers served the same page (the projector and the
+   * anchor) get the same object, so the row's JSON is parsed once and a check it passed can be
+   * recognised (LedgerIntegrity). Readers must treat events as read-only.
+   */
+  private decoded(row: EventRow): RecordedEvent {
+    if (!this.memoisePages) return toRecordedEvent(row);
+    let event = this.decodedRows.get(row);
+    if (!event) {
+      event = toRecordedEvent(row);
+      this.decodedRows.set(row, event);
+    }
+    return event;
   }
 
   private rowsAfter(afterPosition: number, maxCount: number): EventRow[] {
@@ -114,13 +166,13 @@ export class SqliteEventLog {
 }
 
 interface WriteStatements {
-  insertEvent: Database.Statement<[number, string, string, number, string, string]>;
+  insertEvent: Database.Statement<[string, string, number, string, string]>;
   upsertHead: Database.Statement<[string, number, number]>;
 }
 
 function prepareWrites(db: Database.Database): WriteStatements {
   return {
-    insertEvent: db.prepare('INSERT INTO events (position, id, stream, revision, type, data) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertEvent: db.prepare('INSERT INTO events (id, stream, revision, type, data) VALUES (?, ?, ?, ?, ?)'),
     upsertHead: db.prepare(
       `INSERT INTO streams (stream, revision, position) VALUES (?, ?, ?)
        ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, position = excluded.position`,
@@ -128,15 +180,10 @@ function prepareWrites(db: Database.Database): WriteStatements {
   };
 }
 
-function insertEvent(
-  writes: WriteStatements,
-  position: number,
-  event: SerializedAppend['events'][number],
-  stream: string,
-  revision: number,
-): void {
+/** Returns the event's position. */
+function insertEvent(writes: WriteStatements, event: SerializedAppend['events'][number], stream: string, revision: number): number {
   try {
-    writes.insertEvent.run(position, event.id, stream, revision, event.type, event.json);
+    return Number(writes.insertEvent.run(event.id, stream, revision, event.type, event.json).lastInsertRowid);
   } catch (error) {
     if (isDuplicateEventId(error)) throw new DuplicateEventIdError(event.id);
     throw error;

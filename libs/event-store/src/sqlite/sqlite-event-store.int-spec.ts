@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuplicateEventIdError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../event-store.errors';
 import type { EventToAppend, RecordedEvent } from '../event-store.port';
+import { SqliteDatabase } from '@warden/sqlite';
 import { SqliteEventStore } from './sqlite-event-store';
 
 describe('SqliteEventStore on a real file', () => {
@@ -38,26 +39,63 @@ describe('SqliteEventStore on a real file', () => {
     expect(stats.largestBatch).toBeGreaterThanOrEqual(20);
   });
 
-  it('serves two live subscribers woken by one commit with one read of the log, and reads anew after the next commit', async () => {
+  it('serves live subscribers woken by its own commit from the rows it wrote (no read of the log), one decoded object per row', async () => {
     const store = openStore();
     await store.appendToStream('s', [event()], { expectedRevision: 'no_stream' });
     const statement = (store as unknown as { log: { selectAfter: { all: (...args: unknown[]) => unknown } } }).log.selectAfter;
-    const seen: Record<string, number[]> = { a: [], b: [] };
-    const subscribe = (name: 'a' | 'b') => store.subscribeToAll({ fromPosition: 0 }, (e: RecordedEvent) => void seen[name].push(e.position));
+    const seen: Record<string, RecordedEvent[]> = { a: [], b: [] };
+    const subscribe = (name: 'a' | 'b') => store.subscribeToAll({ fromPosition: 0 }, (e: RecordedEvent) => void seen[name].push(e));
     const subscriptions = [subscribe('a'), subscribe('b')];
     await Promise.all(subscriptions.map((s) => s.caughtUp));
     const reads = jest.spyOn(statement, 'all');
     const settle = async (positions: number[]) => {
       for (let i = 0; i < 50 && !(seen.a.length === positions.length && seen.b.length === positions.length); i += 1) await new Promise((r) => setTimeout(r, 5));
-      expect(seen).toEqual({ a: positions, b: positions });
+      expect({ a: seen.a.map((e) => e.position), b: seen.b.map((e) => e.position) }).toEqual({ a: positions, b: positions });
     };
-    await store.appendToStream('s', [event()], { expectedRevision: 0 });
+    await store.appendToStream('s', [event({ k: 'two' })], { expectedRevision: 0 });
     await settle([1, 2]);
-    expect(reads).toHaveBeenCalledTimes(1);
-    await store.appendToStream('s', [event()], { expectedRevision: 1 });
-    await settle([1, 2, 3]);
-    expect(reads).toHaveBeenCalledTimes(2);
+    await store.appendToStream('s', [event(), event()], { expectedRevision: 1 });
+    await settle([1, 2, 3, 4]);
+    expect(reads).not.toHaveBeenCalled();
+    expect(seen.a[1]).toBe(seen.b[1]);
+    expect(seen.a[1]).toMatchObject({ stream: 's', revision: 1, position: 2, data: { k: 'two' } });
+    expect(await store.readAll()).toEqual(seen.a); // what the log holds
     await Promise.all(subscriptions.map((s) => s.close()));
+  });
+
+  it('reads the log when another connection appended in between, and never delivers what a failed transaction wrote', async () => {
+    const database = new SqliteDatabase(file);
+    const store = openStore({ database });
+    const seen: Array<[string, number, unknown]> = [];
+    const subscription = store.subscribeToAll({ fromPosition: 0 }, (e: RecordedEvent) => void seen.push([e.stream, e.position, e.data]));
+    await subscription.caughtUp;
+    const settle = async (count: number) => {
+      for (let i = 0; i < 50 && seen.length < count; i += 1) await new Promise((r) => setTimeout(r, 5));
+    };
+    await store.appendToStream('s', [event()], { expectedRevision: 'no_stream' });
+    await settle(1);
+    // A failed transaction: the append's rows were written, then another write of the batch failed.
+    const failed = await Promise.allSettled([
+      store.appendToStream('s', [event({ phantom: true })], { expectedRevision: 0 }),
+      database.submit(() => {
+        throw new Error('disk trouble');
+      }),
+    ]);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    const other = openStore(); // another connection on the same file
+    await other.appendToStream('elsewhere', [event()], { expectedRevision: 'no_stream' });
+    await store.appendToStream('s', [event({ after: true })], { expectedRevision: 0 });
+    await settle(3);
+    const logged = (await store.readAll()).map((e) => [e.stream, e.position, e.data]);
+    expect(logged).toEqual([
+      ['s', 1, { n: expect.any(Number) }],
+      ['elsewhere', 2, { n: expect.any(Number) }],
+      ['s', 3, { after: true }],
+    ]);
+    expect(seen).toEqual(logged);
+    await subscription.close();
+    await store.close();
+    await database.close();
   });
 
   it('checks each append of a batch against the appends before it in the same batch', async () => {
@@ -83,6 +121,24 @@ describe('SqliteEventStore on a real file', () => {
     ]);
     await store.appendToStream('d', [event()], { expectedRevision: 'any' });
     expect((await store.readAll()).map((e) => e.position)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('appends without reading the head of the global log (SQLite numbers the rows), positions still dense', async () => {
+    const store = openStore();
+    await store.appendToStream('a', [event()], { expectedRevision: 'any' });
+    const head = jest.spyOn((store as unknown as { log: { selectHeadPosition: { get: () => unknown } } }).log.selectHeadPosition, 'get');
+    const results = await Promise.all([
+      store.appendToStream('a', [event(), event()], { expectedRevision: 0 }),
+      store.appendToStream('b', [event()], { expectedRevision: 'no_stream' }),
+    ]);
+    expect(head).not.toHaveBeenCalled();
+    expect(results.map((r) => r.position)).toEqual([3, 4]);
+    expect((await store.readAll()).map((e) => [e.stream, e.position])).toEqual([
+      ['a', 1],
+      ['a', 2],
+      ['a', 3],
+      ['b', 4],
+    ]);
   });
 
   it('undoes a single-event append whose id is taken, and only it, in a batch of single-event appends', async () => {

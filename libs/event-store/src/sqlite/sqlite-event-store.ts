@@ -47,6 +47,7 @@ export class SqliteEventStore implements EventStore {
   /** Each append in its own savepoint (a better-sqlite3 transaction nested in the group's). */
   private readonly appendInSavepoint: Database.Transaction<(request: SerializedAppend) => AppendResult>;
   private readonly stopListening: () => void;
+  private readonly stopListeningToRollbacks: () => void;
   private closed = false;
   private closing: Promise<void> | null = null;
 
@@ -71,6 +72,7 @@ export class SqliteEventStore implements EventStore {
       this.log.committed();
       for (const subscription of this.subscriptions) subscription.notifyCommitted(streams);
     });
+    this.stopListeningToRollbacks = this.database.onRollback(() => this.log.rolledBack());
   }
 
   static open(file: string, options: Omit<SqliteEventStoreOptions, 'file'> = {}): SqliteEventStore {
@@ -141,6 +143,7 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     await this.database.flushed();
     this.stopListening();
+    this.stopListeningToRollbacks();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     if (this.ownsDatabase) await this.database.close();
   }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type CommitOutcome, type GroupCommitStats, SqliteDatabase, type SqliteDatabaseChoice, SqliteWriteError, useSqliteDatabase } from '@warden/sqlite';
-import { canonicalJson, newPayloadSalt, payloadDigest, payloadDigestOfCanonical } from '@warden/ledger';
+import { canonicalJson, newPayloadSalt, payloadDigestOfCanonical } from '@warden/ledger';
 import type { PayloadLookup, PayloadStore, PendingPayload, StoredPayloadRef } from '../payload-store.port';
 import { PayloadAlreadyStoredError, PayloadIntegrityError, PayloadStoreUnavailableError } from '../payload-store.errors';
 import { open, seal } from './aes-gcm';
@@ -144,14 +144,22 @@ export class SqlitePayloadStore implements PayloadStore {
     if (!salt || !iv || !ciphertext || !tag) throw new PayloadIntegrityError(eventId, 'not erased, yet parts are missing');
     const key = this.keys.existingDataKey(org);
     if (!key) throw new PayloadIntegrityError(eventId, `org ${org} has no data key`);
-    let content: unknown;
+    let plaintext: Buffer;
     try {
-      content = JSON.parse(open(key, { iv, ciphertext, tag }, Buffer.from(eventId, 'utf8')).toString('utf8'));
+      plaintext = open(key, { iv, ciphertext, tag }, Buffer.from(eventId, 'utf8'));
     } catch (error) {
       throw new PayloadIntegrityError(eventId, 'AES-GCM authentication failed', { cause: error });
     }
-    if (payloadDigest(salt, content) !== row.digest) throw new PayloadIntegrityError(eventId, 'digest mismatch');
-    return content;
+    // The plaintext is the content's canonical bytes (store() seals nothing else): its digest is
+    // the content's, with no second canonicalisation of what it parses to.
+    if (payloadDigestOfCanonical(salt, plaintext) !== row.digest) throw new PayloadIntegrityError(eventId, 'digest mismatch');
+    try {
+      return JSON.parse(plaintext.toString('utf8')) as unknown;
+    } catch (error) {
+      throw new PayloadIntegrityError(eventId, 'decrypts to no JSON', { cause: error });
+    } finally {
+      plaintext.fill(0);
+    }
   }
 
   /** @param withEvent commit with the event of this id, once it is appended (see SqliteDatabase.submitBefore) */
