@@ -82,9 +82,8 @@ describe('subscriptions/listen through the gateway', () => {
       await until(() => heard.length >= 4);
       expect(heard).toEqual([`updated ${NOTES_INDEX_URI}`, 'resources changed', 'prompts changed', 'tools changed']);
     } finally {
-      // client.close() aborts the listen stream. (subscription.close() does too, but its
-      // notifications/cancelled leaves a connection that sends no request, which holds the
-      // gateway's shutdown until Node's headers timeout: see docs/mcp-wire-notes.md §8.)
+      // client.close() aborts the listen stream. (subscription.close() does too, and leaves a
+      // connection that sends no request: gateway-shutdown.e2e-spec.ts, docs/mcp-wire-notes.md §8.)
       await client.close();
     }
     // Closing the stream ends the listener and lets the upstream subscription go.
