@@ -226,6 +226,16 @@ export class UpstreamPool implements OnApplicationShutdown {
     }
   }
 
+  /** Whether the upstream's resource / prompt list changes reach warden (a 2025 session stream, or a 2026-07-28 upstream listen). */
+  async relaysListChanges(target: UpstreamTarget): Promise<boolean> {
+    if (target.stdio) return false;
+    try {
+      return (await this.session(target, this.entry(target.serverId))).relaysListChanges === true;
+    } catch (error) {
+      throw toUpstreamError(error);
+    }
+  }
+
   /** What the upstream offers, from its pooled session (opened if need be). */
   async capabilities(target: UpstreamTarget): Promise<Readonly<Record<string, unknown>>> {
     try {

@@ -20,6 +20,11 @@ export interface UpstreamSession {
    * (2026-07-28) or the transport never declares any (stdio, HTTP+SSE).
    */
   readonly sessionScopedCapabilities?: boolean;
+  /**
+   * The upstream's list changes (tools, resources, prompts) reach warden: on a 2025 session's
+   * stream, or on the 2026-07-28 upstream's own `subscriptions/listen` (upstream-listen.ts).
+   */
+  readonly relaysListChanges?: boolean;
 }
 
 export interface StdioProcessTelemetry {

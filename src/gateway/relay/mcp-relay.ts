@@ -30,12 +30,13 @@ const RELAYED: readonly RelayedCapability[] = ['resources', 'prompts', 'completi
  * sessions only: 2026-07-28 deprecates it (a modern agent gets log messages only for a request
  * whose `_meta` asks).
  */
-function advertised(capability: RelayedCapability, offered: unknown, stateless: boolean, relaysNotifications: boolean): Result | undefined {
+function advertised(capability: RelayedCapability, offered: unknown, stateless: boolean, relays: { updates: boolean; lists: boolean }): Result | undefined {
   if (offered === undefined) return undefined;
   if (capability === 'logging') return stateless ? undefined : {};
   const flags = typeof offered === 'object' && offered !== null ? (offered as Result) : {};
-  if (!relaysNotifications || capability === 'completions') return {};
-  const relayed = capability === 'resources' ? ['subscribe', 'listChanged'] : ['listChanged'];
+  if (capability === 'completions') return {};
+  // Resource updates need a 2025 session stream; list changes also come on a 2026-07-28 upstream's listen.
+  const relayed = [...(capability === 'resources' && relays.updates ? ['subscribe'] : []), ...(relays.lists ? ['listChanged'] : [])];
   return Object.fromEntries(relayed.filter((flag) => flags[flag] === true).map((flag) => [flag, true]));
 }
 
@@ -73,8 +74,11 @@ export class McpRelay {
       this.logger.warn(`capabilities of ${server.slug} unknown (${error instanceof WardenError ? error.code : 'error'}): tools only`);
       return { tools };
     }
-    const relaysNotifications = await this.upstreams.relaysSessionNotifications(target(server)).catch(() => false);
-    const offers = RELAYED.map((c) => [c, advertised(c, upstream[c], stateless, relaysNotifications)] as const).filter(([, a]) => a !== undefined);
+    const relays = {
+      updates: await this.upstreams.relaysSessionNotifications(target(server)).catch(() => false),
+      lists: await this.upstreams.relaysListChanges(target(server)).catch(() => false),
+    };
+    const offers = RELAYED.map((c) => [c, advertised(c, upstream[c], stateless, relays)] as const).filter(([, a]) => a !== undefined);
     return { tools, ...Object.fromEntries(offers) };
   }
 
