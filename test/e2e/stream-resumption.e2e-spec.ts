@@ -1,5 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startConformanceEverythingServer, type ConformanceEverythingServer } from '../fixtures/conformance-everything-server';
 import { startLegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import type { FixtureMcpServer } from '../fixtures/fixture-mcp-server';
 import { startHarness, type Harness } from './support/gateway-harness';
@@ -36,6 +37,7 @@ function parseSse(text: string): SseEvent[] {
 describe('resumable response streams of 2025 sessions', () => {
   let h: Harness;
   let upstream: FixtureMcpServer;
+  let conformance: ConformanceEverythingServer;
   let agentKey: string;
   let url: string;
 
@@ -44,6 +46,9 @@ describe('resumable response streams of 2025 sessions', () => {
     upstream = await startLegacyMcpServer();
     const server = await h.api.registerServer('legacy', 'legacy', upstream.url);
     for (const tool of ['slow', 'count']) await h.api.approve(server.serverId, tool, 'read');
+    conformance = await startConformanceEverythingServer();
+    const everything = await h.api.registerServer('everything', 'everything', conformance.url);
+    await h.api.approve(everything.serverId, 'test_reconnection', 'read');
     agentKey = (await h.api.registerAgent('resumer')).apiKey;
     url = `${h.url}/mcp/legacy`;
   });
@@ -51,6 +56,7 @@ describe('resumable response streams of 2025 sessions', () => {
   afterAll(async () => {
     await h.cleanup();
     await upstream.close();
+    await conformance.close();
   });
 
   const post = (body: object, headers: Record<string, string> = {}) =>
@@ -70,16 +76,22 @@ describe('resumable response streams of 2025 sessions', () => {
   const resume = (session: Record<string, string>, lastEventId: string) =>
     fetch(url, { headers: { authorization: `Bearer ${agentKey}`, accept: 'text/event-stream', 'last-event-id': lastEventId, ...session } });
 
-  it('the SDK 1.x client gets its answer after warden closed the stream mid-call, by resuming it itself', async () => {
+  /** An SDK 1.x agent that records the Last-Event-ID of each resumption it makes. */
+  async function resumingAgent(endpoint: string) {
     const resumptions: string[] = [];
     const recording: typeof fetch = async (input, init) => {
       const headers = new Headers(init?.headers);
       if ((init?.method ?? 'GET') === 'GET' && headers.has('last-event-id')) resumptions.push(headers.get('last-event-id')!);
       return fetch(input, init);
     };
-    const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${agentKey}` } }, fetch: recording });
+    const transport = new StreamableHTTPClientTransport(new URL(endpoint), { requestInit: { headers: { authorization: `Bearer ${agentKey}` } }, fetch: recording });
     const client = new Client({ name: 'resuming-agent', version: '1.0.0' });
     await client.connect(transport);
+    return { client, transport, resumptions };
+  }
+
+  it('the SDK 1.x client gets its answer after warden closed the stream mid-call, by resuming it itself', async () => {
+    const { client, transport, resumptions } = await resumingAgent(url);
     try {
       const result = await client.callTool({ name: 'slow', arguments: { ms: 400 } });
       expect(result.content).toEqual([{ type: 'text', text: 'slept 400ms' }]);
@@ -87,6 +99,18 @@ describe('resumable response streams of 2025 sessions', () => {
       expect(resumptions[0]).toMatch(/^[A-Za-z0-9_-]{16}\.0$/);
       // The call ran once upstream, although the agent's stream was closed under it.
       expect(upstream.requests.withRpcMethod('tools/call')).toHaveLength(1);
+    } finally {
+      await transport.terminateSession();
+      await client.close();
+    }
+  });
+
+  it('test_reconnection (the conformance tool that closes its own stream mid-call): both hops resume, the agent gets the answer', async () => {
+    const { client, transport, resumptions } = await resumingAgent(`${h.url}/mcp/everything`);
+    try {
+      const result = await client.callTool({ name: 'test_reconnection', arguments: {} });
+      expect(result.content).toEqual([{ type: 'text', text: 'Answered after the stream was closed.' }]);
+      expect(resumptions.length).toBeGreaterThanOrEqual(1);
     } finally {
       await transport.terminateSession();
       await client.close();
