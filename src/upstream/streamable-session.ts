@@ -85,6 +85,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
     capabilities,
     sessionScopedCapabilities: !stateless,
     relaysListChanges: !stateless || (listening !== undefined && Object.keys(listening.filter).length > 0),
+    ...(listening?.watchesResources ? { watchResources: (uris: readonly string[]) => listening.watch(uris) } : {}),
     async request(method, params, requestOptions) {
       if (closed) throw new UpstreamExchangeError('session_lost', 'upstream session closed');
       const id = nextId++;

@@ -29,15 +29,20 @@ export interface UpstreamListenOptions {
 }
 
 export interface UpstreamListen {
-  /** The filter asked for; empty when the upstream offers no list changes (then nothing is listened to). */
+  /** The list changes asked for; empty when the upstream offers none (then nothing is listened to, unless resources are watched). */
   readonly filter: Readonly<Record<string, true>>;
+  /** Whether the upstream offers resource subscriptions (`resources.subscribe`): `watch` can then ask for their updates. */
+  readonly watchesResources: boolean;
+  /** The resource URIs whose `notifications/resources/updated` warden wants: the listen is opened again with them. */
+  watch(uris: readonly string[]): void;
   close(): void;
 }
 
 /**
  * Listens on a 2026-07-28 upstream's own `subscriptions/listen` (SEP-2575) for as long as the
  * session lives: one long POST whose SSE stream carries `notifications/subscriptions/acknowledged`
- * and then the list changes warden asked for (those the upstream's capabilities offer). When the
+ * and then the list changes warden asked for (those the upstream's capabilities offer), and the
+ * updates of the resources agents subscribed to (`watch`: `resourceSubscriptions`). When the
  * stream ends or fails it is opened again (backoff up to 30 s); once it is back, warden treats the
  * tool list as changed, since a change in between would have gone unheard. An upstream that
  * answers the listen with a JSON-RPC error (it does not serve it) is not asked again.
@@ -47,7 +52,10 @@ export function listenOnUpstream(options: UpstreamListenOptions): UpstreamListen
   for (const [capability, kind] of Object.entries(LIST_FILTERS)) {
     if ((options.capabilities[capability] as { listChanged?: unknown } | undefined)?.listChanged === true) filter[kind] = true;
   }
+  const watchesResources = (options.capabilities.resources as { subscribe?: unknown } | undefined)?.subscribe === true;
+  let uris: string[] = [];
   let closed = false;
+  let running = false;
   let current: AbortController | undefined;
   let wake: (() => void) | undefined;
   const close = () => {
@@ -55,19 +63,30 @@ export function listenOnUpstream(options: UpstreamListenOptions): UpstreamListen
     current?.abort();
     wake?.();
   };
-  if (Object.keys(filter).length === 0) return { filter, close };
-
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'subscriptions/listen', params: options.envelope({ notifications: filter }) });
+  const watch = (next: readonly string[]) => {
+    if (!watchesResources) return;
+    const sorted = [...new Set(next)].sort();
+    if (sorted.length === uris.length && sorted.every((uri, i) => uri === uris[i])) return;
+    uris = sorted;
+    // A listen's filter is fixed: the stream is opened again with the new URIs (once back, the
+    // tools are rediscovered as after any gap, so nothing said in between goes unheard).
+    if (!running) return start();
+    current?.abort();
+    wake?.();
+  };
   const listenOnce = async (onAcknowledged: () => void): Promise<void> => {
-    current = new AbortController();
+    const abort = (current = new AbortController());
     const target = withCredential(options.url, { ...options.headers, 'mcp-method': 'subscriptions/listen' }, await options.credential());
+    if (abort.signal.aborted) return;
+    const notifications = { ...filter, ...(uris.length > 0 ? { resourceSubscriptions: uris } : {}) };
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'subscriptions/listen', params: options.envelope({ notifications }) });
     await exchangeJsonRpc(options.dispatcher, {
       url: target.url,
       headers: target.headers,
       id: 0,
       body,
       timeoutMs: NO_TIMEOUT_MS,
-      signal: current.signal,
+      signal: abort.signal,
       sessionful: false,
       onNotification: (message: JsonRpcMessage) => {
         if (message.method === 'notifications/subscriptions/acknowledged') onAcknowledged();
@@ -77,30 +96,37 @@ export function listenOnUpstream(options: UpstreamListenOptions): UpstreamListen
     });
   };
 
-  void (async () => {
-    let failures = 0;
-    let heardBefore = false;
-    while (!closed) {
-      try {
-        await listenOnce(() => {
-          failures = 0;
-          if (heardBefore) options.onToolsChanged?.();
-          heardBefore = true;
+  let heardBefore = false;
+  const start = () => {
+    running = true;
+    void (async () => {
+      let failures = 0;
+      while (!closed && (Object.keys(filter).length > 0 || uris.length > 0)) {
+        const attempt = uris;
+        try {
+          await listenOnce(() => {
+            failures = 0;
+            if (heardBefore) options.onToolsChanged?.();
+            heardBefore = true;
+          });
+        } catch (error) {
+          if (error instanceof UpstreamRpcError) break; // the upstream does not serve subscriptions/listen
+        }
+        if (closed) break;
+        if (attempt !== uris) continue; // opened again at once with the URIs watched now
+        const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** failures++);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          timer.unref();
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
-      } catch (error) {
-        if (error instanceof UpstreamRpcError) return; // the upstream does not serve subscriptions/listen
       }
-      if (closed) return;
-      const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** failures++);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        timer.unref();
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  })();
-  return { filter, close };
+      running = false;
+    })();
+  };
+  if (Object.keys(filter).length > 0) start();
+  return { filter, watchesResources, watch, close };
 }

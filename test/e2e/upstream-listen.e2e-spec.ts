@@ -1,5 +1,5 @@
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
-import { ResourceListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { connectAgent, textOf, type Agent } from '../fixtures/agent-clients';
 import { startModernMcpServer, type ModernMcpServer } from '../fixtures/modern-mcp-server';
 import { SessionChannel } from '../../src/gateway/edge/session-channel';
@@ -107,4 +107,65 @@ describe('listening on a 2026-07-28 upstream', () => {
     expect(changed).toEqual(['echo', 'read_note']);
     await expect(agent.callTool('read_note', { id: 'x' })).rejects.toMatchObject({ data: { reason: 'GATE.TOOL_IN_REVIEW' } });
   }, 40_000);
+});
+
+describe('resource updates from a 2026-07-28 upstream', () => {
+  let h: Harness;
+  let upstream: ModernMcpServer;
+  let agentKey: string;
+  const INDEX = 'notes://index';
+
+  const lastListenFilter = () => {
+    const listens = upstream.requests.withRpcMethod('subscriptions/listen');
+    return (listens.at(-1)?.body as { params: { notifications: Record<string, unknown> } } | undefined)?.params.notifications;
+  };
+
+  beforeAll(async () => {
+    h = await startHarness();
+    upstream = await startModernMcpServer({ legacy: 'reject', withSubscriptions: true });
+    await h.api.registerServer('Watched', 'watched', upstream.url);
+    agentKey = (await h.api.registerAgent('watcher')).apiKey;
+  });
+
+  afterAll(async () => {
+    await h.cleanup();
+    await upstream.close();
+  });
+
+  it('watches the URIs agents subscribed to on its own listen upstream, and relays their updates to those agents only', async () => {
+    const legacy = await connectAgent(`${h.url}/mcp/watched`, { revision: '2025-11-25', headers: { authorization: `Bearer ${agentKey}` } });
+    if (legacy.sdk !== 'v1') throw new Error('a 2025-11-25 agent is an SDK 1.x client');
+    const heard: string[] = [];
+    legacy.raw.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void heard.push(`2025 ${n.params.uri}`));
+    const modern = new ModernClient({ name: 'modern-watcher', version: '2.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    modern.setNotificationHandler('notifications/resources/updated', (n) => void heard.push(`2026 ${n.params.uri}`));
+    await modern.connect(new ModernTransport(new URL(`${h.url}/mcp/watched`), { requestInit: { headers: { authorization: `Bearer ${agentKey}` } } }));
+    try {
+      expect(legacy.raw.getServerCapabilities()).toMatchObject({ resources: { subscribe: true } });
+      await legacy.raw.subscribeResource({ uri: INDEX });
+      await until(() => Array.isArray(lastListenFilter()?.resourceSubscriptions));
+      expect(lastListenFilter()).toMatchObject({ resourceSubscriptions: [INDEX] });
+      expect(upstream.requests.withRpcMethod('resources/subscribe')).toHaveLength(0); // 2026-07-28 has none
+
+      const subscription = await modern.listen({ resourceSubscriptions: [INDEX] });
+      expect(subscription.honoredFilter).toEqual({ resourceSubscriptions: [INDEX] });
+      await until(() => h.gateway.app.get(SessionChannel).openStreams() > 0);
+      // The upstream's listen is opened again on each change of URIs: publish until both agents heard
+      // (an update published while warden's listen is being replaced is not delivered by the upstream).
+      while (!heard.includes(`2025 ${INDEX}`) || !heard.includes(`2026 ${INDEX}`)) {
+        upstream.notify.resourceUpdated('notes://other');
+        upstream.notify.resourceUpdated(INDEX);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect([...new Set(heard)].sort()).toEqual([`2025 ${INDEX}`, `2026 ${INDEX}`]);
+
+      await legacy.raw.unsubscribeResource({ uri: INDEX });
+      await modern.close();
+      await until(() => lastListenFilter()?.resourceSubscriptions === undefined);
+      expect(lastListenFilter()).not.toHaveProperty('resourceSubscriptions');
+    } finally {
+      await modern.close();
+      await legacy.close();
+    }
+  });
 });

@@ -75,7 +75,7 @@ export class McpRelay {
       return { tools };
     }
     const relays = {
-      updates: await this.upstreams.relaysSessionNotifications(target(server)).catch(() => false),
+      updates: await this.upstreams.relaysResourceUpdates(target(server)).catch(() => false),
       lists: await this.upstreams.relaysListChanges(target(server)).catch(() => false),
     };
     const offers = RELAYED.map((c) => [c, advertised(c, upstream[c], stateless, relays)] as const).filter(([, a]) => a !== undefined);
@@ -110,8 +110,8 @@ export class McpRelay {
     const server = ctx.server;
     if (server && server.status === 'active') {
       const offered = (await this.upstreams.capabilities(target(server))).resources as Result | undefined;
-      // Updates arrive on a 2025 upstream's standalone stream only (see UpstreamPool.relaysSessionNotifications).
-      if (offered?.subscribe !== true || !(await this.upstreams.relaysSessionNotifications(target(server)))) {
+      // Updates arrive on a 2025 upstream's standalone stream, or on warden's listen to a 2026-07-28 upstream.
+      if (offered?.subscribe !== true || !(await this.upstreams.relaysResourceUpdates(target(server)))) {
         throw notFound(ctx, `${server.slug} does not offer resource subscriptions warden can relay`);
       }
     }
@@ -120,9 +120,11 @@ export class McpRelay {
       await this.forward(ctx, method, params, 'resources', false, {
         upstreamNeeded: async (s) => {
           const scope = (await this.upstreamCaller.ownsUpstreamSession(ctx, target(s))) ? ctx.agent.agentId : '';
-          if (!subscribe) return this.subscriptions.unsubscribe(ctx.sessionId!, s.serverId, scope, uri);
-          registered = { sessionId: ctx.sessionId!, serverId: s.serverId, scope };
-          return this.subscriptions.subscribe(ctx.sessionId!, s.serverId, scope, uri);
+          if (subscribe) registered = { sessionId: ctx.sessionId!, serverId: s.serverId, scope };
+          const changed = subscribe ? this.subscriptions.subscribe(ctx.sessionId!, s.serverId, scope, uri) : this.subscriptions.unsubscribe(ctx.sessionId!, s.serverId, scope, uri);
+          // A 2026-07-28 upstream has no resources/subscribe: warden's listen there watches the URIs held.
+          if (changed && (await this.upstreams.watchResources(target(s), this.subscriptions.urisHeld(s.serverId, scope)))) return false;
+          return changed;
         },
       });
     } catch (error) {
