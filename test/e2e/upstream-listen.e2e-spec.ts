@@ -159,7 +159,20 @@ describe('resource updates from a 2026-07-28 upstream', () => {
       }
       expect([...new Set(heard)].sort()).toEqual([`2025 ${INDEX}`, `2026 ${INDEX}`]);
 
+      // Watching one more URI replaces warden's listen upstream without a gap: an update published
+      // as the successor listen arrives (before the upstream registered it) still comes, on the old one.
+      heard.length = 0;
+      const stop = upstream.requests.onRecord((entry) => {
+        if ((entry.body as { method?: string } | undefined)?.method !== 'subscriptions/listen') return;
+        stop();
+        upstream.notify.resourceUpdated(INDEX);
+      });
+      await legacy.raw.subscribeResource({ uri: 'notes://other' });
+      await until(() => heard.length >= 2);
+      expect([...new Set(heard)].sort()).toEqual([`2025 ${INDEX}`, `2026 ${INDEX}`]);
+
       await legacy.raw.unsubscribeResource({ uri: INDEX });
+      await legacy.raw.unsubscribeResource({ uri: 'notes://other' });
       await modern.close();
       await until(() => lastListenFilter()?.resourceSubscriptions === undefined);
       expect(lastListenFilter()).not.toHaveProperty('resourceSubscriptions');
