@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { AppModule } from './app.module';
 import { createLogger, PinoNestLogger } from './common/pino-logger';
+import { endRequestlessConnectionsOnClose } from './common/requestless-connections';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import type { WardenConfig } from './config/warden-config';
 import { McpEdge } from './gateway/edge/mcp-edge';
@@ -50,6 +51,8 @@ export async function startGateway(config: WardenConfig, options: { logger?: Log
   // First: a source that keeps being rejected is throttled before any other work (src/limits/source-throttle).
   app.get(SourceThrottle).register(app.getHttpAdapter().getInstance());
   await app.get(McpEdge).register(app.getHttpAdapter().getInstance());
+  // Shutdown waits for answers in flight, never for connections that carry no request.
+  endRequestlessConnectionsOnClose(app.getHttpAdapter().getInstance());
   await app.init();
   const bootstrap = await app.get(FirstOrganisationBootstrap).ensure();
   const platformOperator = await app.get(PlatformOperatorBootstrap).ensure();

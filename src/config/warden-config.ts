@@ -28,6 +28,11 @@ export interface WardenConfig {
   allowedOrigins: string[];
   /** Bound on one upstream request. */
   upstreamTimeoutMs: number;
+  /**
+   * How long the edge holds a 2025-11-25 agent's POST response open before closing it early (the
+   * agent resumes with Last-Event-ID, README "Resumable streams"); 0 = held until the answer.
+   */
+  edgeStreamHoldMs: number;
   /** Hosts upstreams may be reached on over plain http (WARDEN_EGRESS_ALLOW_HTTP_HOSTS); all others need https. */
   egressAllowHttpHosts: string[];
   /** Hosts, addresses and CIDR ranges allowed although private or loopback (WARDEN_EGRESS_ALLOW_PRIVATE). */
@@ -260,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     // Default: the gateway's own loopback origins (a browser page it serves itself), nothing else.
     allowedOrigins: listFrom(env, 'WARDEN_ALLOWED_ORIGINS') ?? ['127.0.0.1', 'localhost', '[::1]'].flatMap((h) => [`http://${h}`, `http://${h}:${port}`]),
     upstreamTimeoutMs: intFrom(env, 'WARDEN_UPSTREAM_TIMEOUT_MS', 30000, 100, 600000),
+    edgeStreamHoldMs: intFrom(env, 'WARDEN_EDGE_STREAM_HOLD_MS', 0, 0, 3600000),
     ...egressFrom(env),
     healthIntervalMs: intFrom(env, 'WARDEN_HEALTH_INTERVAL_MS', 30000, 0, 86_400_000),
     poolMaxConcurrent: intFrom(env, 'WARDEN_POOL_MAX_CONCURRENT', 64, 1, 10_000),

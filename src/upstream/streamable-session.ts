@@ -4,6 +4,7 @@ import { StandaloneRequests } from './standalone-requests';
 import { exchangeJsonRpc, postJsonRpcMessage, type JsonRpcMessage } from './json-rpc-exchange';
 import { credentialedFetch, withCredential, type InjectedCredential } from './upstream-credentials';
 import { UpstreamExchangeError } from './upstream-errors';
+import { listenOnUpstream } from './upstream-listen';
 import { CLIENT_INFO, STATELESS_REVISION, type UpstreamRequestOptions, type UpstreamSession, type UpstreamSessionOptions } from './upstream-session';
 
 /**
@@ -64,11 +65,27 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
   };
 
   const capabilities = Object.freeze({ ...(client.getServerCapabilities() ?? {}) }) as Readonly<Record<string, unknown>>;
+  // 2026-07-28 has no session stream: what a 2025 upstream says there comes on its subscriptions/listen.
+  const listening =
+    stateless && (options.onToolsChanged || options.onNotification)
+      ? listenOnUpstream({
+          url,
+          headers: baseHeaders,
+          dispatcher: options.egress.dispatcher,
+          credential,
+          capabilities,
+          envelope: (params) => withEnvelope(params, {}, undefined),
+          onToolsChanged: options.onToolsChanged,
+          onNotification: options.onNotification,
+        })
+      : undefined;
 
   return {
     protocolVersion,
     capabilities,
     sessionScopedCapabilities: !stateless,
+    relaysListChanges: !stateless || (listening !== undefined && Object.keys(listening.filter).length > 0),
+    ...(listening?.watchesResources ? { watchResources: (uris: readonly string[]) => listening.watch(uris) } : {}),
     async request(method, params, requestOptions) {
       if (closed) throw new UpstreamExchangeError('session_lost', 'upstream session closed');
       const id = nextId++;
@@ -115,6 +132,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
     },
     close: async () => {
       closed = true;
+      listening?.close();
       // A 2025 upstream is told the session is over (DELETE), bounded: a hung upstream must not hold up closing.
       if (sessionId && !stateless) await withinMs(transport.terminateSession(), Math.min(options.timeoutMs, TERMINATE_BOUND_MS)).catch(() => undefined);
       await client.close();

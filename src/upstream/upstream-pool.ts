@@ -212,18 +212,39 @@ export class UpstreamPool implements OnApplicationShutdown {
     return (await this.entryFor(target, options)) !== this.entry(target.serverId);
   }
 
-  /**
-   * Whether what the upstream sends outside requests reaches warden (onUpstreamNotification): a
-   * 2025 Streamable HTTP session's standalone stream. Not for 2026-07-28 (its notifications come
-   * on subscriptions/listen), stdio or HTTP+SSE upstreams.
-   */
-  async relaysSessionNotifications(target: UpstreamTarget): Promise<boolean> {
+  /** Whether the upstream's resource / prompt list changes reach warden (a 2025 session stream, or a 2026-07-28 upstream listen). */
+  async relaysListChanges(target: UpstreamTarget): Promise<boolean> {
     if (target.stdio) return false;
     try {
-      return (await this.session(target, this.entry(target.serverId))).sessionScopedCapabilities === true;
+      return (await this.session(target, this.entry(target.serverId))).relaysListChanges === true;
     } catch (error) {
       throw toUpstreamError(error);
     }
+  }
+
+  /** Whether `notifications/resources/updated` reach warden: a 2025 session's stream, or a 2026-07-28 upstream's listen (watchResources). */
+  async relaysResourceUpdates(target: UpstreamTarget): Promise<boolean> {
+    if (target.stdio) return false;
+    try {
+      const session = await this.session(target, this.entry(target.serverId));
+      return session.sessionScopedCapabilities === true || session.watchResources !== undefined;
+    } catch (error) {
+      throw toUpstreamError(error);
+    }
+  }
+
+  /**
+   * The resources of a 2026-07-28 upstream whose updates warden wants (its pooled session's listen).
+   * False when the upstream takes subscriptions itself (2025: resources/subscribe) or offers none.
+   */
+  async watchResources(target: UpstreamTarget, uris: readonly string[]): Promise<boolean> {
+    if (target.stdio) return false;
+    const session = await this.session(target, this.entry(target.serverId)).catch((error: unknown) => {
+      throw toUpstreamError(error);
+    });
+    if (!session.watchResources) return false;
+    session.watchResources(uris);
+    return true;
   }
 
   /** What the upstream offers, from its pooled session (opened if need be). */

@@ -20,6 +20,16 @@ export interface UpstreamSession {
    * (2026-07-28) or the transport never declares any (stdio, HTTP+SSE).
    */
   readonly sessionScopedCapabilities?: boolean;
+  /**
+   * The upstream's list changes (tools, resources, prompts) reach warden: on a 2025 session's
+   * stream, or on the 2026-07-28 upstream's own `subscriptions/listen` (upstream-listen.ts).
+   */
+  readonly relaysListChanges?: boolean;
+  /**
+   * 2026-07-28 upstreams that offer `resources.subscribe`: the URIs whose updates warden wants
+   * (its upstream listen's `resourceSubscriptions`). Absent: updates come on a 2025 session's stream, or not at all.
+   */
+  readonly watchResources?: (uris: readonly string[]) => void;
 }
 
 export interface StdioProcessTelemetry {

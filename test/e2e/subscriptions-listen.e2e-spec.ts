@@ -82,9 +82,8 @@ describe('subscriptions/listen through the gateway', () => {
       await until(() => heard.length >= 4);
       expect(heard).toEqual([`updated ${NOTES_INDEX_URI}`, 'resources changed', 'prompts changed', 'tools changed']);
     } finally {
-      // client.close() aborts the listen stream. (subscription.close() does too, but its
-      // notifications/cancelled leaves a connection that sends no request, which holds the
-      // gateway's shutdown until Node's headers timeout: see docs/mcp-wire-notes.md §8.)
+      // client.close() aborts the listen stream. (subscription.close() does too, and leaves a
+      // connection that sends no request: gateway-shutdown.e2e-spec.ts, docs/mcp-wire-notes.md §8.)
       await client.close();
     }
     // Closing the stream ends the listener and lets the upstream subscription go.
@@ -93,12 +92,15 @@ describe('subscriptions/listen through the gateway', () => {
     expect(rpcUris('resources/unsubscribe')).toEqual([NOTES_INDEX_URI]);
   });
 
-  it('honours tool list changes only on the aggregated endpoint and on a 2026-07-28 upstream', async () => {
-    for (const path of ['/mcp', '/mcp/modern']) {
+  it('honours tool list changes only on the aggregated endpoint, and no resource subscriptions on a 2026-07-28 upstream (its list changes: upstream-listen.e2e-spec.ts)', async () => {
+    for (const [path, honoured] of [
+      ['/mcp', { toolsListChanged: true }],
+      ['/mcp/modern', { toolsListChanged: true, resourcesListChanged: true }],
+    ] as const) {
       const { client } = await connect(path);
       const subscription = await client.listen({ toolsListChanged: true, resourcesListChanged: true, resourceSubscriptions: [NOTES_INDEX_URI] });
       try {
-        expect(subscription.honoredFilter).toEqual({ toolsListChanged: true });
+        expect(subscription.honoredFilter).toEqual(honoured);
       } finally {
         await client.close();
       }

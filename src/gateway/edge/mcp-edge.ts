@@ -63,6 +63,7 @@ export class McpEdge {
   private readonly logger = new Logger('McpEdge');
   private readonly hostOrigin: HostOriginPolicy;
   private readonly inFlight = new InFlightRequests();
+  private readonly streamHoldMs: number;
 
   constructor(
     @Inject(WARDEN_CONFIG) config: WardenConfig,
@@ -78,6 +79,7 @@ export class McpEdge {
     private readonly tokens: CapabilityTokens,
   ) {
     this.hostOrigin = new HostOriginPolicy(config.allowedHosts, config.allowedOrigins);
+    this.streamHoldMs = config.edgeStreamHoldMs;
   }
 
   async register(fastify: FastifyInstance): Promise<void> {
@@ -145,12 +147,18 @@ export class McpEdge {
       const controller = new AbortController();
       ctx.signal = controller.signal;
       ctx.notify = (notification) => out.notify(notification);
-      if (ctx.sessionId) ctx.ask = (request) => this.channel.ask(ctx, out, request);
-      // A 2026-07-28 agent cancels by closing the stream; any agent that goes away is done waiting.
+      if (ctx.sessionId) {
+        ctx.ask = (request) => this.channel.ask(ctx, out, request);
+        out.resumable(this.channel.resumptionFor(ctx.sessionId, ctx.protocolVersion));
+      }
+      // A 2026-07-28 agent cancels by closing the stream; an agent that goes away is done waiting,
+      // unless the answer travels on a resumable stream (2025: disconnection is not cancellation).
       const onClose = () => {
-        if (!reply.raw.writableFinished) controller.abort(new Error('the agent went away'));
+        if (!reply.raw.writableFinished && !out.resumableStreaming) controller.abort(new Error('the agent went away'));
       };
       reply.raw.once('close', onClose);
+      // Past the hold, a 2025-11-25 agent's stream is closed early: it comes back with Last-Event-ID.
+      const hold = ctx.sessionId && this.streamHoldMs > 0 ? setTimeout(() => out.pollLater(Math.min(this.streamHoldMs, 1000)), this.streamHoldMs) : undefined;
       const untrack = ctx.sessionId ? this.inFlight.begin(ctx.sessionId, id!, controller) : undefined;
       try {
         result = await this.methods.dispatch(message.method, ctx, message.params);
@@ -159,6 +167,7 @@ export class McpEdge {
         const unserved = ctx.stateless && error instanceof WardenError && error.code === 'EDGE.METHOD_NOT_FOUND';
         return this.sendError(out, unserved ? 404 : 200, id, error);
       } finally {
+        clearTimeout(hold);
         untrack?.();
         reply.raw.off('close', onClose);
       }
@@ -303,7 +312,8 @@ export class McpEdge {
   }
 
   /**
-   * GET: a 2025 session's standalone SSE stream (list-changed notifications). Without a session
+   * GET: a 2025 session's standalone SSE stream (list-changed notifications), or with
+   * `Last-Event-ID` one of its POST streams resumed (resumable-streams.ts). Without a session
    * there is no stream to offer (2026-07-28 has no GET): 405, as the transport allows.
    */
   private async openStream(req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -319,7 +329,9 @@ export class McpEdge {
       if (!/text\/event-stream/i.test(header(req, 'accept') ?? '')) {
         throw new WardenError('bad_request', 'EDGE.NOT_ACCEPTABLE', 'a session stream is text/event-stream: Accept it');
       }
-      this.channel.openStream(session.id, reply);
+      const lastEventId = header(req, 'last-event-id');
+      if (lastEventId !== undefined) this.channel.resumeStream(session.id, lastEventId, reply);
+      else this.channel.openStream(session.id, reply);
     } catch (error) {
       const cause = error instanceof EdgeRejection ? error.error : error;
       this.sendError(new EdgeReply(reply), edgeStatusOf(cause), null, cause);

@@ -6,9 +6,10 @@ import { ServersReadModel, type RegisteredServer } from '../../registry/servers.
 import type { McpRequestContext } from '../mcp-request-context';
 import { CallRecorder } from '../tool-call/call-recorder';
 import { AgentRequests, type AgentAnswer } from './agent-requests';
-import type { EdgeReply } from './edge-reply';
+import type { EdgeReply, Resumption } from './edge-reply';
 import type { JsonRpcId } from './jsonrpc';
 import { LegacySessions } from './legacy-sessions';
+import { ResumableStreams } from './resumable-streams';
 import { SessionStreams } from './session-streams';
 
 type ServerRequest = { method: string; params?: Record<string, unknown> };
@@ -24,6 +25,8 @@ export class SessionChannel implements BeforeApplicationShutdown {
   readonly sessions = new LegacySessions();
   private readonly agentRequests = new AgentRequests();
   private readonly streams = new SessionStreams();
+  private readonly resumable = new ResumableStreams();
+  private lastSweepMs = 0;
   private readonly askTimeoutMs: number;
 
   constructor(
@@ -39,6 +42,32 @@ export class SessionChannel implements BeforeApplicationShutdown {
   /** Session streams end before the HTTP server closes (it waits for open responses). */
   beforeApplicationShutdown(): void {
     this.streams.closeAll();
+    this.resumable.closeAll();
+  }
+
+  /** How the answers of a session's requests are kept for resumption (event ids; a priming event from 2025-11-25 on). */
+  resumptionFor(sessionId: string, protocolVersion: string): Resumption {
+    return {
+      priming: protocolVersion >= '2025-11-25',
+      begin: () => {
+        this.sweepEndedSessions();
+        return this.resumable.begin(sessionId);
+      },
+    };
+  }
+
+  /** A GET with Last-Event-ID: that stream of the session, from after that event (400 EDGE.STREAM_UNKNOWN otherwise). */
+  resumeStream(sessionId: string, lastEventId: string, reply: FastifyReply): void {
+    this.resumable.resume(sessionId, lastEventId, () => {
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'mcp-session-id': sessionId });
+      return reply.raw;
+    });
+  }
+
+  /** Streams kept for resumption, over every session. */
+  resumableStreams(): number {
+    return this.resumable.size;
   }
 
   /** Relays an upstream's request to the agent on the stream of `out`; the exchange is recorded behind the answer. */
@@ -80,6 +109,7 @@ export class SessionChannel implements BeforeApplicationShutdown {
   close(sessionId: string, agentId: string): boolean {
     if (!this.sessions.close(sessionId, agentId)) return false;
     this.streams.close(sessionId);
+    this.resumable.drop(sessionId);
     return true;
   }
 
@@ -100,6 +130,14 @@ export class SessionChannel implements BeforeApplicationShutdown {
       if (this.streams.send(sessionId, message)) sent++;
     }
     return sent;
+  }
+
+  /** Sessions also end by idling out (legacy-sessions.ts): their kept streams go too, checked at most once a minute. */
+  private sweepEndedSessions(): void {
+    const now = Date.now();
+    if (now - this.lastSweepMs < 60_000) return;
+    this.lastSweepMs = now;
+    this.resumable.retainSessions((sessionId) => this.sessions.peek(sessionId) !== undefined);
   }
 
   /** Tells the sessions that can see `server` (its endpoint, or the aggregate for agents allowed it) that their tool list changed. */

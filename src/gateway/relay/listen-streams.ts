@@ -37,7 +37,8 @@ interface Listener {
  * `/mcp/<slug>` whose upstream is a 2025 Streamable HTTP server that offers them, resource and
  * prompt list changes and `resourceSubscriptions` (each URI gated like `resources/subscribe` and
  * held upstream like a 2025 session's subscription; refused URIs are left out of the
- * acknowledgement). Not yet: listening on a 2026-07-28 upstream's own `subscriptions/listen`.
+ * acknowledgement); on `/mcp/<slug>` of a 2026-07-28 upstream, its resource and prompt list changes
+ * and resource updates heard on warden's own listen there (upstream-listen.ts).
  * The stream lasts until the agent closes it; at shutdown warden ends it with the empty result.
  */
 @Injectable()
@@ -113,11 +114,14 @@ export class ListenStreams implements BeforeApplicationShutdown {
     return { ...listener.ctx, signal: undefined, notify: undefined, ask: undefined };
   }
 
+  /** What of the upstream's offer reaches warden: list changes and resource updates (2025 session stream or 2026 upstream listen). */
   private async upstreamOffers(server: RegisteredServer): Promise<{ resources?: Result; prompts?: Result } | undefined> {
     try {
       const target = upstreamTargetOf(server);
-      if (!(await this.upstreams.relaysSessionNotifications(target))) return undefined;
-      return (await this.upstreams.capabilities(target)) as { resources?: Result; prompts?: Result };
+      if (!(await this.upstreams.relaysListChanges(target))) return undefined;
+      const offered = (await this.upstreams.capabilities(target)) as { resources?: Result; prompts?: Result };
+      if (await this.upstreams.relaysResourceUpdates(target)) return offered;
+      return { prompts: offered.prompts, resources: offered.resources && { ...offered.resources, subscribe: false } };
     } catch {
       return undefined;
     }

@@ -30,12 +30,13 @@ const RELAYED: readonly RelayedCapability[] = ['resources', 'prompts', 'completi
  * sessions only: 2026-07-28 deprecates it (a modern agent gets log messages only for a request
  * whose `_meta` asks).
  */
-function advertised(capability: RelayedCapability, offered: unknown, stateless: boolean, relaysNotifications: boolean): Result | undefined {
+function advertised(capability: RelayedCapability, offered: unknown, stateless: boolean, relays: { updates: boolean; lists: boolean }): Result | undefined {
   if (offered === undefined) return undefined;
   if (capability === 'logging') return stateless ? undefined : {};
   const flags = typeof offered === 'object' && offered !== null ? (offered as Result) : {};
-  if (!relaysNotifications || capability === 'completions') return {};
-  const relayed = capability === 'resources' ? ['subscribe', 'listChanged'] : ['listChanged'];
+  if (capability === 'completions') return {};
+  // Resource updates need a 2025 session stream; list changes also come on a 2026-07-28 upstream's listen.
+  const relayed = [...(capability === 'resources' && relays.updates ? ['subscribe'] : []), ...(relays.lists ? ['listChanged'] : [])];
   return Object.fromEntries(relayed.filter((flag) => flags[flag] === true).map((flag) => [flag, true]));
 }
 
@@ -73,8 +74,11 @@ export class McpRelay {
       this.logger.warn(`capabilities of ${server.slug} unknown (${error instanceof WardenError ? error.code : 'error'}): tools only`);
       return { tools };
     }
-    const relaysNotifications = await this.upstreams.relaysSessionNotifications(target(server)).catch(() => false);
-    const offers = RELAYED.map((c) => [c, advertised(c, upstream[c], stateless, relaysNotifications)] as const).filter(([, a]) => a !== undefined);
+    const relays = {
+      updates: await this.upstreams.relaysResourceUpdates(target(server)).catch(() => false),
+      lists: await this.upstreams.relaysListChanges(target(server)).catch(() => false),
+    };
+    const offers = RELAYED.map((c) => [c, advertised(c, upstream[c], stateless, relays)] as const).filter(([, a]) => a !== undefined);
     return { tools, ...Object.fromEntries(offers) };
   }
 
@@ -106,8 +110,8 @@ export class McpRelay {
     const server = ctx.server;
     if (server && server.status === 'active') {
       const offered = (await this.upstreams.capabilities(target(server))).resources as Result | undefined;
-      // Updates arrive on a 2025 upstream's standalone stream only (see UpstreamPool.relaysSessionNotifications).
-      if (offered?.subscribe !== true || !(await this.upstreams.relaysSessionNotifications(target(server)))) {
+      // Updates arrive on a 2025 upstream's standalone stream, or on warden's listen to a 2026-07-28 upstream.
+      if (offered?.subscribe !== true || !(await this.upstreams.relaysResourceUpdates(target(server)))) {
         throw notFound(ctx, `${server.slug} does not offer resource subscriptions warden can relay`);
       }
     }
@@ -116,9 +120,11 @@ export class McpRelay {
       await this.forward(ctx, method, params, 'resources', false, {
         upstreamNeeded: async (s) => {
           const scope = (await this.upstreamCaller.ownsUpstreamSession(ctx, target(s))) ? ctx.agent.agentId : '';
-          if (!subscribe) return this.subscriptions.unsubscribe(ctx.sessionId!, s.serverId, scope, uri);
-          registered = { sessionId: ctx.sessionId!, serverId: s.serverId, scope };
-          return this.subscriptions.subscribe(ctx.sessionId!, s.serverId, scope, uri);
+          if (subscribe) registered = { sessionId: ctx.sessionId!, serverId: s.serverId, scope };
+          const changed = subscribe ? this.subscriptions.subscribe(ctx.sessionId!, s.serverId, scope, uri) : this.subscriptions.unsubscribe(ctx.sessionId!, s.serverId, scope, uri);
+          // A 2026-07-28 upstream has no resources/subscribe: warden's listen there watches the URIs held.
+          if (changed && (await this.upstreams.watchResources(target(s), this.subscriptions.urisHeld(s.serverId, scope)))) return false;
+          return changed;
         },
       });
     } catch (error) {

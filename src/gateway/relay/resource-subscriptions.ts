@@ -66,6 +66,16 @@ export class ResourceSubscriptions {
     return true;
   }
 
+  /** The URIs some session holds on that upstream session (a 2026-07-28 upstream's listen watches exactly these). */
+  urisHeld(serverId: string, scope: string): string[] {
+    const uris: string[] = [];
+    for (const holder of this.holders.keys()) {
+      const [server, held, uri] = JSON.parse(holder) as [string, string, string];
+      if (server === serverId && held === scope) uris.push(uri);
+    }
+    return uris;
+  }
+
   isSubscribed(sessionId: string, serverId: string, uri: string): boolean {
     return this.bySession.get(sessionId)?.has(key(serverId, uri)) ?? false;
   }
