@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SqliteEventStore } from '@warden/event-store';
 import { startGateway } from '../src/bootstrap';
 import { loadConfig } from '../src/config/warden-config';
@@ -29,6 +30,8 @@ import { median, round } from './support/stats';
 export const STARTUP_BENCH = 'startup';
 
 const AGENTS = 1_000;
+/** Calls appended between the two snapshots of a size (each needs a position of its own). */
+const TAIL_BETWEEN = 10;
 
 export async function runStartupBench(options: BenchOptions): Promise<BenchReport> {
   const started = performance.now();
@@ -39,6 +42,7 @@ export async function runStartupBench(options: BenchOptions): Promise<BenchRepor
     options.log(`startup: a gateway with ${AGENTS.toLocaleString('en-US')} agents registered through its API`);
     const orgId = await registerReadModelEvents(env);
     const rows: Array<Array<string | number>> = [];
+    const blocks: Array<Array<string | number>> = [];
     const figures: unknown[] = [];
     const ratios: Array<{ size: number; ratio: number; fromSnapshotMs: number }> = [];
     let written = 0;
@@ -48,8 +52,13 @@ export async function runStartupBench(options: BenchOptions): Promise<BenchRepor
         await appendCalls(dataDir, orgId, size - written);
         written = size;
       }
-      options.log(`startup: the anchor catches up and a read-model snapshot is taken at the head`);
-      const snapshot = await snapshotAtHead(env);
+      options.log(`startup: the anchor catches up and a read-model snapshot is taken at the head, encoded on the event loop`);
+      const inline = await snapshotAtHead({ ...env, WARDEN_SNAPSHOT_ENCODING: 'inline' });
+      // A few more calls, so the next snapshot has a position of its own (the start resumes from the one above).
+      await appendCalls(dataDir, orgId, TAIL_BETWEEN);
+      written += TAIL_BETWEEN;
+      options.log(`startup: another at the head, encoded on a worker thread`);
+      const snapshot = await snapshotAtHead({ ...env, WARDEN_SNAPSHOT_ENCODING: 'worker' });
       const full = await timedStarts({ ...env, WARDEN_SNAPSHOTS: 'off' });
       const fromSnapshot = await timedStarts(env);
       if (fromSnapshot.startedFrom?.from !== 'snapshot') throw new Error(`the gateway did not start from the snapshot: ${JSON.stringify(fromSnapshot.startedFrom)}`);
@@ -57,13 +66,19 @@ export async function runStartupBench(options: BenchOptions): Promise<BenchRepor
       const verified = await fullVerify(dataDir);
       const ratio = round(full.ms / fromSnapshot.ms, 1);
       rows.push([size, full.ms, full.integrity.verifiedEvents, fromSnapshot.ms, fromSnapshot.integrity.verifiedEvents, `${ratio}×`, snapshot.bytes, `${snapshot.ms} (${snapshot.blockingMs})`, round(verified.seconds, 2)]);
-      figures.push({ callEvents: size, full, fromSnapshot, snapshot, ratio, fullVerify: verified });
+      blocks.push([size, snapshot.bytes, inline.loopDelayMaxMs, inline.blockingMs, snapshot.loopDelayMaxMs, snapshot.blockingMs, snapshot.encodeMs, `${round(inline.loopDelayMaxMs / Math.max(snapshot.loopDelayMaxMs, 1), 1)}×`]);
+      figures.push({ callEvents: size, full, fromSnapshot, snapshot, snapshotInline: inline, ratio, fullVerify: verified });
       if (size > 0) ratios.push({ size, ratio, fromSnapshotMs: fromSnapshot.ms });
     }
     const table: Table = {
       title: `gateway start-up with ${AGENTS.toLocaleString('en-US')} agents: full verified replay vs from a read-model snapshot at the head (same run)`,
       columns: ['tool-call events', 'full replay start ms (median of 3)', 'events verified', 'from snapshot start ms (median of 3)', 'events verified', 'full / snapshot', 'snapshot bytes', 'snapshot take ms (blocking)', 'warden verify s (2 workers)'],
       rows,
+    };
+    const blockTable: Table = {
+      title: 'the event loop while a snapshot is taken: its longest stall (monitorEventLoopDelay max) with the body encoded on the event loop vs on a worker thread (same run, same state)',
+      columns: ['tool-call events', 'snapshot bytes', 'inline: loop stall max ms', 'inline: blocking ms', 'worker: loop stall max ms', 'worker: blocking ms', 'worker: encode ms (off the loop)', 'inline / worker stall'],
+      rows: blocks,
     };
     return {
       bench: STARTUP_BENCH,
@@ -72,7 +87,7 @@ export async function runStartupBench(options: BenchOptions): Promise<BenchRepor
       environment: environment(),
       parameters: { agents: AGENTS, sizes, synchronous: 'NORMAL' },
       figures,
-      tables: [table],
+      tables: [table, blockTable],
       targets: ratios.map(({ size, ratio, fromSnapshotMs }) =>
         target(`start-up from a snapshot, ${size.toLocaleString('en-US')} calls`, 'bounded by the tail (≤ the start with no calls × 2)', `${fromSnapshotMs} ms (${ratio}× faster than the full replay)`, fromSnapshotMs <= Math.max(baseMs(figures) * 2, 1)),
       ),
@@ -80,7 +95,8 @@ export async function runStartupBench(options: BenchOptions): Promise<BenchRepor
         'start ms: startGateway() until it listens, in this process (the anchor has caught up before: it is idle in both)',
         'full replay (WARDEN_SNAPSHOTS=off): the read models replay from position 0 and verify every event they apply, the tool-call streams included',
         'from snapshot: the newest snapshot is checked (signature, event at P, signed checkpoint + inclusion proof, keys), limits/trust/reviews restored, the other read models replay their small streams, then only the events after P are verified',
-        'snapshot take ms: from capture to stored, waiting for the anchor to sign a covering checkpoint included; (blocking): the synchronous part on the event loop (capture, encode and sign, write)',
+        'snapshot take ms: from capture to stored, waiting for the anchor to sign a covering checkpoint included; (blocking): the synchronous part on the event loop (capture, the states\' JSON.stringify, signature, write; inline also the canonical encoding and hashing)',
+        'loop stall max: the longest event-loop delay (perf_hooks monitorEventLoopDelay, 5 ms resolution) from take() to stored, in the gateway\'s process: everything on the loop then counts (the anchor signing its checkpoint too)',
         'the bench appends ToolCallDecided events only (no outcomes): the limit counters keep up to 100,000 calls awaiting their outcome, which makes the 100k snapshot larger than a real node\'s',
         'snapshot taken at the head here (tail 0): a running node takes one every WARDEN_SNAPSHOT_EVERY_EVENTS (10,000) events or WARDEN_SNAPSHOT_EVERY_MS (60 s), so the tail it verifies at start is bounded by those',
       ],
@@ -106,13 +122,19 @@ async function timedStarts(env: Record<string, string>) {
 }
 
 /** One start that lets the anchor catch up with the appended calls, then takes a snapshot at the head. */
-async function snapshotAtHead(env: Record<string, string>): Promise<{ bytes: number; ms: number; blockingMs: number; position: number }> {
+async function snapshotAtHead(env: Record<string, string>) {
   const gateway = await startGateway(loadConfig({ ...env, WARDEN_SNAPSHOT_EVERY_EVENTS: '1000000000', WARDEN_SNAPSHOT_EVERY_MS: '0' }), { logger: false });
   try {
     await gateway.app.get(AnchorProjection).reached(gateway.app.get(ReadModelProjector).health().position);
+    // The loop's longest stall while the snapshot is taken (the anchor's checkpoint for it included).
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
     const outcome = await gateway.app.get(ReadModelSnapshots).take();
+    delay.disable();
     if (!outcome.taken) throw new Error(`no snapshot: ${outcome.why}`);
-    return { bytes: outcome.bytes, ms: outcome.ms, blockingMs: outcome.blockingMs, position: outcome.position };
+    const { bytes, ms, blockingMs, encodeMs, offThread, position } = outcome;
+    if (offThread !== (env.WARDEN_SNAPSHOT_ENCODING === 'worker')) throw new Error(`the snapshot was encoded ${offThread ? 'off' : 'on'} the event loop, not as asked (${env.WARDEN_SNAPSHOT_ENCODING})`);
+    return { bytes, ms, blockingMs, encodeMs, offThread, position, loopDelayMaxMs: round(delay.max / 1e6, 1), loopDelayP99Ms: round(delay.percentile(99) / 1e6, 1) };
   } finally {
     await gateway.close();
   }

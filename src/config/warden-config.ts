@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { cosignatureV1Verifier } from '@warden/ledger';
 import { capabilityTokenConfigFrom, type CapabilityTokenConfig } from '../identity/tokens/token-config';
@@ -57,6 +58,11 @@ export interface WardenConfig {
    * core is free) or inline on the event loop (cheaper when every core is busy anyway).
    */
   signing: 'worker' | 'inline';
+  /**
+   * WARDEN_REPLAY_WORKERS: threads checking hashes and signatures of the read models' catch-up
+   * at start (default: the machine's cores, at most 4; 0: on the event loop).
+   */
+  replayWorkers: number;
   logLevel: string;
   /**
    * The deployment root's key id (`ed25519:<32 hex>`), pinned: the root public key file in the
@@ -93,6 +99,8 @@ export interface SnapshotConfig {
   everyEvents: number;
   /** …or this long after the last one if anything new was applied (default 60 s; 0: by count only). */
   everyMs: number;
+  /** WARDEN_SNAPSHOT_ENCODING: 'worker' (default) encodes and hashes a snapshot off the event loop; 'inline' on it (to measure). */
+  encoding: 'worker' | 'inline';
 }
 
 export interface CheckpointConfig {
@@ -267,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     stdioStopGraceMs: intFrom(env, 'WARDEN_STDIO_STOP_GRACE_MS', 2_000, 1, 60_000),
     metricsToken: metricsTokenFrom(env),
     signing: oneOf(env, 'WARDEN_SIGNING', ['worker', 'inline'] as const, 'worker'),
+    replayWorkers: intFrom(env, 'WARDEN_REPLAY_WORKERS', Math.min(4, availableParallelism()), 0, 64),
     logLevel: env.WARDEN_LOG_LEVEL ?? 'info',
     rootFingerprint: rootFingerprintFrom(env),
     tokens: section(() => capabilityTokenConfigFrom(env)),
@@ -280,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
       enabled: oneOf(env, 'WARDEN_SNAPSHOTS', ['on', 'off'] as const, 'on') === 'on',
       everyEvents: intFrom(env, 'WARDEN_SNAPSHOT_EVERY_EVENTS', 10_000, 1, 1_000_000_000),
       everyMs: intFrom(env, 'WARDEN_SNAPSHOT_EVERY_MS', 60_000, 0, 86_400_000),
+      encoding: oneOf(env, 'WARDEN_SNAPSHOT_ENCODING', ['worker', 'inline'] as const, 'worker'),
     },
   };
 }

@@ -9,14 +9,22 @@ import {
   LedgerAuditor,
   resolverOf,
   type AuditProblem,
+  type EventCheck,
   type EventEnvelope,
   type KeyDirectory,
   type KeyResolver,
 } from '@warden/ledger';
 import type { RecordedEvent } from '@warden/event-store';
+import { eventCheckerFor, type EventChecker } from './event-checkers';
 
 /** Own signatures remembered for read-back (a few seconds of calls at full load). */
 const OWN_SIGNATURES_KEPT = 50_000;
+
+/**
+ * Verifies the events of one reader of the log in commit order, throwing LedgerIntegrityError at
+ * the first bad one. `precomputed`: the event's own check made elsewhere (an EventChecker's).
+ */
+export type LedgerFeed = (recorded: RecordedEvent, precomputed?: EventCheck) => void;
 
 /** An event the node must not act on: it names the event and why. */
 export class LedgerIntegrityError extends Error {
@@ -68,11 +76,14 @@ export class LedgerIntegrity {
       /** Not counted in health()'s figures (which describe the read models' verification). */
       uncounted?: boolean;
     } = {},
-  ): (recorded: RecordedEvent) => void {
+  ): LedgerFeed {
     const auditor = new LedgerAuditor(this.directory, { densePositions: false, maxProblems: 1, initialHeads: options.heads });
-    return (recorded) => {
+    return (recorded, precomputed) => {
       const started = performance.now();
-      const problem = auditor.feed(checkStoredEvent(recorded, this.resolve, this.vouch));
+      // A worker's check is taken only when it passed: anything else is checked again here, with
+      // the directory as of now (keys learnt since the workers started included), and that answer stands.
+      const check = precomputed?.result.ok && !precomputed.mismatch && precomputed.position === recorded.position ? precomputed : checkStoredEvent(recorded, this.resolve, this.vouch);
+      const problem = auditor.feed(check);
       if (!options.uncounted) {
         this.verified++;
         this.verifyMs += performance.now() - started;
@@ -80,6 +91,14 @@ export class LedgerIntegrity {
       if (problem) throw this.fail(new LedgerIntegrityError(problem, where));
       if (recorded.stream === KEY_STREAM) this.learnKey(recorded);
     };
+  }
+
+  /**
+   * Checks of events on their own (hash, signature, row) on `workers` threads (0: this one), for
+   * a feed's `precomputed` argument; the workers know the keys registered as of now.
+   */
+  eventChecker(workers: number): EventChecker {
+    return eventCheckerFor(this.directory, workers);
   }
 
   /** Checks one event on its own (no chain context): the head a writer is about to chain onto. */

@@ -1,6 +1,7 @@
-import { KEY_STREAM, type EventEnvelope } from '@warden/ledger';
+import { KEY_STREAM, type EventCheck, type EventEnvelope } from '@warden/ledger';
 import type { EventStore, RecordedEvent, Subscription } from '@warden/event-store';
-import type { LedgerIntegrity } from './ledger-integrity';
+import { CatchUpPipeline } from './catch-up-pipeline';
+import type { LedgerFeed, LedgerIntegrity } from './ledger-integrity';
 import { isSnapshotCapable, type Projection, type SnapshotCapable } from './projection';
 
 type StreamHead = { seq: number; hash: string };
@@ -32,6 +33,8 @@ export interface ReadModelCapture {
 }
 
 class ReachedResumePoint extends Error {}
+
+
 
 /**
  * Rebuilds the in-memory read models from the log on start (catch-up from position 0) and keeps
@@ -66,6 +69,13 @@ export class ReadModelProjector {
   constructor(
     private readonly store: EventStore,
     private readonly integrity: LedgerIntegrity,
+    private readonly options: {
+      /**
+       * Threads checking hashes and signatures of the catch-up at start (0: the event loop, in
+       * the subscription). Default 0 here; the node passes WARDEN_REPLAY_WORKERS.
+       */
+      verifyWorkers?: number;
+    } = {},
   ) {}
 
   /** Called by each read model when it is constructed, before start(). */
@@ -158,7 +168,7 @@ export class ReadModelProjector {
   private async replayOthersUntil(position: number, skipped: ReadonlySet<Projection>): Promise<void> {
     const others = this.projections.filter((p) => !skipped.has(p));
     const filter = { streamPrefixes: [...new Set([KEY_STREAM, ...this.prefixesOf(others)])] };
-    const verify = this.integrity.newFeed('read-model replay');
+    const verify: LedgerFeed = this.integrity.newFeed('read-model replay');
     const reached = new ReachedResumePoint('reached the snapshot');
     let failed: unknown;
     const onError = (error: unknown) => {
@@ -186,11 +196,23 @@ export class ReadModelProjector {
     const onError = (error: unknown) => {
       this.failure ??= { projection: 'subscription', position: this.position, message: String(error) };
     };
-    this.subscription = this.store.subscribeToAll({ fromPosition, filter, onError }, (recorded) => this.handle(recorded, verify, this.projections));
-    await this.subscription.caughtUp;
+    const apply = (recorded: RecordedEvent, check?: EventCheck) => this.handle(recorded, (r) => verify(r, check), this.projections);
+    const workers = this.options.verifyWorkers ?? 0;
+    // With workers, the catch-up's hashes and signatures are checked on them, a page at a time
+    // (catch-up-pipeline.ts, the checker `warden verify` uses); the ordered checks and every apply stay here.
+    const pipeline = workers > 0 ? new CatchUpPipeline(this.integrity.eventChecker(workers), apply) : undefined;
+    this.subscription = this.store.subscribeToAll({ fromPosition, filter, onError }, pipeline ? pipeline.push : apply);
+    try {
+      await this.subscription.caughtUp;
+      await pipeline?.finish();
+    } catch (error) {
+      await pipeline?.close();
+      await this.subscription.close();
+      throw error;
+    }
   }
 
-  private handle(recorded: RecordedEvent, verify: (recorded: RecordedEvent) => void, projections: readonly Projection[]): void {
+  private handle(recorded: RecordedEvent, verify: LedgerFeed, projections: readonly Projection[]): void {
     try {
       verify(recorded);
     } catch (error) {

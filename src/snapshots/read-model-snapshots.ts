@@ -1,4 +1,4 @@
-import { READ_MODEL_SNAPSHOT_VERSION, signReadModelSnapshot, type EventEnvelope, type ReadModelSnapshotBody, type Signer } from '@warden/ledger';
+import { READ_MODEL_SNAPSHOT_VERSION, signEncodedSnapshot, type EventEnvelope, type ReadModelSnapshotBody, type Signer } from '@warden/ledger';
 import type { EventStore } from '@warden/event-store';
 import type { AnchorCheckpoint, AnchorStore } from '@warden/anchor-store';
 import type { SnapshotStore } from '@warden/snapshot-store';
@@ -6,6 +6,7 @@ import type { AnchorProjection } from '../anchor/anchor-projection';
 import type { AnchorProofs } from '../anchor/anchor-proofs';
 import type { LedgerIntegrity } from '../ledger/ledger-integrity';
 import type { ReadModelCapture, ReadModelProjector } from '../ledger/read-model-projector';
+import { SnapshotEncoder } from './snapshot-encoder';
 
 export interface SnapshotOptions {
   everyEvents: number;
@@ -14,8 +15,15 @@ export interface SnapshotOptions {
   coverTimeoutMs?: number;
 }
 
-/** ms: from capture to stored, waiting for the anchor included; blockingMs: the synchronous parts (capture, encode and sign, write). */
-export type SnapshotOutcome = { taken: true; position: number; bytes: number; ms: number; blockingMs: number } | { taken: false; why: string; waiting?: true };
+/**
+ * ms: from capture to stored, waiting for the anchor included; blockingMs: the synchronous parts
+ * on the event loop (capture, the states' JSON.stringify, the signature, the write; with the
+ * encoding 'inline' also the canonical encoding and hashing); encodeMs: the encoding and hashing
+ * (on the encoder's thread); offThread: whether that ran on a worker.
+ */
+export type SnapshotOutcome =
+  | { taken: true; position: number; bytes: number; ms: number; blockingMs: number; encodeMs: number; offThread: boolean }
+  | { taken: false; why: string; waiting?: true };
 
 /** The timer's ordinary wait: the anchor has not yet signed a checkpoint covering the capture. */
 class NotCoveredYet extends Error {}
@@ -28,8 +36,9 @@ const POLL_MS = 25;
  * once a second whether one is due (everyEvents applied since the last, or everyMs passed with
  * anything new). Taking one: the read models' state is captured between two events (one
  * synchronous step), then — without holding anything up — it needs a signed checkpoint of that
- * event's log covering it (see take()), adds the inclusion proof, signs the whole with the node key and writes it to the snapshot
- * store (its own SQLite file: not the ledger's group commit). One at a time; a failure is logged
+ * event's log covering it (see take()), adds the inclusion proof, has the body encoded and hashed
+ * on a worker thread (snapshot-encoder.ts), signs the digest with the node key and writes it to
+ * the snapshot store (its own SQLite file: not the ledger's group commit). One at a time; a failure is logged
  * and the next tick tries again.
  */
 export class ReadModelSnapshots {
@@ -53,6 +62,7 @@ export class ReadModelSnapshots {
     private readonly signer: Pick<Signer, 'kid' | 'sign'>,
     private readonly options: SnapshotOptions,
     private readonly log: (message: string) => void,
+    private readonly encoder: SnapshotEncoder = new SnapshotEncoder(),
   ) {}
 
   /** Starts the timer (the projector need not have started yet). */
@@ -66,6 +76,7 @@ export class ReadModelSnapshots {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     await this.taking?.catch(() => undefined);
+    await this.encoder.close();
   }
 
   health(): { lastPosition: number; last?: SnapshotOutcome } {
@@ -122,7 +133,7 @@ export class ReadModelSnapshots {
     const inclusion = await this.proofs.inclusion(capture.event.org, capture.event.id, covering.size);
     const [checkpointEvent] = await this.events.readAll({ fromPosition: covering.position - 1, maxCount: 1 });
     if (checkpointEvent?.position !== covering.position) throw new Error(`the checkpoint event at position ${covering.position} is not in the log`);
-    const body: ReadModelSnapshotBody = {
+    const frame: Omit<ReadModelSnapshotBody, 'projections'> = {
       v: READ_MODEL_SNAPSHOT_VERSION,
       position: capture.position,
       event: capture.event,
@@ -137,20 +148,26 @@ export class ReadModelSnapshots {
         leafIndex: inclusion.leafIndex,
         proof: inclusion.proof,
       },
-      projections: Object.fromEntries(capture.states),
       heads: capture.heads,
       keys: this.integrity.keysAsOf(capture.position),
       takenAt: new Date().toISOString(),
       kid: this.signer.kid,
     };
+    const stringifying = performance.now();
+    const projectionsJson = JSON.stringify(Object.fromEntries(capture.states));
     const encoding = performance.now();
-    const signed = signReadModelSnapshot(body, this.signer);
+    blockingMs += encoding - stringifying;
+    const encoded = await this.encoder.encode(frame, projectionsJson);
+    const signing = performance.now();
+    const encodeMs = signing - encoding;
+    if (!this.encoder.offThread) blockingMs += encodeMs;
+    const signed = signEncodedSnapshot(encoded, this.signer);
     await this.snapshots.save(capture.position, signed);
-    blockingMs += performance.now() - encoding;
+    blockingMs += performance.now() - signing;
     this.lastPosition = capture.position;
     this.lastAtMs = Date.now();
     const bytes = signed.body.length;
-    return { taken: true, position: capture.position, bytes, ms: Math.round(performance.now() - started), blockingMs: Math.round(blockingMs) };
+    return { taken: true, position: capture.position, bytes, ms: Math.round(performance.now() - started), blockingMs: Math.round(blockingMs), encodeMs: Math.round(encodeMs), offThread: this.encoder.offThread };
   }
 
   /** The anchor's signed checkpoint of the captured event's log whose tree includes it (one is asked for if needed). */

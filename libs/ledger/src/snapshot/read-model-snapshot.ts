@@ -75,7 +75,11 @@ export interface SignedReadModelSnapshot {
 }
 
 export function snapshotSigningMessage(bodyText: string): Uint8Array {
-  return Buffer.concat([Buffer.from(SNAPSHOT_SIGNATURE_DOMAIN, 'utf8'), sha256(bodyText)]);
+  return signingMessageOf(sha256(bodyText));
+}
+
+function signingMessageOf(digest: Uint8Array): Uint8Array {
+  return Buffer.concat([Buffer.from(SNAPSHOT_SIGNATURE_DOMAIN, 'utf8'), digest]);
 }
 
 /**
@@ -108,9 +112,33 @@ export function snapshotJson(value: unknown): string {
 }
 
 export function signReadModelSnapshot(body: ReadModelSnapshotBody, signer: Pick<Signer, 'sign'>): SignedReadModelSnapshot {
-  canonicalJson({ ...body, projections: {} }); // the frame: checked by the strict encoder
-  const text = snapshotJson(body);
-  return { body: text, sig: toBase64Url(signer.sign(snapshotSigningMessage(text))) };
+  const { projections, ...frame } = body;
+  return signEncodedSnapshot(encodeSnapshotBody(frame, JSON.stringify(projections)), signer);
+}
+
+/** A snapshot body encoded (RFC 8785 text) with the SHA-256 its signature covers. */
+export interface EncodedSnapshotBody {
+  text: string;
+  digest: Uint8Array;
+}
+
+/**
+ * The expensive half of signing a snapshot, runnable on any thread (src/snapshots runs it on a
+ * worker): the read models' states arrive as JSON text (V8's JSON.stringify on the capturing
+ * thread, which also makes them plain data), are parsed, put in the frame and encoded
+ * canonically, then hashed. The frame (everything but the states) is checked by the strict encoder.
+ */
+export function encodeSnapshotBody(frame: Omit<ReadModelSnapshotBody, 'projections'>, projectionsJson: string): EncodedSnapshotBody {
+  canonicalJson({ ...frame, projections: {} });
+  const projections: unknown = JSON.parse(projectionsJson);
+  if (typeof projections !== 'object' || projections === null || Array.isArray(projections)) throw new TypeError('the snapshot states are not a JSON object');
+  const text = snapshotJson({ ...frame, projections });
+  return { text, digest: sha256(text) };
+}
+
+/** The cheap half: one Ed25519 signature over the domain prefix and the digest. */
+export function signEncodedSnapshot(encoded: EncodedSnapshotBody, signer: Pick<Signer, 'sign'>): SignedReadModelSnapshot {
+  return { body: encoded.text, sig: toBase64Url(signer.sign(signingMessageOf(encoded.digest))) };
 }
 
 /** False for any signature that is not the given key's over this exact text (never throws). */
