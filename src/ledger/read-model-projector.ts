@@ -16,6 +16,16 @@ export interface ResumePoint {
   states: ReadonlyMap<string, unknown>;
   /** Verified chain heads as of `position` of the streams the read models read. */
   heads: ReadonlyArray<readonly [string, StreamHead]>;
+  /** The last event applied of each organisation log as of `position` (checked against the ledger). */
+  logs: ReadonlyArray<LastOfLog>;
+}
+
+/** The last event the read models applied of one organisation log ('platform' included). */
+export interface LastOfLog {
+  org: string;
+  position: number;
+  id: string;
+  hash: string;
 }
 
 /** Where start() may resume from: a checked snapshot, a refusal (why), or none stored. */
@@ -30,6 +40,8 @@ export interface ReadModelCapture {
   event: { id: string; hash: string; org: string };
   states: Map<string, unknown>;
   heads: Array<[string, StreamHead]>;
+  /** Every organisation log's last applied event, the one at `position` included. */
+  logs: LastOfLog[];
 }
 
 class ReachedResumePoint extends Error {}
@@ -56,6 +68,8 @@ export class ReadModelProjector {
   private lastEvent?: { id: string; hash: string; org: string };
   /** Chain heads of the streams verified so far (a snapshot carries them). */
   private heads = new Map<string, StreamHead>();
+  /** Per organisation log, the last event applied (a snapshot binds each to a signed checkpoint). */
+  private readonly lastOfLogs = new Map<string, LastOfLog>();
   private subscription?: Subscription;
   private started = false;
   private streamPrefixes: string[] = [];
@@ -111,6 +125,7 @@ export class ReadModelProjector {
       const replayed = [KEY_STREAM, ...this.prefixesOf(this.projections.filter((p) => !skipped.has(p)))];
       // Streams the replay above verified keep its heads; the others continue from the snapshot's.
       for (const [stream, head] of resume.heads) if (!matches(replayed, stream)) this.heads.set(stream, { ...head });
+      for (const last of resume.logs) this.noteLast({ ...last });
       this.position = resume.position;
       this.lastEvent = { ...resume.event };
       this.startedFrom = { from: 'snapshot', position: resume.position };
@@ -128,7 +143,13 @@ export class ReadModelProjector {
   capture(): ReadModelCapture | undefined {
     const capable = this.projections.filter(isSnapshotCapable);
     if (this.failure || !this.lastEvent || capable.length === 0) return undefined;
-    return { position: this.position, event: { ...this.lastEvent }, states: new Map(capable.map((p) => [p.name, p.snapshot()])), heads: [...this.heads].map(([s, h]) => [s, { ...h }]) };
+    return {
+      position: this.position,
+      event: { ...this.lastEvent },
+      states: new Map(capable.map((p) => [p.name, p.snapshot()])),
+      heads: [...this.heads].map(([s, h]) => [s, { ...h }]),
+      logs: [...this.lastOfLogs.values()].map((last) => ({ ...last })),
+    };
   }
 
   /** Resolves once every projection has seen the event at `position` of `stream`; at once if none reads that stream. */
@@ -232,7 +253,14 @@ export class ReadModelProjector {
     }
     this.position = recorded.position;
     this.lastEvent = { id: envelope.id, hash: envelope.hash, org: envelope.org };
+    this.noteLast({ org: envelope.org, position: recorded.position, id: envelope.id, hash: envelope.hash });
     this.releaseWaiters();
+  }
+
+  /** Keeps the latest: the replay of the small streams up to a snapshot's position comes after the snapshot's own entries. */
+  private noteLast(last: LastOfLog): void {
+    const known = this.lastOfLogs.get(last.org);
+    if (!known || known.position < last.position) this.lastOfLogs.set(last.org, last);
   }
 
   private prefixesOf(projections: readonly Projection[]): string[] {

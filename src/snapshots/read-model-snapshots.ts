@@ -1,4 +1,4 @@
-import { READ_MODEL_SNAPSHOT_VERSION, signEncodedSnapshot, type EventEnvelope, type ReadModelSnapshotBody, type Signer } from '@warden/ledger';
+import { READ_MODEL_SNAPSHOT_VERSION, signEncodedSnapshot, type EventEnvelope, type ReadModelSnapshotBody, type Signer, type SnapshotCheckpointBinding, type SnapshotLogBinding } from '@warden/ledger';
 import type { EventStore } from '@warden/event-store';
 import type { AnchorCheckpoint, AnchorStore } from '@warden/anchor-store';
 import type { SnapshotStore } from '@warden/snapshot-store';
@@ -122,32 +122,24 @@ export class ReadModelSnapshots {
     let blockingMs = performance.now() - started;
     if (!capture) return { taken: false, why: 'nothing to snapshot (no event applied yet, or the projector has stopped)' };
     if (capture.position <= this.lastPosition) return { taken: false, why: `nothing new since position ${this.lastPosition}` };
-    let covering: AnchorCheckpoint;
+    let checkpoint: SnapshotCheckpointBinding;
+    const logs: SnapshotLogBinding[] = [];
     try {
-      covering = await this.coveringCheckpoint(capture, signCheckpoint);
+      checkpoint = await this.binding(capture.event.org, capture.event.id, capture.position, signCheckpoint);
+      // Every other log the read models applied events of: its last one, under a signed tree head too.
+      const others = capture.logs.filter((last) => last.org !== capture.event.org).sort((a, b) => (a.org < b.org ? -1 : a.org > b.org ? 1 : 0));
+      for (const last of others) logs.push({ ...(await this.binding(last.org, last.id, capture.position, signCheckpoint)), event: { position: last.position, id: last.id, hash: last.hash } });
     } catch (error) {
       if (!(error instanceof NotCoveredYet) || signCheckpoint || this.stopping) throw error;
       this.pending = capture;
       return { taken: false, why: error.message, waiting: true };
     }
-    const inclusion = await this.proofs.inclusion(capture.event.org, capture.event.id, covering.size);
-    const [checkpointEvent] = await this.events.readAll({ fromPosition: covering.position - 1, maxCount: 1 });
-    if (checkpointEvent?.position !== covering.position) throw new Error(`the checkpoint event at position ${covering.position} is not in the log`);
     const frame: Omit<ReadModelSnapshotBody, 'projections'> = {
       v: READ_MODEL_SNAPSHOT_VERSION,
       position: capture.position,
       event: capture.event,
-      checkpoint: {
-        log: covering.log,
-        origin: covering.note.slice(0, covering.note.indexOf('\n')),
-        size: covering.size,
-        rootHash: Buffer.from(covering.rootHash).toString('base64'),
-        eventId: covering.eventId,
-        eventPosition: covering.position,
-        eventHash: (checkpointEvent.data as EventEnvelope).hash,
-        leafIndex: inclusion.leafIndex,
-        proof: inclusion.proof,
-      },
+      checkpoint,
+      logs,
       heads: capture.heads,
       keys: this.integrity.keysAsOf(capture.position),
       takenAt: new Date().toISOString(),
@@ -162,33 +154,53 @@ export class ReadModelSnapshots {
     const encodeMs = signing - encoding;
     if (!this.encoder.offThread) blockingMs += encodeMs;
     const signed = signEncodedSnapshot(encoded, this.signer);
-    await this.snapshots.save(capture.position, signed);
+    // The SQLite store writes synchronously inside save(): timed before its promise is awaited.
+    const saved = this.snapshots.save(capture.position, signed);
     blockingMs += performance.now() - signing;
+    await saved;
     this.lastPosition = capture.position;
     this.lastAtMs = Date.now();
     const bytes = signed.body.length;
     return { taken: true, position: capture.position, bytes, ms: Math.round(performance.now() - started), blockingMs: Math.round(blockingMs), encodeMs: Math.round(encodeMs), offThread: this.encoder.offThread };
   }
 
-  /** The anchor's signed checkpoint of the captured event's log whose tree includes it (one is asked for if needed). */
-  private async coveringCheckpoint(capture: ReadModelCapture, signCheckpoint: boolean): Promise<AnchorCheckpoint> {
+  /** The latest signed checkpoint of `log` whose tree includes the event, the inclusion proof, and the checkpoint event's hash. */
+  private async binding(log: string, eventId: string, capturedAt: number, signCheckpoint: boolean): Promise<SnapshotCheckpointBinding> {
+    const covering = await this.coveringCheckpoint(log, eventId, capturedAt, signCheckpoint);
+    const inclusion = await this.proofs.inclusion(log, eventId, covering.size);
+    const [checkpointEvent] = await this.events.readAll({ fromPosition: covering.position - 1, maxCount: 1 });
+    if (checkpointEvent?.position !== covering.position) throw new Error(`the checkpoint event at position ${covering.position} is not in the log`);
+    return {
+      log: covering.log,
+      origin: covering.note.slice(0, covering.note.indexOf('\n')),
+      size: covering.size,
+      rootHash: Buffer.from(covering.rootHash).toString('base64'),
+      eventId: covering.eventId,
+      eventPosition: covering.position,
+      eventHash: (checkpointEvent.data as EventEnvelope).hash,
+      leafIndex: inclusion.leafIndex,
+      proof: inclusion.proof,
+    };
+  }
+
+  /** The anchor's signed checkpoint of `log` whose tree includes the event (one is asked for if needed), once the anchor reached the capture. */
+  private async coveringCheckpoint(log: string, eventId: string, capturedAt: number, signCheckpoint: boolean): Promise<AnchorCheckpoint> {
     const deadline = Date.now() + (signCheckpoint ? (this.options.coverTimeoutMs ?? 10_000) : 0);
-    const log = capture.event.org;
-    await within(this.anchor.reached(capture.position), Math.min(deadline, Date.now() + 2_000), `the anchor did not reach position ${capture.position}`);
+    await within(this.anchor.reached(capturedAt), Math.min(deadline, Date.now() + 2_000), `the anchor did not reach position ${capturedAt}`);
     let asked = false;
     for (;;) {
       const failure = this.anchor.health().failure;
       if (failure) throw new Error(`the anchor has stopped: ${failure}`);
       if (this.stopping) throw new Error('the node is stopping');
       await this.anchor.flush();
-      const leaf = await this.anchors.leafOf(capture.event.id);
+      const leaf = await this.anchors.leafOf(eventId);
       const latest = await this.anchors.checkpoint(log);
       if (leaf && latest && latest.size > leaf.index) return latest;
       if (!asked && leaf && signCheckpoint) {
         await this.anchor.checkpointLog(log);
         asked = true;
       }
-      if (Date.now() >= deadline) throw new NotCoveredYet(`no signed checkpoint of ${log} covers position ${capture.position} yet`);
+      if (Date.now() >= deadline) throw new NotCoveredYet(`no signed checkpoint of ${log} covers its event ${eventId} (snapshot at position ${capturedAt}) yet`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }

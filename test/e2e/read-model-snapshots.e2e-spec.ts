@@ -66,6 +66,14 @@ describe('read-model snapshots', () => {
       db.close();
     }
   };
+  const readSnapshotBody = (): string => {
+    const db = new Database(snapshotFile, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT body FROM read_model_snapshots ORDER BY position DESC LIMIT 1').get() as { body: string }).body;
+    } finally {
+      db.close();
+    }
+  };
   const nodeSigner = (): Signer => readPrivateKey(nodeKeyFile(h.dataDir, config.nodeId))!.signer;
   let full: { states: Record<string, unknown>; verified: number };
 
@@ -209,6 +217,25 @@ describe('read-model snapshots', () => {
     it('re-signed by the node key with an inclusion proof that does not lead to the checkpoint', async () => {
       resign(nodeSigner(), (body) => (body.checkpoint.proof = body.checkpoint.proof.map(() => Buffer.alloc(32, 1).toString('base64'))));
       await expectRefused(/the event at the snapshot position is not in the checkpoint's tree: MERKLE\./);
+    });
+
+    it('binds every other organisation log to a signed checkpoint too: re-signed with another log’s root, size or proof forged, it is refused', async () => {
+      const body = JSON.parse(readSnapshotBody()) as ReadModelSnapshotBody;
+      // The platform log (the organisation's creation, the node's key) has events before P too.
+      expect(body.logs.length).toBeGreaterThan(0);
+      expect(body.logs.map((l) => l.log)).not.toContain(body.event.org);
+      const other = body.logs[0];
+      resign(nodeSigner(), (b) => (b.logs[0].rootHash = Buffer.alloc(32, 9).toString('base64')));
+      await expectRefused(new RegExp(`the checkpoint says size ${other.size}, root \\S+; the snapshot ${other.size}, CQkJ`));
+      restoreSnapshotFile();
+      resign(nodeSigner(), (b) => (b.logs[0].proof = [...b.logs[0].proof, Buffer.alloc(32, 1).toString('base64')]));
+      await expectRefused(new RegExp(`the last event of log ${other.log} is not in the checkpoint's tree: MERKLE\\.`));
+      restoreSnapshotFile();
+      resign(nodeSigner(), (b) => (b.logs[0].event.hash = '0'.repeat(64)));
+      await expectRefused(new RegExp(`the last event of log ${other.log}: the ledger's event at position ${other.event.position} is \\S+ with hash [0-9a-f]{64}, the snapshot names \\S+ with hash 0{64}`));
+      restoreSnapshotFile();
+      resign(nodeSigner(), (b) => b.logs.push({ ...b.logs[0] }));
+      await expectRefused(new RegExp(`it binds the log ${other.log} twice`));
     });
 
     it('signed by a key the root never registered', async () => {

@@ -10,6 +10,7 @@ const body = (): ReadModelSnapshotBody => ({
   position: 42,
   event: { id: 'e42', hash: 'ab'.repeat(32), org: 'org-1' },
   checkpoint: { log: 'org-1', origin: 'warden.local/x/org-1', size: 43, rootHash: 'AAAA', eventId: 'e43', eventPosition: 43, eventHash: 'cd'.repeat(32), leafIndex: 41, proof: [] },
+  logs: [],
   projections: { counters: { n: 3 } },
   heads: [['calls-org-1-node-1', { seq: 40, hash: 'ab'.repeat(32) }]],
   keys: [{ kid: signer.kid, position: 1 }],

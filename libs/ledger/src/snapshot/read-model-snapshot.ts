@@ -12,7 +12,7 @@ import { publicKeyObjectFromRaw, type Signer } from '../keys';
  * can never be taken for an event signature (Ed25519 over a 32-byte hash) or a signed note's
  * (text lines) or a cosignature's.
  */
-export const READ_MODEL_SNAPSHOT_VERSION = 1;
+export const READ_MODEL_SNAPSHOT_VERSION = 2;
 /** The NUL byte makes the message impossible as note text; its length as a 32-byte event hash. */
 export const SNAPSHOT_SIGNATURE_DOMAIN = 'warden/read-model-snapshot/v1\u0000';
 
@@ -45,6 +45,18 @@ export interface SnapshotCheckpointBinding {
   proof: string[];
 }
 
+/**
+ * Another organisation log's binding (v2): the last event of that log the read models applied at
+ * or before the snapshot's position, and the latest signed checkpoint of that log whose tree
+ * includes it, with the inclusion proof. So every log's events before P rest on a signed tree
+ * head, not only on the snapshot's own signature.
+ */
+export interface SnapshotLogBinding extends Omit<SnapshotCheckpointBinding, 'log'> {
+  log: string;
+  /** The log's last applied event at or before the snapshot's position. */
+  event: { position: number; id: string; hash: string };
+}
+
 export interface ReadModelSnapshotBody {
   v: typeof READ_MODEL_SNAPSHOT_VERSION;
   /** Global position of the last event the snapshot accounts for. */
@@ -52,6 +64,8 @@ export interface ReadModelSnapshotBody {
   /** The event at `position`. */
   event: { id: string; hash: string; org: string };
   checkpoint: SnapshotCheckpointBinding;
+  /** Every other organisation log the read models applied events of by `position`, bound the same way (sorted by log). */
+  logs: SnapshotLogBinding[];
   /** Each participating read model's state (plain JSON), by name. */
   projections: Record<string, unknown>;
   /** The verified chain heads of the streams the read models read, as of `position`. */
