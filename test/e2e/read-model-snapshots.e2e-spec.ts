@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEd25519Signer, generateEd25519KeyPair, rfc3339Micros, signReadModelSnapshot, type ReadModelSnapshotBody, type SignedReadModelSnapshot, type Signer } from '@warden/ledger';
+import { createEd25519Signer, generateEd25519KeyPair, rfc3339Micros, signReadModelSnapshot, type EventEnvelope, type ReadModelSnapshotBody, type SignedReadModelSnapshot, type Signer } from '@warden/ledger';
 import { SqliteEventStore } from '@warden/event-store';
 import { startGateway, type RunningGateway } from '../../src/bootstrap';
 import { loadConfig, type WardenConfig } from '../../src/config/warden-config';
@@ -11,6 +11,8 @@ import { registerNodeKey, revokeKey } from '../../src/ledger/key-registration';
 import { LedgerIntegrity } from '../../src/ledger/ledger-integrity';
 import { ReadModelProjector } from '../../src/ledger/read-model-projector';
 import { ReadModelSnapshots } from '../../src/snapshots/read-model-snapshots';
+import { ReviewsReadModel } from '../../src/reviews/reviews.read-model';
+import { AnchorProjection } from '../../src/anchor/anchor-projection';
 import { CallRecorder } from '../../src/gateway/tool-call/call-recorder';
 import { connectAgent, type Agent } from '../fixtures/agent-clients';
 import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server';
@@ -166,6 +168,29 @@ describe('read-model snapshots', () => {
       expect(startedFrom(restarted)).toEqual({ from: 'snapshot', position: target });
     } finally {
       await restarted.close();
+    }
+  });
+
+  it('holds the states as they were at its position: a read model changed while it waits for its checkpoint does not reach it', async () => {
+    const gateway = await start();
+    try {
+      const reviews = gateway.app.get(ReviewsReadModel);
+      const org = gateway.app.get(ReadModelProjector).capture()!.event.org;
+      const at = new Date(nowMs).toISOString();
+      const envelope = (type: string, data: Record<string, unknown>) => ({ type, org, at, actor: { kind: 'user', id: 'u' }, data }) as unknown as EventEnvelope;
+      // Applied straight to the read model, as the projector applies an event between two others.
+      reviews.apply(envelope('ToolCallDecided', { callId: 'c-1', agentId: 'a', serverId: 's', tool: 't', decision: 'observe', rules: [] }));
+      await call(gateway, 'grows the log').catch(() => undefined); // something new since the stored snapshot (a call over the rate limit is recorded too)
+      await gateway.app.get(AnchorProjection).reached(gateway.app.get(ReadModelProjector).health().position);
+      const taking = gateway.app.get(ReadModelSnapshots).take(); // captured now, synchronously
+      reviews.apply(envelope('CallReviewed', { callId: 'c-1', comment: 'after the capture' })); // updates the item in place
+      expect(reviews.get(org, 'c-1')?.state).toBe('reviewed');
+      expect(await taking).toMatchObject({ taken: true });
+      const stored = JSON.parse(readSnapshotBody()) as ReadModelSnapshotBody;
+      const items = (stored.projections.reviews as { byOrg: Array<[string, Array<{ callId: string; state: string }>]> }).byOrg.find(([o]) => o === org)![1];
+      expect(items.find((i) => i.callId === 'c-1')).toMatchObject({ state: 'open' });
+    } finally {
+      await gateway.close();
     }
   });
 
