@@ -52,7 +52,8 @@ export class WorkerEventChecker implements EventChecker {
 
   check(page: readonly RecordedEvent[]): Promise<EventCheck[]> {
     const seq = this.next++;
-    const events = page.map(({ position, stream, revision, id, type, data }) => ({ position, stream, revision, id, type, data }));
+    // As one JSON string: V8's JSON.stringify costs this thread less than structured-cloning the envelopes.
+    const events = JSON.stringify(page.map(({ position, stream, revision, id, type, data }) => ({ position, stream, revision, id, type, data })));
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
       this.worker(seq % this.parallelism).postMessage({ seq, events });
