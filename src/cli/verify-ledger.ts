@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { buildKeyDirectory, checkStoredEvent, KEY_STREAM, LedgerAuditor, resolverOf, toBase64Url, type AuditProblem, type EventCheck, type KeyDirectory } from '@warden/ledger';
+import { buildKeyDirectory, KEY_STREAM, LedgerAuditor, resolverOf, type AuditProblem, type EventCheck } from '@warden/ledger';
 import type { EventEnvelope } from '@warden/ledger';
 import type { EventStore, RecordedEvent } from '@warden/event-store';
 import { CheckpointAuditor } from '../anchor/checkpoint-auditor';
+import { eventCheckerFor } from '../ledger/event-checkers';
 
 export interface VerifyReport {
   ok: boolean;
@@ -29,7 +27,6 @@ export interface VerifyOptions {
   onProgress?: (done: number) => void;
 }
 
-const WORKER_FILE = join(__dirname, 'verify-worker.js');
 const MAX_CATCH_UP_ROUNDS = 10;
 
 /**
@@ -44,7 +41,7 @@ export async function verifyLedger(store: EventStore, options: VerifyOptions): P
   const auditor = new LedgerAuditor(directory, { densePositions: options.densePositions ?? true });
   const resolveKey = resolverOf(directory);
   const checkpoints = new CheckpointAuditor((kid) => (kid === directory.rootKid ? undefined : resolveKey(kid)));
-  const checker = options.workers > 0 && existsSync(WORKER_FILE) ? new WorkerChecker(directory, options.workers) : new InlineChecker(directory);
+  const checker = eventCheckerFor(directory, options.workers);
   const pageSize = options.pageSize ?? 2000;
   let from = 0;
   let blocked = false;
@@ -170,62 +167,4 @@ async function storedHeads(store: EventStore, streams: ReadonlyMap<string, numbe
   const heads = new Map<string, number>();
   for (const stream of streams.keys()) heads.set(stream, await store.streamRevision(stream));
   return heads;
-}
-
-interface Checker {
-  readonly parallelism: number;
-  check(page: RecordedEvent[]): Promise<EventCheck[]>;
-  close(): Promise<void>;
-}
-
-class InlineChecker implements Checker {
-  readonly parallelism = 1;
-  private readonly resolve;
-  constructor(directory: KeyDirectory) {
-    this.resolve = resolverOf(directory);
-  }
-  async check(page: RecordedEvent[]): Promise<EventCheck[]> {
-    return page.map((e) => checkStoredEvent(e, this.resolve));
-  }
-  async close(): Promise<void> {}
-}
-
-/** Pages go round-robin to up to `parallelism` workers, started on first use: a small ledger starts one. */
-class WorkerChecker implements Checker {
-  private readonly workers: Worker[] = [];
-  private readonly keys: Array<[string, string]>;
-  private readonly pending = new Map<number, { resolve: (c: EventCheck[]) => void; reject: (e: unknown) => void }>();
-  private next = 0;
-
-  constructor(directory: KeyDirectory, readonly parallelism: number) {
-    this.keys = [...directory.keys].map(([kid, k]) => [kid, toBase64Url(k.publicKey)]);
-  }
-
-  check(page: RecordedEvent[]): Promise<EventCheck[]> {
-    const seq = this.next++;
-    const events = page.map(({ position, stream, revision, id, type, data }) => ({ position, stream, revision, id, type, data }));
-    return new Promise((resolve, reject) => {
-      this.pending.set(seq, { resolve, reject });
-      this.worker(seq % this.parallelism).postMessage({ seq, events });
-    });
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-
-  private worker(index: number): Worker {
-    if (this.workers[index]) return this.workers[index];
-    const worker = new Worker(WORKER_FILE, { workerData: { keys: this.keys } });
-    worker.on('message', (m: { seq: number; checks: EventCheck[] }) => {
-      this.pending.get(m.seq)?.resolve(m.checks);
-      this.pending.delete(m.seq);
-    });
-    worker.on('error', (error) => {
-      for (const p of this.pending.values()) p.reject(error);
-      this.pending.clear();
-    });
-    this.workers[index] = worker;
-    return worker;
-  }
 }

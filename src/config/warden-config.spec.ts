@@ -82,3 +82,15 @@ describe('loadConfig: Merkle checkpoints', () => {
     expect(loadConfig({ WARDEN_ALLOWED_ORIGINS: 'https://console.example' }).allowedOrigins).toEqual(['https://console.example']);
   });
 });
+
+describe('loadConfig: start-up verification and snapshot encoding threads', () => {
+  it('checks the replay on the cores (at most 4) and encodes snapshots on a worker by default; 0 and inline put them on the event loop', () => {
+    const defaults = loadConfig({});
+    expect(defaults.replayWorkers).toBeGreaterThanOrEqual(1);
+    expect(defaults.replayWorkers).toBeLessThanOrEqual(4);
+    expect(defaults.snapshots.encoding).toBe('worker');
+    expect(loadConfig({ WARDEN_REPLAY_WORKERS: '0', WARDEN_SNAPSHOT_ENCODING: 'inline' })).toMatchObject({ replayWorkers: 0, snapshots: { encoding: 'inline' } });
+    expect(() => loadConfig({ WARDEN_REPLAY_WORKERS: '-1' })).toThrow(ConfigError);
+    expect(() => loadConfig({ WARDEN_SNAPSHOT_ENCODING: 'gpu' })).toThrow(new ConfigError('WARDEN_SNAPSHOT_ENCODING must be one of worker, inline, got "gpu"'));
+  });
+});

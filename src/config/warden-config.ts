@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { cosignatureV1Verifier } from '@warden/ledger';
 import { capabilityTokenConfigFrom, type CapabilityTokenConfig } from '../identity/tokens/token-config';
@@ -66,6 +67,11 @@ export interface WardenConfig {
    * core is free) or inline on the event loop (cheaper when every core is busy anyway).
    */
   signing: 'worker' | 'inline';
+  /**
+   * WARDEN_REPLAY_WORKERS: threads checking hashes and signatures of the read models' catch-up
+   * at start (default: the machine's cores, at most 4; 0: on the event loop).
+   */
+  replayWorkers: number;
   logLevel: string;
   /**
    * The deployment root's key id (`ed25519:<32 hex>`), pinned: the root public key file in the
@@ -102,6 +108,8 @@ export interface SnapshotConfig {
   everyEvents: number;
   /** …or this long after the last one if anything new was applied (default 60 s; 0: by count only). */
   everyMs: number;
+  /** WARDEN_SNAPSHOT_ENCODING: 'worker' (default) encodes and hashes a snapshot off the event loop; 'inline' on it (to measure). */
+  encoding: 'worker' | 'inline';
 }
 
 export interface CheckpointConfig {
@@ -279,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     exportPageRecords: intFrom(env, 'WARDEN_EXPORT_PAGE_RECORDS', 5_000, 1, 100_000),
     metricsToken: metricsTokenFrom(env),
     signing: oneOf(env, 'WARDEN_SIGNING', ['worker', 'inline'] as const, 'worker'),
+    replayWorkers: intFrom(env, 'WARDEN_REPLAY_WORKERS', Math.min(4, availableParallelism()), 0, 64),
     logLevel: env.WARDEN_LOG_LEVEL ?? 'info',
     rootFingerprint: rootFingerprintFrom(env),
     tokens: section(() => capabilityTokenConfigFrom(env)),
@@ -292,6 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
       enabled: oneOf(env, 'WARDEN_SNAPSHOTS', ['on', 'off'] as const, 'on') === 'on',
       everyEvents: intFrom(env, 'WARDEN_SNAPSHOT_EVERY_EVENTS', 10_000, 1, 1_000_000_000),
       everyMs: intFrom(env, 'WARDEN_SNAPSHOT_EVERY_MS', 60_000, 0, 86_400_000),
+      encoding: oneOf(env, 'WARDEN_SNAPSHOT_ENCODING', ['worker', 'inline'] as const, 'worker'),
     },
   };
 }

@@ -15,9 +15,16 @@ import {
   type KeyResolver,
 } from '@warden/ledger';
 import type { RecordedEvent } from '@warden/event-store';
+import { eventCheckerFor, type EventChecker } from './event-checkers';
 
 /** Own signatures remembered for read-back (a few seconds of calls at full load). */
 const OWN_SIGNATURES_KEPT = 50_000;
+
+/**
+ * Verifies the events of one reader of the log in commit order, throwing LedgerIntegrityError at
+ * the first bad one. `precomputed`: the event's own check made elsewhere (an EventChecker's).
+ */
+export type LedgerFeed = (recorded: RecordedEvent, precomputed?: EventCheck) => void;
 
 /** An event the node must not act on: it names the event and why. */
 export class LedgerIntegrityError extends Error {
@@ -77,11 +84,14 @@ export class LedgerIntegrity {
       /** Not counted in health()'s figures (which describe the read models' verification). */
       uncounted?: boolean;
     } = {},
-  ): (recorded: RecordedEvent) => void {
+  ): LedgerFeed {
     const auditor = new LedgerAuditor(this.directory, { densePositions: false, maxProblems: 1, initialHeads: options.heads });
-    return (recorded) => {
+    return (recorded, precomputed) => {
       const started = performance.now();
-      const problem = auditor.feed(this.checkOf(recorded));
+      // A worker's check is taken only when it passed: anything else is checked again here, with
+      // the directory as of now (keys learnt since the workers started included), and that answer stands.
+      const check = precomputed?.result.ok && !precomputed.mismatch && precomputed.position === recorded.position ? precomputed : this.checkOf(recorded);
+      const problem = auditor.feed(check);
       if (!options.uncounted) {
         this.verified++;
         this.verifyMs += performance.now() - started;
@@ -98,6 +108,14 @@ export class LedgerIntegrity {
     const check = checkStoredEvent(recorded, this.resolve, this.vouch);
     if (check.result.ok && !check.mismatch) this.passed.set(recorded, { keysLearnt: this.keysLearnt, check });
     return check;
+  }
+
+  /**
+   * Checks of events on their own (hash, signature, row) on `workers` threads (0: this one), for
+   * a feed's `precomputed` argument; the workers know the keys registered as of now.
+   */
+  eventChecker(workers: number): EventChecker {
+    return eventCheckerFor(this.directory, workers);
   }
 
   /** Checks one event on its own (no chain context): the head a writer is about to chain onto. */

@@ -84,8 +84,8 @@ function openEmbeddedDatabase(config: WardenConfig): SqliteDatabase {
     },
     {
       provide: ReadModelProjector,
-      inject: [EVENT_STORE, LedgerIntegrity],
-      useFactory: (store: EventStore, integrity: LedgerIntegrity) => new ReadModelProjector(store, integrity),
+      inject: [EVENT_STORE, LedgerIntegrity, WARDEN_CONFIG],
+      useFactory: (store: EventStore, integrity: LedgerIntegrity, config: WardenConfig) => new ReadModelProjector(store, integrity, { verifyWorkers: config.replayWorkers }),
     },
     AggregateStore,
   ],

@@ -87,7 +87,10 @@ describe('ReadModelProjector', () => {
     await projector.stop();
   });
 
-  describe('applies nothing it has not verified', () => {
+  describe.each([
+    ['on the event loop', 0],
+    ['through the paged catch-up (verify workers)', 2],
+  ])('applies nothing it has not verified, checking %s', (_how, verifyWorkers) => {
     it.each([
       ['an edited field (hash no longer matches)', (env: EventEnvelope<Record<string, unknown>>) => (env.data.granted = true), 'HASH_MISMATCH'],
       ['a row re-signed by a key the root never registered', (env: EventEnvelope<Record<string, unknown>>) => {
@@ -101,7 +104,7 @@ describe('ReadModelProjector', () => {
       await append('org-1');
       await append('org-1', { second: true });
       forge('org-1', edit);
-      const projector = new ReadModelProjector(store, await integrity());
+      const projector = new ReadModelProjector(store, await integrity(), { verifyWorkers });
       const orgs = new Recorder('orgs', ['org-']);
       projector.register(orgs);
       const started = projector.start();
@@ -113,7 +116,7 @@ describe('ReadModelProjector', () => {
     });
 
     it('stops at a forged row appended live, and applies nothing after it', async () => {
-      const projector = new ReadModelProjector(store, await integrity());
+      const projector = new ReadModelProjector(store, await integrity(), { verifyWorkers });
       const orgs = new Recorder('orgs', ['org-']);
       projector.register(orgs);
       await projector.start();
@@ -131,7 +134,7 @@ describe('ReadModelProjector', () => {
     });
 
     it('learns a node key registered after start, once the root-signed registration is verified', async () => {
-      const projector = new ReadModelProjector(store, await integrity());
+      const projector = new ReadModelProjector(store, await integrity(), { verifyWorkers });
       const orgs = new Recorder('orgs', ['org-']);
       projector.register(orgs);
       await projector.start();

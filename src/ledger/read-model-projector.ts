@@ -1,6 +1,7 @@
-import { KEY_STREAM, type EventEnvelope } from '@warden/ledger';
+import { KEY_STREAM, type EventCheck, type EventEnvelope } from '@warden/ledger';
 import type { EventStore, RecordedEvent, Subscription } from '@warden/event-store';
-import type { LedgerIntegrity } from './ledger-integrity';
+import { CatchUpPipeline } from './catch-up-pipeline';
+import type { LedgerFeed, LedgerIntegrity } from './ledger-integrity';
 import { isSnapshotCapable, type Projection, type SnapshotCapable } from './projection';
 
 type StreamHead = { seq: number; hash: string };
@@ -15,6 +16,16 @@ export interface ResumePoint {
   states: ReadonlyMap<string, unknown>;
   /** Verified chain heads as of `position` of the streams the read models read. */
   heads: ReadonlyArray<readonly [string, StreamHead]>;
+  /** The last event applied of each organisation log as of `position` (checked against the ledger). */
+  logs: ReadonlyArray<LastOfLog>;
+}
+
+/** The last event the read models applied of one organisation log ('platform' included). */
+export interface LastOfLog {
+  org: string;
+  position: number;
+  id: string;
+  hash: string;
 }
 
 /** Where start() may resume from: a checked snapshot, a refusal (why), or none stored. */
@@ -29,9 +40,13 @@ export interface ReadModelCapture {
   event: { id: string; hash: string; org: string };
   states: Map<string, unknown>;
   heads: Array<[string, StreamHead]>;
+  /** Every organisation log's last applied event, the one at `position` included. */
+  logs: LastOfLog[];
 }
 
 class ReachedResumePoint extends Error {}
+
+
 
 /**
  * Rebuilds the in-memory read models from the log on start (catch-up from position 0) and keeps
@@ -53,6 +68,8 @@ export class ReadModelProjector {
   private lastEvent?: { id: string; hash: string; org: string };
   /** Chain heads of the streams verified so far (a snapshot carries them). */
   private heads = new Map<string, StreamHead>();
+  /** Per organisation log, the last event applied (a snapshot binds each to a signed checkpoint). */
+  private readonly lastOfLogs = new Map<string, LastOfLog>();
   private subscription?: Subscription;
   private started = false;
   private streamPrefixes: string[] = [];
@@ -66,6 +83,13 @@ export class ReadModelProjector {
   constructor(
     private readonly store: EventStore,
     private readonly integrity: LedgerIntegrity,
+    private readonly options: {
+      /**
+       * Threads checking hashes and signatures of the catch-up at start (0: the event loop, in
+       * the subscription). Default 0 here; the node passes WARDEN_REPLAY_WORKERS.
+       */
+      verifyWorkers?: number;
+    } = {},
   ) {}
 
   /** Called by each read model when it is constructed, before start(). */
@@ -101,6 +125,7 @@ export class ReadModelProjector {
       const replayed = [KEY_STREAM, ...this.prefixesOf(this.projections.filter((p) => !skipped.has(p)))];
       // Streams the replay above verified keep its heads; the others continue from the snapshot's.
       for (const [stream, head] of resume.heads) if (!matches(replayed, stream)) this.heads.set(stream, { ...head });
+      for (const last of resume.logs) this.noteLast({ ...last });
       this.position = resume.position;
       this.lastEvent = { ...resume.event };
       this.startedFrom = { from: 'snapshot', position: resume.position };
@@ -118,7 +143,13 @@ export class ReadModelProjector {
   capture(): ReadModelCapture | undefined {
     const capable = this.projections.filter(isSnapshotCapable);
     if (this.failure || !this.lastEvent || capable.length === 0) return undefined;
-    return { position: this.position, event: { ...this.lastEvent }, states: new Map(capable.map((p) => [p.name, p.snapshot()])), heads: [...this.heads].map(([s, h]) => [s, { ...h }]) };
+    return {
+      position: this.position,
+      event: { ...this.lastEvent },
+      states: new Map(capable.map((p) => [p.name, p.snapshot()])),
+      heads: [...this.heads].map(([s, h]) => [s, { ...h }]),
+      logs: [...this.lastOfLogs.values()].map((last) => ({ ...last })),
+    };
   }
 
   /** Resolves once every projection has seen the event at `position` of `stream`; at once if none reads that stream. */
@@ -158,7 +189,7 @@ export class ReadModelProjector {
   private async replayOthersUntil(position: number, skipped: ReadonlySet<Projection>): Promise<void> {
     const others = this.projections.filter((p) => !skipped.has(p));
     const filter = { streamPrefixes: [...new Set([KEY_STREAM, ...this.prefixesOf(others)])] };
-    const verify = this.integrity.newFeed('read-model replay');
+    const verify: LedgerFeed = this.integrity.newFeed('read-model replay');
     const reached = new ReachedResumePoint('reached the snapshot');
     let failed: unknown;
     const onError = (error: unknown) => {
@@ -186,11 +217,23 @@ export class ReadModelProjector {
     const onError = (error: unknown) => {
       this.failure ??= { projection: 'subscription', position: this.position, message: String(error) };
     };
-    this.subscription = this.store.subscribeToAll({ fromPosition, filter, onError }, (recorded) => this.handle(recorded, verify, this.projections));
-    await this.subscription.caughtUp;
+    const apply = (recorded: RecordedEvent, check?: EventCheck) => this.handle(recorded, (r) => verify(r, check), this.projections);
+    const workers = this.options.verifyWorkers ?? 0;
+    // With workers, the catch-up's hashes and signatures are checked on them, a page at a time
+    // (catch-up-pipeline.ts, the checker `warden verify` uses); the ordered checks and every apply stay here.
+    const pipeline = workers > 0 ? new CatchUpPipeline(this.integrity.eventChecker(workers), apply) : undefined;
+    this.subscription = this.store.subscribeToAll({ fromPosition, filter, onError }, pipeline ? pipeline.push : apply);
+    try {
+      await this.subscription.caughtUp;
+      await pipeline?.finish();
+    } catch (error) {
+      await pipeline?.close();
+      await this.subscription.close();
+      throw error;
+    }
   }
 
-  private handle(recorded: RecordedEvent, verify: (recorded: RecordedEvent) => void, projections: readonly Projection[]): void {
+  private handle(recorded: RecordedEvent, verify: LedgerFeed, projections: readonly Projection[]): void {
     try {
       verify(recorded);
     } catch (error) {
@@ -210,7 +253,14 @@ export class ReadModelProjector {
     }
     this.position = recorded.position;
     this.lastEvent = { id: envelope.id, hash: envelope.hash, org: envelope.org };
+    this.noteLast({ org: envelope.org, position: recorded.position, id: envelope.id, hash: envelope.hash });
     this.releaseWaiters();
+  }
+
+  /** Keeps the latest: the replay of the small streams up to a snapshot's position comes after the snapshot's own entries. */
+  private noteLast(last: LastOfLog): void {
+    const known = this.lastOfLogs.get(last.org);
+    if (!known || known.position < last.position) this.lastOfLogs.set(last.org, last);
   }
 
   private prefixesOf(projections: readonly Projection[]): string[] {

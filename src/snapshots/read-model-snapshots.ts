@@ -1,4 +1,4 @@
-import { READ_MODEL_SNAPSHOT_VERSION, signReadModelSnapshot, type EventEnvelope, type ReadModelSnapshotBody, type Signer } from '@warden/ledger';
+import { READ_MODEL_SNAPSHOT_VERSION, signEncodedSnapshot, type EventEnvelope, type ReadModelSnapshotBody, type Signer, type SnapshotCheckpointBinding, type SnapshotLogBinding } from '@warden/ledger';
 import type { EventStore } from '@warden/event-store';
 import type { AnchorCheckpoint, AnchorStore } from '@warden/anchor-store';
 import type { SnapshotStore } from '@warden/snapshot-store';
@@ -6,6 +6,7 @@ import type { AnchorProjection } from '../anchor/anchor-projection';
 import type { AnchorProofs } from '../anchor/anchor-proofs';
 import type { LedgerIntegrity } from '../ledger/ledger-integrity';
 import type { ReadModelCapture, ReadModelProjector } from '../ledger/read-model-projector';
+import { SnapshotEncoder } from './snapshot-encoder';
 
 export interface SnapshotOptions {
   everyEvents: number;
@@ -14,8 +15,15 @@ export interface SnapshotOptions {
   coverTimeoutMs?: number;
 }
 
-/** ms: from capture to stored, waiting for the anchor included; blockingMs: the synchronous parts (capture, encode and sign, write). */
-export type SnapshotOutcome = { taken: true; position: number; bytes: number; ms: number; blockingMs: number } | { taken: false; why: string; waiting?: true };
+/**
+ * ms: from capture to stored, waiting for the anchor included; blockingMs: the synchronous parts
+ * on the event loop (capture, the states' JSON.stringify, the signature, the write; with the
+ * encoding 'inline' also the canonical encoding and hashing); encodeMs: the encoding and hashing
+ * (on the encoder's thread); offThread: whether that ran on a worker.
+ */
+export type SnapshotOutcome =
+  | { taken: true; position: number; bytes: number; ms: number; blockingMs: number; encodeMs: number; offThread: boolean }
+  | { taken: false; why: string; waiting?: true };
 
 /** The timer's ordinary wait: the anchor has not yet signed a checkpoint covering the capture. */
 class NotCoveredYet extends Error {}
@@ -28,8 +36,9 @@ const POLL_MS = 25;
  * once a second whether one is due (everyEvents applied since the last, or everyMs passed with
  * anything new). Taking one: the read models' state is captured between two events (one
  * synchronous step), then — without holding anything up — it needs a signed checkpoint of that
- * event's log covering it (see take()), adds the inclusion proof, signs the whole with the node key and writes it to the snapshot
- * store (its own SQLite file: not the ledger's group commit). One at a time; a failure is logged
+ * event's log covering it (see take()), adds the inclusion proof, has the body encoded and hashed
+ * on a worker thread (snapshot-encoder.ts), signs the digest with the node key and writes it to
+ * the snapshot store (its own SQLite file: not the ledger's group commit). One at a time; a failure is logged
  * and the next tick tries again.
  */
 export class ReadModelSnapshots {
@@ -40,7 +49,7 @@ export class ReadModelSnapshots {
   private lastOutcome?: SnapshotOutcome;
   private stopping = false;
   /** A capture waiting for a signed checkpoint that covers it (timer only). */
-  private pending?: ReadModelCapture;
+  private pending?: { capture: ReadModelCapture; projectionsJson: string };
 
   constructor(
     private readonly projector: ReadModelProjector,
@@ -53,6 +62,7 @@ export class ReadModelSnapshots {
     private readonly signer: Pick<Signer, 'kid' | 'sign'>,
     private readonly options: SnapshotOptions,
     private readonly log: (message: string) => void,
+    private readonly encoder: SnapshotEncoder = new SnapshotEncoder(),
   ) {}
 
   /** Starts the timer (the projector need not have started yet). */
@@ -66,6 +76,7 @@ export class ReadModelSnapshots {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     await this.taking?.catch(() => undefined);
+    await this.encoder.close();
   }
 
   health(): { lastPosition: number; last?: SnapshotOutcome } {
@@ -106,72 +117,99 @@ export class ReadModelSnapshots {
     const started = performance.now();
     // On the timer, a capture that no checkpoint covered yet is kept for the next tick (the anchor
     // signs one within its N events / T seconds): the state is captured once per snapshot.
-    const capture = (signCheckpoint ? undefined : this.pending) ?? this.projector.capture();
+    const captured = (signCheckpoint ? undefined : this.pending) ?? this.captured();
     this.pending = undefined;
     let blockingMs = performance.now() - started;
-    if (!capture) return { taken: false, why: 'nothing to snapshot (no event applied yet, or the projector has stopped)' };
+    if (!captured) return { taken: false, why: 'nothing to snapshot (no event applied yet, or the projector has stopped)' };
+    const { capture, projectionsJson } = captured;
     if (capture.position <= this.lastPosition) return { taken: false, why: `nothing new since position ${this.lastPosition}` };
-    let covering: AnchorCheckpoint;
+    let checkpoint: SnapshotCheckpointBinding;
+    const logs: SnapshotLogBinding[] = [];
     try {
-      covering = await this.coveringCheckpoint(capture, signCheckpoint);
+      checkpoint = await this.binding(capture.event.org, capture.event.id, capture.position, signCheckpoint);
+      // Every other log the read models applied events of: its last one, under a signed tree head too.
+      const others = capture.logs.filter((last) => last.org !== capture.event.org).sort((a, b) => (a.org < b.org ? -1 : a.org > b.org ? 1 : 0));
+      for (const last of others) logs.push({ ...(await this.binding(last.org, last.id, capture.position, signCheckpoint)), event: { position: last.position, id: last.id, hash: last.hash } });
     } catch (error) {
       if (!(error instanceof NotCoveredYet) || signCheckpoint || this.stopping) throw error;
-      this.pending = capture;
+      this.pending = captured;
       return { taken: false, why: error.message, waiting: true };
     }
-    const inclusion = await this.proofs.inclusion(capture.event.org, capture.event.id, covering.size);
-    const [checkpointEvent] = await this.events.readAll({ fromPosition: covering.position - 1, maxCount: 1 });
-    if (checkpointEvent?.position !== covering.position) throw new Error(`the checkpoint event at position ${covering.position} is not in the log`);
-    const body: ReadModelSnapshotBody = {
+    const frame: Omit<ReadModelSnapshotBody, 'projections'> = {
       v: READ_MODEL_SNAPSHOT_VERSION,
       position: capture.position,
       event: capture.event,
-      checkpoint: {
-        log: covering.log,
-        origin: covering.note.slice(0, covering.note.indexOf('\n')),
-        size: covering.size,
-        rootHash: Buffer.from(covering.rootHash).toString('base64'),
-        eventId: covering.eventId,
-        eventPosition: covering.position,
-        eventHash: (checkpointEvent.data as EventEnvelope).hash,
-        leafIndex: inclusion.leafIndex,
-        proof: inclusion.proof,
-      },
-      projections: Object.fromEntries(capture.states),
+      checkpoint,
+      logs,
       heads: capture.heads,
       keys: this.integrity.keysAsOf(capture.position),
       takenAt: new Date().toISOString(),
       kid: this.signer.kid,
     };
     const encoding = performance.now();
-    const signed = signReadModelSnapshot(body, this.signer);
-    await this.snapshots.save(capture.position, signed);
-    blockingMs += performance.now() - encoding;
+    const encoded = await this.encoder.encode(frame, projectionsJson);
+    const signing = performance.now();
+    const encodeMs = signing - encoding;
+    if (!this.encoder.offThread) blockingMs += encodeMs;
+    const signed = signEncodedSnapshot(encoded, this.signer);
+    // The SQLite store writes synchronously inside save(): timed before its promise is awaited.
+    const saved = this.snapshots.save(capture.position, signed);
+    blockingMs += performance.now() - signing;
+    await saved;
     this.lastPosition = capture.position;
     this.lastAtMs = Date.now();
     const bytes = signed.body.length;
-    return { taken: true, position: capture.position, bytes, ms: Math.round(performance.now() - started), blockingMs: Math.round(blockingMs) };
+    return { taken: true, position: capture.position, bytes, ms: Math.round(performance.now() - started), blockingMs: Math.round(blockingMs), encodeMs: Math.round(encodeMs), offThread: this.encoder.offThread };
   }
 
-  /** The anchor's signed checkpoint of the captured event's log whose tree includes it (one is asked for if needed). */
-  private async coveringCheckpoint(capture: ReadModelCapture, signCheckpoint: boolean): Promise<AnchorCheckpoint> {
+  /**
+   * The read models' states between two events, turned into JSON text in the same synchronous
+   * step: what a snapshot() returns may share objects with the live read model (a review item is
+   * updated in place), and events applied while the snapshot waits for its checkpoint must not
+   * reach it. V8's JSON.stringify is the cheap part of the encoding; the rest runs off the loop.
+   */
+  private captured(): { capture: ReadModelCapture; projectionsJson: string } | undefined {
+    const capture = this.projector.capture();
+    return capture && { capture, projectionsJson: JSON.stringify(Object.fromEntries(capture.states)) };
+  }
+
+  /** The latest signed checkpoint of `log` whose tree includes the event, the inclusion proof, and the checkpoint event's hash. */
+  private async binding(log: string, eventId: string, capturedAt: number, signCheckpoint: boolean): Promise<SnapshotCheckpointBinding> {
+    const covering = await this.coveringCheckpoint(log, eventId, capturedAt, signCheckpoint);
+    const inclusion = await this.proofs.inclusion(log, eventId, covering.size);
+    const [checkpointEvent] = await this.events.readAll({ fromPosition: covering.position - 1, maxCount: 1 });
+    if (checkpointEvent?.position !== covering.position) throw new Error(`the checkpoint event at position ${covering.position} is not in the log`);
+    return {
+      log: covering.log,
+      origin: covering.note.slice(0, covering.note.indexOf('\n')),
+      size: covering.size,
+      rootHash: Buffer.from(covering.rootHash).toString('base64'),
+      eventId: covering.eventId,
+      eventPosition: covering.position,
+      eventHash: (checkpointEvent.data as EventEnvelope).hash,
+      leafIndex: inclusion.leafIndex,
+      proof: inclusion.proof,
+    };
+  }
+
+  /** The anchor's signed checkpoint of `log` whose tree includes the event (one is asked for if needed), once the anchor reached the capture. */
+  private async coveringCheckpoint(log: string, eventId: string, capturedAt: number, signCheckpoint: boolean): Promise<AnchorCheckpoint> {
     const deadline = Date.now() + (signCheckpoint ? (this.options.coverTimeoutMs ?? 10_000) : 0);
-    const log = capture.event.org;
-    await within(this.anchor.reached(capture.position), Math.min(deadline, Date.now() + 2_000), `the anchor did not reach position ${capture.position}`);
+    await within(this.anchor.reached(capturedAt), Math.min(deadline, Date.now() + 2_000), `the anchor did not reach position ${capturedAt}`);
     let asked = false;
     for (;;) {
       const failure = this.anchor.health().failure;
       if (failure) throw new Error(`the anchor has stopped: ${failure}`);
       if (this.stopping) throw new Error('the node is stopping');
       await this.anchor.flush();
-      const leaf = await this.anchors.leafOf(capture.event.id);
+      const leaf = await this.anchors.leafOf(eventId);
       const latest = await this.anchors.checkpoint(log);
       if (leaf && latest && latest.size > leaf.index) return latest;
       if (!asked && leaf && signCheckpoint) {
         await this.anchor.checkpointLog(log);
         asked = true;
       }
-      if (Date.now() >= deadline) throw new NotCoveredYet(`no signed checkpoint of ${log} covers position ${capture.position} yet`);
+      if (Date.now() >= deadline) throw new NotCoveredYet(`no signed checkpoint of ${log} covers its event ${eventId} (snapshot at position ${capturedAt}) yet`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }

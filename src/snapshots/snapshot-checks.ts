@@ -11,12 +11,13 @@ import {
   type EventEnvelope,
   type ReadModelSnapshotBody,
   type SignedReadModelSnapshot,
+  type SnapshotCheckpointBinding,
 } from '@warden/ledger';
 import type { EventStore, RecordedEvent } from '@warden/event-store';
 import type { StoredSnapshot } from '@warden/snapshot-store';
 import { checkCheckpointEvent } from '../anchor/checkpoint-event';
 import type { LedgerIntegrity } from '../ledger/ledger-integrity';
-import type { ResumePoint } from '../ledger/read-model-projector';
+import type { LastOfLog, ResumePoint } from '../ledger/read-model-projector';
 
 /** Why a stored snapshot is not used (the node then replays in full). */
 export class SnapshotRefusal extends Error {
@@ -37,7 +38,8 @@ export class SnapshotRefusal extends Error {
  *     names, verified the same way, whose note is signed by that event's (registered) key for the
  *     log of the event at P, with the size and root it names; and the inclusion proof leads from
  *     the event at P (leaf H(0x00 ‖ hash)) to that root: a signed tree head covers P;
- *  5. the keys it lists as registered (and revoked) by P are the ledger key stream's.
+ *  5. the keys it lists as registered (and revoked) by P are the ledger key stream's;
+ *  6. every other organisation log it names is bound like P's own (see checkLogBindings).
  * The Merkle root is not recomputed over every leaf (that is the history start-up must not
  * read): the proof is O(log n), and every leaf before P in that log is fixed by the same root.
  */
@@ -60,11 +62,18 @@ export async function checkSnapshot(
   const atP = await eventAt(deps.events, body.position);
   const env = checkLedgerEvent(atP, body.position, body.event?.id, body.event?.hash, 'the event at the snapshot position', deps.integrity);
   if (env.org !== body.event.org) throw new SnapshotRefusal(`the event at position ${body.position} is of ${env.org}, the snapshot says ${body.event.org}`);
-  await checkCheckpointBinding(body, env, deps);
+  await checkCheckpointBinding(body.checkpoint, env, deps, { after: body.position });
+  const logs = await checkLogBindings(body, env, deps);
 
   const keys = canonicalJson(deps.integrity.keysAsOf(body.position));
   if (canonicalJson(body.keys ?? null) !== keys) throw new SnapshotRefusal(`the node keys it lists as of position ${body.position} are not those of the ledger's key stream`);
-  return { position: body.position, event: { id: env.id, hash: env.hash, org: env.org }, states: new Map(Object.entries(body.projections)), heads: headsOf(body.heads) };
+  return {
+    position: body.position,
+    event: { id: env.id, hash: env.hash, org: env.org },
+    states: new Map(Object.entries(body.projections)),
+    heads: headsOf(body.heads),
+    logs: [{ org: env.org, position: body.position, id: env.id, hash: env.hash }, ...logs],
+  };
 }
 
 function checkSignature(snapshot: SignedReadModelSnapshot, kid: unknown, integrity: LedgerIntegrity): void {
@@ -76,15 +85,44 @@ function checkSignature(snapshot: SignedReadModelSnapshot, kid: unknown, integri
   if (!verifyReadModelSnapshot(snapshot, publicKey)) throw new SnapshotRefusal(`its signature does not verify under ${String(kid)} (the snapshot was altered, or not signed by that key)`);
 }
 
-async function checkCheckpointBinding(body: ReadModelSnapshotBody, atP: EventEnvelope, deps: { events: EventStore; integrity: LedgerIntegrity }): Promise<void> {
-  const cp = body.checkpoint;
+/**
+ * 6. Every other organisation log it names: the event it names as that log's last at or before P
+ *    is in the log, of that organisation, and verifies; and a signed checkpoint of that log
+ *    includes it (checked as in 4). Each log once, never P's own (bound in 4).
+ */
+async function checkLogBindings(body: ReadModelSnapshotBody, atP: EventEnvelope, deps: { events: EventStore; integrity: LedgerIntegrity }): Promise<LastOfLog[]> {
+  if (!Array.isArray(body.logs)) throw new SnapshotRefusal('its organisation logs are not a list');
+  const seen = new Set<string>([atP.org]);
+  const logs: LastOfLog[] = [];
+  for (const binding of body.logs) {
+    const log = binding?.log;
+    if (typeof log !== 'string' || seen.has(log)) throw new SnapshotRefusal(`it binds the log ${String(log)} twice, or a log that is not a name`);
+    seen.add(log);
+    const last = binding.event;
+    if (!last || !Number.isSafeInteger(last.position) || last.position > body.position) throw new SnapshotRefusal(`the last event it names of log ${log} is not at or before the snapshot position ${body.position}`);
+    const what = `the last event of log ${log}`;
+    const env = checkLedgerEvent(await eventAt(deps.events, last.position), last.position, last.id, last.hash, what, deps.integrity);
+    if (env.org !== log) throw new SnapshotRefusal(`${what}: the event at position ${last.position} is of ${env.org}`);
+    await checkCheckpointBinding(binding, env, deps, {});
+    logs.push({ org: log, position: last.position, id: env.id, hash: env.hash });
+  }
+  return logs;
+}
+
+async function checkCheckpointBinding(
+  cp: SnapshotCheckpointBinding | undefined,
+  bound: EventEnvelope,
+  deps: { events: EventStore; integrity: LedgerIntegrity },
+  options: { after?: number },
+): Promise<void> {
   if (!cp || typeof cp !== 'object') throw new SnapshotRefusal('it names no checkpoint');
-  if (!(cp.eventPosition > body.position)) throw new SnapshotRefusal(`its checkpoint event at position ${cp.eventPosition} is not after the snapshot position ${body.position}`);
+  if (options.after !== undefined && !(cp.eventPosition > options.after)) throw new SnapshotRefusal(`its checkpoint event at position ${cp.eventPosition} is not after the snapshot position ${options.after}`);
   const recorded = await eventAt(deps.events, cp.eventPosition);
-  const env = checkLedgerEvent(recorded, cp.eventPosition, cp.eventId, cp.eventHash, 'the checkpoint event', deps.integrity);
+  const env = checkLedgerEvent(recorded, cp.eventPosition, cp.eventId, cp.eventHash, `the checkpoint event of log ${String(cp.log)}`, deps.integrity);
   const check = checkCheckpointEvent(env, deps.integrity.publicKeyOf(env.kid));
   if (!check.ok) throw new SnapshotRefusal(`the event at position ${cp.eventPosition} is not a valid signed checkpoint: ${check.detail}`);
-  if (check.org !== atP.org || cp.log !== atP.org) throw new SnapshotRefusal(`the checkpoint is of log ${check.org}, the event at the snapshot position of ${atP.org}`);
+  const atP = bound;
+  if (check.org !== atP.org || cp.log !== atP.org) throw new SnapshotRefusal(`the checkpoint is of log ${check.org}, the event it binds of ${atP.org}`);
   if (check.note.slice(0, check.note.indexOf('\n')) !== cp.origin) throw new SnapshotRefusal(`the checkpoint's origin is not ${cp.origin}`);
   if (check.size !== cp.size || toBase64(check.rootHash) !== cp.rootHash) throw new SnapshotRefusal(`the checkpoint says size ${check.size}, root ${toBase64(check.rootHash)}; the snapshot ${cp.size}, ${cp.rootHash}`);
   let proof: Uint8Array[];
@@ -94,7 +132,10 @@ async function checkCheckpointBinding(body: ReadModelSnapshotBody, atP: EventEnv
     throw new SnapshotRefusal('its inclusion proof is not base64');
   }
   const included = verifyInclusion(rfc9162Hasher.hashLeaf(fromHex(atP.hash)), cp.leafIndex, cp.size, proof, check.rootHash);
-  if (!included.ok) throw new SnapshotRefusal(`the event at the snapshot position is not in the checkpoint's tree: ${included.code} — ${included.detail}`);
+  if (!included.ok) {
+    const which = options.after !== undefined ? 'the event at the snapshot position' : `the last event of log ${cp.log}`;
+    throw new SnapshotRefusal(`${which} is not in the checkpoint's tree: ${included.code} — ${included.detail}`);
+  }
 }
 
 function checkLedgerEvent(recorded: RecordedEvent | undefined, position: number, id: unknown, hash: unknown, what: string, integrity: LedgerIntegrity): EventEnvelope {

@@ -11,6 +11,7 @@ import { NODE_TRUST } from '../ledger/ledger.module';
 import type { NodeTrust } from '../ledger/node-trust';
 import { ReadModelProjector } from '../ledger/read-model-projector';
 import { ReadModelSnapshots } from './read-model-snapshots';
+import { SnapshotEncoder } from './snapshot-encoder';
 import { snapshotResumeSource } from './snapshot-resume';
 
 /** `ledger.db` → `ledger.snapshots.db`, beside it (an in-memory ledger keeps its snapshots in memory). */
@@ -36,7 +37,7 @@ export function snapshotFileOf(ledgerFile: string): string {
       useFactory: (config: WardenConfig, projector: ReadModelProjector, integrity: LedgerIntegrity, events: EventStore, snapshots: SnapshotStore, anchor: AnchorProjection, anchors: AnchorStore, trust: NodeTrust) => {
         const logger = new Logger('ReadModelSnapshots');
         const proofs = new AnchorProofs(anchors, (log) => anchor.persistedSize(log));
-        return new ReadModelSnapshots(projector, integrity, events, snapshots, anchor, anchors, proofs, trust.node.signer, config.snapshots, (m) => logger.warn(m));
+        return new ReadModelSnapshots(projector, integrity, events, snapshots, anchor, anchors, proofs, trust.node.signer, config.snapshots, (m) => logger.warn(m), new SnapshotEncoder(config.snapshots.encoding));
       },
     },
   ],

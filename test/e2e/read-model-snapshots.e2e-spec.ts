@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEd25519Signer, generateEd25519KeyPair, rfc3339Micros, signReadModelSnapshot, type ReadModelSnapshotBody, type SignedReadModelSnapshot, type Signer } from '@warden/ledger';
+import { createEd25519Signer, generateEd25519KeyPair, rfc3339Micros, signReadModelSnapshot, type EventEnvelope, type ReadModelSnapshotBody, type SignedReadModelSnapshot, type Signer } from '@warden/ledger';
 import { SqliteEventStore } from '@warden/event-store';
 import { startGateway, type RunningGateway } from '../../src/bootstrap';
 import { loadConfig, type WardenConfig } from '../../src/config/warden-config';
@@ -11,6 +11,8 @@ import { registerNodeKey, revokeKey } from '../../src/ledger/key-registration';
 import { LedgerIntegrity } from '../../src/ledger/ledger-integrity';
 import { ReadModelProjector } from '../../src/ledger/read-model-projector';
 import { ReadModelSnapshots } from '../../src/snapshots/read-model-snapshots';
+import { ReviewsReadModel } from '../../src/reviews/reviews.read-model';
+import { AnchorProjection } from '../../src/anchor/anchor-projection';
 import { CallRecorder } from '../../src/gateway/tool-call/call-recorder';
 import { connectAgent, type Agent } from '../fixtures/agent-clients';
 import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server';
@@ -62,6 +64,14 @@ describe('read-model snapshots', () => {
       const edited = edit({ body: JSON.parse(row.body), sig: row.sig });
       const body = typeof edited.body === 'string' ? edited.body : JSON.stringify(edited.body);
       db.prepare('UPDATE read_model_snapshots SET body = ?, sig = ? WHERE position = ?').run(body, edited.sig, row.position);
+    } finally {
+      db.close();
+    }
+  };
+  const readSnapshotBody = (): string => {
+    const db = new Database(snapshotFile, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT body FROM read_model_snapshots ORDER BY position DESC LIMIT 1').get() as { body: string }).body;
     } finally {
       db.close();
     }
@@ -161,6 +171,29 @@ describe('read-model snapshots', () => {
     }
   });
 
+  it('holds the states as they were at its position: a read model changed while it waits for its checkpoint does not reach it', async () => {
+    const gateway = await start();
+    try {
+      const reviews = gateway.app.get(ReviewsReadModel);
+      const org = gateway.app.get(ReadModelProjector).capture()!.event.org;
+      const at = new Date(nowMs).toISOString();
+      const envelope = (type: string, data: Record<string, unknown>) => ({ type, org, at, actor: { kind: 'user', id: 'u' }, data }) as unknown as EventEnvelope;
+      // Applied straight to the read model, as the projector applies an event between two others.
+      reviews.apply(envelope('ToolCallDecided', { callId: 'c-1', agentId: 'a', serverId: 's', tool: 't', decision: 'observe', rules: [] }));
+      await call(gateway, 'grows the log').catch(() => undefined); // something new since the stored snapshot (a call over the rate limit is recorded too)
+      await gateway.app.get(AnchorProjection).reached(gateway.app.get(ReadModelProjector).health().position);
+      const taking = gateway.app.get(ReadModelSnapshots).take(); // captured now, synchronously
+      reviews.apply(envelope('CallReviewed', { callId: 'c-1', comment: 'after the capture' })); // updates the item in place
+      expect(reviews.get(org, 'c-1')?.state).toBe('reviewed');
+      expect(await taking).toMatchObject({ taken: true });
+      const stored = JSON.parse(readSnapshotBody()) as ReadModelSnapshotBody;
+      const items = (stored.projections.reviews as { byOrg: Array<[string, Array<{ callId: string; state: string }>]> }).byOrg.find(([o]) => o === org)![1];
+      expect(items.find((i) => i.callId === 'c-1')).toMatchObject({ state: 'open' });
+    } finally {
+      await gateway.close();
+    }
+  });
+
   describe('a snapshot that fails a check is refused with the reason, and the node replays the ledger in full', () => {
     let replay: { states: Record<string, unknown>; verified: number };
     const resign = (signer: Signer, edit: (body: ReadModelSnapshotBody) => void) =>
@@ -209,6 +242,25 @@ describe('read-model snapshots', () => {
     it('re-signed by the node key with an inclusion proof that does not lead to the checkpoint', async () => {
       resign(nodeSigner(), (body) => (body.checkpoint.proof = body.checkpoint.proof.map(() => Buffer.alloc(32, 1).toString('base64'))));
       await expectRefused(/the event at the snapshot position is not in the checkpoint's tree: MERKLE\./);
+    });
+
+    it('binds every other organisation log to a signed checkpoint too: re-signed with another log’s root, size or proof forged, it is refused', async () => {
+      const body = JSON.parse(readSnapshotBody()) as ReadModelSnapshotBody;
+      // The platform log (the organisation's creation, the node's key) has events before P too.
+      expect(body.logs.length).toBeGreaterThan(0);
+      expect(body.logs.map((l) => l.log)).not.toContain(body.event.org);
+      const other = body.logs[0];
+      resign(nodeSigner(), (b) => (b.logs[0].rootHash = Buffer.alloc(32, 9).toString('base64')));
+      await expectRefused(new RegExp(`the checkpoint says size ${other.size}, root \\S+; the snapshot ${other.size}, CQkJ`));
+      restoreSnapshotFile();
+      resign(nodeSigner(), (b) => (b.logs[0].proof = [...b.logs[0].proof, Buffer.alloc(32, 1).toString('base64')]));
+      await expectRefused(new RegExp(`the last event of log ${other.log} is not in the checkpoint's tree: MERKLE\\.`));
+      restoreSnapshotFile();
+      resign(nodeSigner(), (b) => (b.logs[0].event.hash = '0'.repeat(64)));
+      await expectRefused(new RegExp(`the last event of log ${other.log}: the ledger's event at position ${other.event.position} is \\S+ with hash [0-9a-f]{64}, the snapshot names \\S+ with hash 0{64}`));
+      restoreSnapshotFile();
+      resign(nodeSigner(), (b) => b.logs.push({ ...b.logs[0] }));
+      await expectRefused(new RegExp(`it binds the log ${other.log} twice`));
     });
 
     it('signed by a key the root never registered', async () => {

@@ -1,7 +1,8 @@
 import { verify } from 'node:crypto';
 import { createEd25519Signer, generateEd25519KeyPair, publicKeyObjectFromRaw } from '../keys';
 import { canonicalJson } from '../canonical-json';
-import { parseSnapshotBody, READ_MODEL_SNAPSHOT_VERSION, signReadModelSnapshot, snapshotJson, SNAPSHOT_SIGNATURE_DOMAIN, snapshotSigningMessage, verifyReadModelSnapshot, type ReadModelSnapshotBody } from './read-model-snapshot';
+import { sha256 } from '../hashing';
+import { encodeSnapshotBody, parseSnapshotBody, signEncodedSnapshot, READ_MODEL_SNAPSHOT_VERSION, signReadModelSnapshot, snapshotJson, SNAPSHOT_SIGNATURE_DOMAIN, snapshotSigningMessage, verifyReadModelSnapshot, type ReadModelSnapshotBody } from './read-model-snapshot';
 
 const signer = createEd25519Signer(generateEd25519KeyPair().privateKeyPem);
 const body = (): ReadModelSnapshotBody => ({
@@ -9,6 +10,7 @@ const body = (): ReadModelSnapshotBody => ({
   position: 42,
   event: { id: 'e42', hash: 'ab'.repeat(32), org: 'org-1' },
   checkpoint: { log: 'org-1', origin: 'warden.local/x/org-1', size: 43, rootHash: 'AAAA', eventId: 'e43', eventPosition: 43, eventHash: 'cd'.repeat(32), leafIndex: 41, proof: [] },
+  logs: [],
   projections: { counters: { n: 3 } },
   heads: [['calls-org-1-node-1', { seq: 40, hash: 'ab'.repeat(32) }]],
   keys: [{ kid: signer.kid, position: 1 }],
@@ -44,5 +46,16 @@ describe('read-model snapshot signatures', () => {
     const signed = signReadModelSnapshot(body(), signer);
     expect(signed.body).toBe(canonicalJson(body()));
     expect(() => snapshotJson({ n: Number.NaN })).toThrow(RangeError);
+  });
+
+  it('encoded in two halves (states as JSON text, on any thread; then one signature) give the same signed text', () => {
+    const { projections, ...frame } = body();
+    const encoded = encodeSnapshotBody(frame, JSON.stringify(projections));
+    expect(encoded.text).toBe(canonicalJson(body()));
+    expect(Buffer.from(encoded.digest)).toEqual(Buffer.from(sha256(encoded.text)));
+    const signed = signEncodedSnapshot(encoded, signer);
+    expect(verifyReadModelSnapshot(signed, signer.publicKey)).toBe(true);
+    expect(() => encodeSnapshotBody(frame, '[1]')).toThrow(TypeError);
+    expect(() => encodeSnapshotBody({ ...frame, position: Number.NaN }, '{}')).toThrow();
   });
 });

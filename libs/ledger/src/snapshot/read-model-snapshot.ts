@@ -12,7 +12,7 @@ import { publicKeyObjectFromRaw, type Signer } from '../keys';
  * can never be taken for an event signature (Ed25519 over a 32-byte hash) or a signed note's
  * (text lines) or a cosignature's.
  */
-export const READ_MODEL_SNAPSHOT_VERSION = 1;
+export const READ_MODEL_SNAPSHOT_VERSION = 2;
 /** The NUL byte makes the message impossible as note text; its length as a 32-byte event hash. */
 export const SNAPSHOT_SIGNATURE_DOMAIN = 'warden/read-model-snapshot/v1\u0000';
 
@@ -45,6 +45,18 @@ export interface SnapshotCheckpointBinding {
   proof: string[];
 }
 
+/**
+ * Another organisation log's binding (v2): the last event of that log the read models applied at
+ * or before the snapshot's position, and the latest signed checkpoint of that log whose tree
+ * includes it, with the inclusion proof. So every log's events before P rest on a signed tree
+ * head, not only on the snapshot's own signature.
+ */
+export interface SnapshotLogBinding extends Omit<SnapshotCheckpointBinding, 'log'> {
+  log: string;
+  /** The log's last applied event at or before the snapshot's position. */
+  event: { position: number; id: string; hash: string };
+}
+
 export interface ReadModelSnapshotBody {
   v: typeof READ_MODEL_SNAPSHOT_VERSION;
   /** Global position of the last event the snapshot accounts for. */
@@ -52,6 +64,8 @@ export interface ReadModelSnapshotBody {
   /** The event at `position`. */
   event: { id: string; hash: string; org: string };
   checkpoint: SnapshotCheckpointBinding;
+  /** Every other organisation log the read models applied events of by `position`, bound the same way (sorted by log). */
+  logs: SnapshotLogBinding[];
   /** Each participating read model's state (plain JSON), by name. */
   projections: Record<string, unknown>;
   /** The verified chain heads of the streams the read models read, as of `position`. */
@@ -75,7 +89,11 @@ export interface SignedReadModelSnapshot {
 }
 
 export function snapshotSigningMessage(bodyText: string): Uint8Array {
-  return Buffer.concat([Buffer.from(SNAPSHOT_SIGNATURE_DOMAIN, 'utf8'), sha256(bodyText)]);
+  return signingMessageOf(sha256(bodyText));
+}
+
+function signingMessageOf(digest: Uint8Array): Uint8Array {
+  return Buffer.concat([Buffer.from(SNAPSHOT_SIGNATURE_DOMAIN, 'utf8'), digest]);
 }
 
 /**
@@ -108,9 +126,33 @@ export function snapshotJson(value: unknown): string {
 }
 
 export function signReadModelSnapshot(body: ReadModelSnapshotBody, signer: Pick<Signer, 'sign'>): SignedReadModelSnapshot {
-  canonicalJson({ ...body, projections: {} }); // the frame: checked by the strict encoder
-  const text = snapshotJson(body);
-  return { body: text, sig: toBase64Url(signer.sign(snapshotSigningMessage(text))) };
+  const { projections, ...frame } = body;
+  return signEncodedSnapshot(encodeSnapshotBody(frame, JSON.stringify(projections)), signer);
+}
+
+/** A snapshot body encoded (RFC 8785 text) with the SHA-256 its signature covers. */
+export interface EncodedSnapshotBody {
+  text: string;
+  digest: Uint8Array;
+}
+
+/**
+ * The expensive half of signing a snapshot, runnable on any thread (src/snapshots runs it on a
+ * worker): the read models' states arrive as JSON text (V8's JSON.stringify on the capturing
+ * thread, which also makes them plain data), are parsed, put in the frame and encoded
+ * canonically, then hashed. The frame (everything but the states) is checked by the strict encoder.
+ */
+export function encodeSnapshotBody(frame: Omit<ReadModelSnapshotBody, 'projections'>, projectionsJson: string): EncodedSnapshotBody {
+  canonicalJson({ ...frame, projections: {} });
+  const projections: unknown = JSON.parse(projectionsJson);
+  if (typeof projections !== 'object' || projections === null || Array.isArray(projections)) throw new TypeError('the snapshot states are not a JSON object');
+  const text = snapshotJson({ ...frame, projections });
+  return { text, digest: sha256(text) };
+}
+
+/** The cheap half: one Ed25519 signature over the domain prefix and the digest. */
+export function signEncodedSnapshot(encoded: EncodedSnapshotBody, signer: Pick<Signer, 'sign'>): SignedReadModelSnapshot {
+  return { body: encoded.text, sig: toBase64Url(signer.sign(signingMessageOf(encoded.digest))) };
 }
 
 /** False for any signature that is not the given key's over this exact text (never throws). */
