@@ -1,20 +1,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AUTH_BENCH, runAuthBench } from './auth-lookup.bench';
-import { GATEWAY_BENCH, runGatewayBench } from './gateway-call.bench';
-import { LEDGER_BENCH, runLedgerBench } from './ledger-append.bench';
-import { SSE_PARSE_BENCH, runSseParseBench } from './sse-parse.bench';
-import { POLICY_GATE_BENCH, runPolicyGateBench } from './policy-gate.bench';
-import { VERIFY_BENCH, runVerifyBench } from './verify.bench';
-import { STARTUP_BENCH, runStartupBench } from './startup.bench';
-import { MERKLE_BENCH, runMerkleBench } from './merkle.bench';
-import { ANCHOR_BENCH, runAnchorBench } from './anchor.bench';
-import { GUARDRAILS_BENCH, runGuardrailsBench } from './guardrails.bench';
-import { GATES_BENCH, runGatesBench } from './gates.bench';
-import { STDIO_PEER_BENCH, runStdioPeerBench } from './stdio-peer.bench';
-import { EXPORT_BENCH, runExportBench } from './export.bench';
-import { CHECKPOINTS_BENCH, runCheckpointsBench } from './checkpoints.bench';
-import { FORENSICS_BENCH, runForensicsBench } from './forensics.bench';
+import { BENCHES } from './benches';
 import type { BenchOptions } from './support/bench-options';
 import { renderReport, writeReport, type BenchReport } from './support/report';
 import { countProcessWarnings, warningCounts } from './support/warnings';
@@ -24,26 +10,8 @@ import { countProcessWarnings, warningCounts } from './support/warnings';
  * writes bench/results/<bench>.json and prints a short table with PASS / MISS beside each target.
  * Names: gateway (gateway-call), ledger (ledger-append), verify, startup, sse (sse-parse), policy (policy-gate), merkle, anchor, auth (auth-lookup), guardrails, stdio (stdio-peer), export, checkpoints, gates, forensics.
  */
-const BENCHES: Array<{ name: string; aliases: string[]; run: (options: BenchOptions) => Promise<BenchReport> }> = [
-  { name: LEDGER_BENCH, aliases: ['ledger'], run: runLedgerBench },
-  { name: VERIFY_BENCH, aliases: [], run: runVerifyBench },
-  { name: STARTUP_BENCH, aliases: [], run: runStartupBench },
-  { name: SSE_PARSE_BENCH, aliases: ['sse'], run: runSseParseBench },
-  { name: GATEWAY_BENCH, aliases: ['gateway'], run: runGatewayBench },
-  { name: POLICY_GATE_BENCH, aliases: ['policy'], run: runPolicyGateBench },
-  { name: MERKLE_BENCH, aliases: [], run: runMerkleBench },
-  { name: ANCHOR_BENCH, aliases: [], run: runAnchorBench },
-  { name: AUTH_BENCH, aliases: ['auth'], run: runAuthBench },
-  { name: GUARDRAILS_BENCH, aliases: [], run: runGuardrailsBench },
-  { name: GATES_BENCH, aliases: [], run: runGatesBench },
-  { name: STDIO_PEER_BENCH, aliases: ['stdio', 'peer'], run: runStdioPeerBench },
-  { name: EXPORT_BENCH, aliases: ['verify-export'], run: runExportBench },
-  { name: CHECKPOINTS_BENCH, aliases: [], run: runCheckpointsBench },
-];
 
 const USAGE = `usage: node dist/bench/run.js [gateway|ledger|verify|startup|sse|policy|merkle|anchor|auth|guardrails|stdio|export|checkpoints|gates|forensics …] [--quick | --long] [--profile]
-  { name: FORENSICS_BENCH, aliases: [], run: runForensicsBench },
-];
 
   --quick    small counts (a smoke run)
   --long     larger counts (gateway: 2,000 sequential, 16 × 250 concurrent; ~2× the time)
