@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAgent, type AgentRevision } from '../test/fixtures/agent-clients';
 import type { GatewayChildInfo, GatewayStoreStats } from './gateway-child';
+import type { GroupCommitStats } from '@warden/event-store';
 import type { UpstreamChildInfo, UpstreamKind } from './upstream-child';
 import { BenchChild } from './support/child-rpc';
 import { cpuMsBetween, cpuSample, type CpuSample } from './support/child-probes';
@@ -46,9 +47,10 @@ interface PhaseFigures extends LoadResult {
   cpuMsPerCall: { gateway: number | null; upstream: number; loadGenerator: number };
   /** Cores other processes of the host kept busy during the series (shared machine): high = noisy figures. */
   otherCoresBusy: number | null;
-  /** SQLite transactions per call of the gateway's event store and payload store (group commit at work). */
-  /** SQLite transactions (group commits) per call: events and payloads commit together. */
-  transactionsPerCall: number | null;
+  /** SQLite transactions (group commits) per call: events and payloads commit together; and the WAL syncs warden made per call (FULL). */
+  transactionsPerCall: string | null;
+  /** Means over the series from the gateway's own histograms (ms): decision durable, upstream answer, the whole call inside the gateway. */
+  insideMs: { decisionCommit: number; upstream: number; call: number } | null;
 }
 
 interface PathFigures {
@@ -384,8 +386,8 @@ async function withCpu(
   const hostAfter = hostTicks();
   const after = await sample();
   const statsAfter = await stats();
-  const txns = (b: { batches: number } | null | undefined, a: { batches: number } | null | undefined) =>
-    b && a ? round((a.batches - b.batches) / result.calls, 2) : null;
+  const txns = (b: GroupCommitStats | null | undefined, a: GroupCommitStats | null | undefined) =>
+    b && a ? `${round((a.batches - b.batches) / result.calls, 2)}${a.walSyncs !== undefined ? ` / ${round((a.walSyncs - (b.walSyncs ?? 0)) / result.calls, 2)} (${round(((a.walSyncMs ?? 0) - (b.walSyncMs ?? 0)) / Math.max(1, a.walSyncs - (b.walSyncs ?? 0)), 3)} ms)` : ''}` : null;
   const ms = (b: CpuSample | null, a: CpuSample | null) => (b && a ? cpuMsBetween(b, a).totalMs : 0);
   const ourMs = ms(before[0], after[0]) + ms(before[1], after[1]) + ms(before[2], after[2]);
   const other = otherCores(hostBefore, hostAfter, ourMs);
@@ -393,6 +395,7 @@ async function withCpu(
   return {
     otherCoresBusy: other === null ? null : round(other, 2),
     transactionsPerCall: statsBefore && statsAfter ? txns(statsBefore.ledger, statsAfter.ledger) : null,
+    insideMs: statsBefore && statsAfter ? insideMsBetween(statsBefore.timings, statsAfter.timings) : null,
     ...result,
     cpuMsPerCall: {
       gateway: before[0] && after[0] ? perCall(before[0], after[0]) : null,
@@ -400,6 +403,15 @@ async function withCpu(
       loadGenerator: perCall(before[2], after[2]),
     },
   };
+}
+
+/** Mean ms per observation of each gateway histogram between two samples. */
+function insideMsBetween(before: GatewayStoreStats['timings'], after: GatewayStoreStats['timings']): PhaseFigures['insideMs'] {
+  const mean = (key: keyof GatewayStoreStats['timings']) => {
+    const count = after[key].count - before[key].count;
+    return count > 0 ? round(((after[key].sum - before[key].sum) / count) * 1000, 3) : 0;
+  };
+  return { decisionCommit: mean('decisionCommit'), upstream: mean('upstream'), call: mean('call') };
 }
 
 /** A separate, profiled concurrent series (its figures are not reported: profiling slows it down). */
@@ -442,7 +454,7 @@ interface Comparison {
 function present(direct: Map<string, PathFigures>, governed: Map<string, Map<SyncMode, PathFigures>>) {
   const comparisons: Comparison[] = [];
   const targets: TargetCheck[] = [];
-  const columns = ['path', 'via', 'clients', 'p50 ms', 'p99 ms', 'calls/s', 'Δp50 ms', 'Δp99 ms', 'thr ratio', 'gw CPU ms/call', 'gw SQLite txns/call', 'upstream CPU ms/call', 'loadgen CPU ms/call', 'other procs (cores)'];
+  const columns = ['path', 'via', 'clients', 'p50 ms', 'p99 ms', 'calls/s', 'Δp50 ms', 'Δp99 ms', 'thr ratio', 'gw CPU ms/call', 'gw SQLite txns / fsyncs per call (ms each)', 'in gw: commit / upstream / call ms', 'upstream CPU ms/call', 'loadgen CPU ms/call', 'other procs (cores)'];
   const seqRows: Table['rows'] = [];
   const concRows: Table['rows'] = [];
   const row = (id: string, via: string, f: PhaseFigures, base?: PhaseFigures) => [
@@ -456,7 +468,8 @@ function present(direct: Map<string, PathFigures>, governed: Map<string, Map<Syn
     base ? round(f.latencyMs.p99 - base.latencyMs.p99) : '',
     base ? round(f.callsPerSecond / base.callsPerSecond) : '',
     f.cpuMsPerCall.gateway ?? '',
-    f.transactionsPerCall === null ? '' : String(f.transactionsPerCall),
+    f.transactionsPerCall ?? '',
+    f.insideMs ? `${f.insideMs.decisionCommit} / ${f.insideMs.upstream} / ${f.insideMs.call}` : '',
     f.cpuMsPerCall.upstream,
     f.cpuMsPerCall.loadGenerator,
     f.otherCoresBusy ?? '',

@@ -3,6 +3,7 @@ import { EVENT_STORE } from '@warden/event-store';
 import type { GroupCommitStats } from '@warden/event-store';
 import { startGateway } from '../src/bootstrap';
 import { loadConfig } from '../src/config/warden-config';
+import { WardenMetrics } from '../src/metrics/warden-metrics';
 import { serveParent } from './support/child-rpc';
 import { probeHandlers } from './support/child-probes';
 
@@ -14,6 +15,8 @@ import { probeHandlers } from './support/child-probes';
 export interface GatewayStoreStats {
   /** Group commits of the embedded ledger: events and payloads share one SQLite file and transaction. */
   ledger: GroupCommitStats | null;
+  /** Sums and counts of the gateway's own histograms (seconds): where a call's time goes inside it. */
+  timings: Record<'decisionCommit' | 'call' | 'upstream', { sum: number; count: number }>;
 }
 
 export interface GatewayChildInfo {
@@ -43,7 +46,7 @@ serveParent(async () => {
     info,
     handlers: {
       ...probeHandlers(),
-      stats: (): GatewayStoreStats => ({ ledger: commitStats(EVENT_STORE) }),
+      stats: async (): Promise<GatewayStoreStats> => ({ ledger: commitStats(EVENT_STORE), timings: await timingsOf(gateway.app.get(WardenMetrics, { strict: false })) }),
       stop: async () => {
         await gateway.close().catch(() => undefined);
         setImmediate(() => process.exit(0));
@@ -52,3 +55,18 @@ serveParent(async () => {
     },
   };
 });
+
+/** Sum and count of a histogram over all its label sets. */
+async function timingsOf(metrics: WardenMetrics): Promise<GatewayStoreStats['timings']> {
+  const of = async (name: string) => {
+    const metric = metrics.registry.getSingleMetric(name);
+    const values = metric ? (await metric.get()).values : [];
+    const total = (suffix: string) => values.filter((v) => (v as { metricName?: string }).metricName === `${name}_${suffix}`).reduce((a, v) => a + v.value, 0);
+    return { sum: total('sum'), count: total('count') };
+  };
+  return {
+    decisionCommit: await of('warden_ledger_commit_duration_seconds'),
+    call: await of('warden_tool_call_duration_seconds'),
+    upstream: await of('warden_upstream_duration_seconds'),
+  };
+}

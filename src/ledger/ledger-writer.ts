@@ -1,7 +1,10 @@
 import { GENESIS_PREV, hashEvent, withSignature, type Actor, type EventEnvelope, type PayloadReference, type Signer } from '@warden/ledger';
-import { WrongExpectedRevisionError, type EventStore, type RecordedEvent } from '@warden/event-store';
+import { WrongExpectedRevisionError, type AppendOptions, type EventStore, type RecordedEvent } from '@warden/event-store';
 import type { Clock, IdGenerator } from './clock';
 import { inlineSignatures, isSignatureQueue, type SignatureQueue } from './signing/signature-queue';
+
+/** When an append's promise may resolve: see AppendOptions of the event store. */
+export type Durability = NonNullable<AppendOptions['durability']>;
 
 export interface NewLedgerEvent<D extends object = Record<string, unknown>> {
   /** Pre-allocate with LedgerWriter.newEventId() when a payload must be bound to the id first. */
@@ -73,8 +76,10 @@ export class LedgerWriter {
   /**
    * @param expectedRevision when given (a decider's view of the stream), the append fails with
    *   WrongExpectedRevisionError unless the stream is exactly there; nothing is written then.
+   * @param durability 'deferred' for records nobody waits on: still durable when this resolves,
+   *   but the store may make them so with a later append (see AppendOptions).
    */
-  async append(stream: string, events: NewLedgerEvent[], expectedRevision?: number): Promise<AppendedEvents> {
+  async append(stream: string, events: NewLedgerEvent[], expectedRevision?: number, durability: Durability = 'immediate'): Promise<AppendedEvents> {
     if (events.length === 0) throw new Error('append needs at least one event');
     this.options.assertKeyActive?.(this.signatures.kid);
     const head = this.heads.get(stream) ?? (await this.loadHead(stream));
@@ -110,7 +115,7 @@ export class LedgerWriter {
           const result = await this.store.appendToStream(
             stream,
             envelopes.map((e) => ({ id: e.id, type: e.type, data: e })),
-            { expectedRevision: storeExpected < 0 ? 'no_stream' : storeExpected },
+            { expectedRevision: storeExpected < 0 ? 'no_stream' : storeExpected, durability },
           );
           return { envelopes, position: result.position };
         },

@@ -180,6 +180,29 @@ describe('ReadModelProjector', () => {
     await projector.stop();
   });
 
+  it('applies the very envelope objects its own writer sealed when they come back live; any other object handed back is checked in full', async () => {
+    const checks = await integrity();
+    const vouching = new LedgerWriter(store, node, systemClock, uuidV7Ids, { onSigned: (envelopes) => checks.signedHere(envelopes) });
+    const projector = new ReadModelProjector(store, checks);
+    const applied: unknown[] = [];
+    projector.register({ name: 'objects', streamPrefixes: ['org-'], apply: (event: EventEnvelope) => void applied.push(event) });
+    await projector.start();
+    const event = { type: 'T', org: 'o1', actor: { kind: 'system' as const, id: 'x' }, data: { n: 1 } };
+    const own = await vouching.append('org-1', [event]);
+    await projector.waitFor(own.position, 'org-1');
+    expect(applied).toHaveLength(1);
+    expect(applied[0]).toBe(own.envelopes[0]); // not a parsed copy: served from memory, not re-hashed
+    // The same store, another object: a copy of a sealed envelope with its content changed.
+    const sealed = await writer.append('org-2', [event]);
+    await projector.waitFor(sealed.position, 'org-2');
+    const altered = { ...sealed.envelopes[0], seq: 1, prev: sealed.envelopes[0].hash, id: 'e-altered', data: { n: 2 } };
+    await store.appendToStream('org-2', [{ id: altered.id, type: altered.type, data: altered }], { expectedRevision: 0 });
+    await until(() => projector.health().failure !== undefined);
+    expect(projector.health().failure?.message).toMatch(/org-2@1.*HASH_MISMATCH/);
+    expect(applied).toHaveLength(2);
+    await projector.stop();
+  });
+
   describe("the writer's chain head", () => {
     it('refuses to chain onto a stored head it cannot verify, and chains onto a good one', async () => {
       await append('calls-1-node-1');

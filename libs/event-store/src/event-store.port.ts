@@ -29,6 +29,11 @@ export interface RecordedEvent<T = unknown> {
   revision: number;
   /** Position in the global log: strictly increasing in commit order (dense in SQLite, not in ESDB). */
   position: number;
+  /**
+   * Read-only. An adapter may hand a live subscriber of the process that appended the event the
+   * very `data` object appended (the embedded store does, for the rows it just committed), never
+   * one read from elsewhere.
+   */
   data: T;
 }
 
@@ -77,8 +82,18 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+export interface AppendOptions {
+  expectedRevision: ExpectedRevision;
+  durability?: 'immediate' | 'deferred';
+}
+
 export interface EventStore {
-  appendToStream(stream: string, events: EventToAppend[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
+  /**
+   * Resolves once the events are durable. `durability: 'deferred'` (default 'immediate') lets an
+   * adapter make them durable together with a later append, a few milliseconds on at most (the
+   * embedded store shares the next fsync): for records nobody waits on. Never less durable.
+   */
+  appendToStream(stream: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult>;
   /** Events of one stream in revision order; an unknown stream yields []. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Events of every stream in global commit order. */

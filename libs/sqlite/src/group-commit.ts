@@ -21,6 +21,10 @@ export interface GroupCommitStats {
   /** Requests handed to `commit`. */
   requests: number;
   largestBatch: number;
+  /** WAL syncs made by warden (SqliteDatabase under FULL): transactions of deferred writes share them. */
+  walSyncs?: number;
+  /** Time those syncs took, in all (ms). */
+  walSyncMs?: number;
 }
 
 interface PendingRequest<Req, Res> {

@@ -11,7 +11,9 @@ export {
   SqliteDatabase,
   SqliteWriteError,
   useSqliteDatabase,
+  type Durability,
   type SqliteDatabaseChoice,
   type SqliteDatabaseOptions,
   type SqliteWrite,
 } from './sqlite-database';
+export { WalSync, type SyncFile } from './wal-sync';

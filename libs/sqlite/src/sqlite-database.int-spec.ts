@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { fstatSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertSchema, migrateSchema } from './schema-migrations';
@@ -41,14 +41,14 @@ describe('SqliteDatabase on a real file', () => {
     expect(rows()).toEqual(['a']);
   });
 
-  it('tells its rollback listeners of a transaction that failed, and only of that one', async () => {
-    let rolledBack = 0;
+  it('tells its transaction listeners of every transaction, committed or not, and its commit listeners of the committed only', async () => {
+    const ended: boolean[] = [];
     let committed = 0;
-    database.onRollback(() => (rolledBack += 1));
+    database.onTransactionEnd((ok) => ended.push(ok));
     database.onCommit(() => (committed += 1));
     await database.submit(insert('a'));
     await Promise.allSettled([database.submit(insert('b')), database.submit(insert('a'))]);
-    expect({ rolledBack, committed }).toEqual({ rolledBack: 1, committed: 1 });
+    expect({ ended, committed }).toEqual({ ended: [true, false], committed: 1 });
   });
 
   it('does not fail a committed transaction because a listener throws', async () => {
@@ -122,5 +122,84 @@ describe('SqliteDatabase on a real file', () => {
     expect(() => assertSchema(db, 'one', ['1', '2'])).not.toThrow();
     expect(() => assertSchema(db, 'two', ['1', '2'])).toThrow(/version 1, this build needs 2/);
     expect(() => migrateSchema(db, 'one', ['only one'])).toThrow(/newer than this build/);
+  });
+
+  describe('durability under FULL: warden syncs the WAL', () => {
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    };
+    const reopen = async (options: ConstructorParameters<typeof SqliteDatabase>[1]) => {
+      await database.close();
+      database = new SqliteDatabase(join(dir, 'shared.db'), options);
+    };
+
+    it('syncs the WAL file itself after a transaction with an immediate write, before the write resolves', async () => {
+      const synced: number[] = [];
+      let resolvedBeforeSync = false;
+      await reopen({ syncFile: (fd) => void synced.push(fstatSync(fd).ino) });
+      database.onCommit(() => (resolvedBeforeSync = synced.length === 0));
+      await database.submit(insert('a'));
+      expect(synced).toEqual([statSync(join(dir, 'shared.db-wal')).ino]);
+      expect(resolvedBeforeSync).toBe(false);
+      await database.submit(insert('b'));
+      expect(synced).toHaveLength(2);
+    });
+
+    it('lets a transaction of deferred writes only share the sync of the next immediate one, telling nobody before it', async () => {
+      let syncs = 0;
+      let told = 0;
+      await reopen({ syncFile: () => void (syncs += 1), maxDeferMs: 60_000 });
+      database.onCommit(() => (told += 1));
+      let deferredDone = false;
+      const deferred = database.submit(insert('outcome'), [], 'deferred').then((v) => ((deferredDone = true), v));
+      await turns(10);
+      expect(rows()).toEqual(['outcome']); // committed, in the file
+      expect({ deferredDone, syncs, told }).toEqual({ deferredDone: false, syncs: 0, told: 0 });
+      await expect(database.submit(insert('decision'))).resolves.toBe('decision');
+      await expect(deferred).resolves.toBe('outcome');
+      expect({ syncs, told }).toEqual({ syncs: 1, told: 1 });
+    });
+
+    it('syncs deferred writes within maxDeferMs when no immediate write comes, and at once on flush or close', async () => {
+      let syncs = 0;
+      await reopen({ syncFile: () => void (syncs += 1), maxDeferMs: 20 });
+      await expect(database.submit(insert('a'), [], 'deferred')).resolves.toBe('a');
+      expect(syncs).toBe(1);
+      await reopen({ syncFile: () => void (syncs += 1), maxDeferMs: 60_000 });
+      const flushedWrite = database.submit(insert('b'), [], 'deferred');
+      await database.flushed();
+      await expect(flushedWrite).resolves.toBe('b');
+      const closedWrite = database.submit(insert('c'), [], 'deferred');
+      await database.close();
+      await expect(closedWrite).resolves.toBe('c');
+      expect(syncs).toBe(3);
+      database = new SqliteDatabase(join(dir, 'shared.db')); // for afterEach
+    });
+
+    it('syncs nothing for a transaction that wrote nothing, nor under NORMAL', async () => {
+      let syncs = 0;
+      await reopen({ syncFile: () => void (syncs += 1) });
+      await expect(database.submit(() => ({ ok: false as const, error: new Error('refused') }))).rejects.toThrow('refused');
+      expect(syncs).toBe(0);
+      await reopen({ synchronous: 'NORMAL', syncFile: () => void (syncs += 1) });
+      await database.submit(insert('a'));
+      await database.submit(insert('b'), [], 'deferred');
+      expect(syncs).toBe(0);
+    });
+
+    it('fails every write waiting on a WAL sync that failed, and every later write', async () => {
+      const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+      await reopen({ syncFile: () => { throw eio; }, maxDeferMs: 60_000 });
+      let told = 0;
+      database.onCommit(() => (told += 1));
+      const deferred = database.submit(insert('outcome'), [], 'deferred').catch((error: unknown) => error);
+      await turns(5);
+      const failed = await database.submit(insert('decision')).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(SqliteWriteError);
+      expect((failed as Error).message).toMatch(/could not be synced \(EIO: i\/o error, fdatasync\): this database accepts no more writes/);
+      await expect(deferred).resolves.toBe(failed);
+      await expect(database.submit(insert('later'))).rejects.toBe(failed);
+      expect(told).toBe(0);
+    });
   });
 });

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { type CommitOutcome, GroupCommitter, type GroupCommitStats } from './group-commit';
 import { openSqlite, type OpenSqliteOptions } from './open-sqlite';
 import { WaitingWrites } from './waiting-writes';
+import { type SyncFile, WalSync } from './wal-sync';
 
 export interface SqliteDatabaseOptions extends OpenSqliteOptions {
   /** Most writes in one transaction; default 1,000. */
@@ -14,7 +15,24 @@ export interface SqliteDatabaseOptions extends OpenSqliteOptions {
    * withdraws the waiting write at once (withdraw), so the wait is only a safety net.
    */
   maxPartnerWaitMs?: number;
+  /**
+   * Under FULL, how long a transaction of deferred writes only (see Durability) waits for a later
+   * transaction's sync before one is made for it; default 5 ms.
+   */
+  maxDeferMs?: number;
+  /** Under FULL, how the WAL is synced (fdatasync unless given: a seam for tests of a failing disk). */
+  syncFile?: SyncFile;
 }
+
+/**
+ * When a write's promise may resolve, under FULL. `immediate`: its transaction is synced before
+ * anyone hears of it (a call's decision, which must be durable before the call is forwarded).
+ * `deferred`: it resolves once durable too, but its transaction may share the sync of the next
+ * immediate one (at most maxDeferMs later): for records nobody waits on (a call's outcome,
+ * written behind the answer), one fsync then covers two transactions. Under NORMAL both resolve
+ * at commit.
+ */
+export type Durability = 'immediate' | 'deferred';
 
 /**
  * One write, run inside the group's transaction. It returns its own outcome (a conflict fails
@@ -37,26 +55,45 @@ export class SqliteWriteError extends Error {
  * with a later one (a payload with the event that references it, whose signature is still being
  * made) can wait for it, and then commits with it under one savepoint, both or neither:
  * submitBefore(key, write) / submit(write, [key]). Reads use `connection`
- * directly. Listeners registered with onCommit run after every transaction that wrote something,
- * those registered with onRollback after every transaction that failed.
+ * directly. Listeners registered with onCommit are told once what committed is durable (after
+ * every transaction that wrote something; under FULL, after the sync that covers it, which may
+ * cover several); those registered with onTransactionEnd right after every transaction, committed
+ * or not, before it is synced (for bookkeeping of what the transaction wrote).
+ *
+ * Under FULL the connection runs under NORMAL and warden syncs the WAL itself (WalSync) after
+ * every transaction with an immediate write, and within maxDeferMs of one with deferred writes
+ * only. If the WAL cannot be synced, the writes waiting for that sync fail and so does every later
+ * write: after a failed fsync nothing is known of what reached the disk.
  */
 export class SqliteDatabase {
   readonly connection: Database.Database;
-  private readonly committer: GroupCommitter<SqliteWrite<unknown>, unknown>;
+  private readonly committer: GroupCommitter<QueuedWrite, unknown>;
   private readonly runBatch: Database.Transaction<(batch: readonly SqliteWrite<unknown>[]) => CommitOutcome<unknown>[]>;
   private readonly commitListeners = new Set<() => void>();
-  private readonly rollbackListeners = new Set<() => void>();
+  private readonly transactionListeners = new Set<(committed: boolean) => void>();
   private readonly waiting: WaitingWrites<HeldWrite>;
   /** Runs a function under a savepoint (a better-sqlite3 transaction nested in the group's). */
   private readonly inSavepoint: Database.Transaction<(body: () => CommitOutcome<unknown>) => CommitOutcome<unknown>>;
   private closing: Promise<void> | null = null;
+  /** Under FULL on a file: warden syncs the WAL (the connection runs under NORMAL). */
+  private readonly walSync: WalSync | undefined;
+  private readonly maxDeferMs: number;
+  /** Deferred transactions committed since the last sync wait on this. */
+  private nextSync: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void; timer: NodeJS.Timeout } | undefined;
+  /** Why the database refuses writes since a WAL sync failed. */
+  private failure: SqliteWriteError | undefined;
+  private walSyncs = 0;
+  private walSyncMs = 0;
 
   constructor(readonly file: string, options: SqliteDatabaseOptions = {}) {
-    this.connection = openSqlite(file, options);
+    const syncedHere = (options.synchronous ?? 'FULL') === 'FULL' && !options.readonly && file !== ':memory:';
+    this.connection = openSqlite(file, syncedHere ? { ...options, synchronous: 'NORMAL' } : options);
+    this.walSync = syncedHere ? new WalSync(`${file}-wal`, options.syncFile) : undefined;
+    this.maxDeferMs = options.maxDeferMs ?? 5;
     this.waiting = new WaitingWrites<HeldWrite>(options.maxPartnerWaitMs ?? 5_000, (held) => this.submitAlone(held));
     this.inSavepoint = this.connection.transaction((body) => body());
     this.runBatch = this.connection.transaction((batch: readonly SqliteWrite<unknown>[]) => batch.map((write) => write()));
-    this.committer = new GroupCommitter((batch) => this.commitBatch(batch), {
+    this.committer = new GroupCommitter<QueuedWrite, unknown>((batch) => this.commitBatch(batch), {
       maxBatchSize: options.maxBatchSize,
       closedError: () => new SqliteWriteError(`database ${file} is closed`),
     });
@@ -65,11 +102,12 @@ export class SqliteDatabase {
   /**
    * @param keys writes waiting for these keys (submitBefore) run just before this one, under one
    *   savepoint with it: if this write fails (a conflict, or the transaction), they fail with it.
+   * @param durability see Durability; the held writes share this write's.
    */
-  submit<T>(write: SqliteWrite<T>, keys: readonly string[] = []): Promise<T> {
+  submit<T>(write: SqliteWrite<T>, keys: readonly string[] = [], durability: Durability = 'immediate'): Promise<T> {
     const held = keys.map((key) => this.waiting.take(key)).filter((h): h is HeldWrite => h !== undefined);
-    if (held.length === 0) return this.committer.submit(write) as Promise<T>;
-    return this.submitTogether(held, write);
+    if (held.length === 0) return this.committer.submit({ write, durability }) as Promise<T>;
+    return this.submitTogether(held, write, durability);
   }
 
   /**
@@ -102,35 +140,49 @@ export class SqliteDatabase {
     return () => this.commitListeners.delete(listener);
   }
 
-  /** Told after every transaction that failed (nothing of it was written). Returns a function that removes the listener. */
-  onRollback(listener: () => void): () => void {
-    this.rollbackListeners.add(listener);
-    return () => this.rollbackListeners.delete(listener);
+  /**
+   * Told right after every transaction, before it is synced: committed (its writes are in the
+   * file) or not (nothing of it was written). Returns a function that removes the listener.
+   */
+  onTransactionEnd(listener: (committed: boolean) => void): () => void {
+    this.transactionListeners.add(listener);
+    return () => this.transactionListeners.delete(listener);
   }
 
   /** Transactions committed (or attempted) and the writes they carried, of every store sharing the file. */
   groupCommitStats(): GroupCommitStats {
-    return this.committer.stats();
+    return { ...this.committer.stats(), ...(this.walSync ? { walSyncs: this.walSyncs, walSyncMs: this.walSyncMs } : {}) };
   }
 
-  /** Resolves once every write submitted so far has been committed (or has failed). */
-  flushed(): Promise<void> {
+  /** Resolves once every write submitted so far has been committed and is durable (or has failed). */
+  async flushed(): Promise<void> {
     this.waiting.releaseAll();
-    return this.committer.flushed();
+    await this.committer.flushed();
+    if (this.nextSync) await this.committer.submit(SYNC_ONLY).catch(() => undefined);
   }
 
-  /** Writes already queued are committed first; later writes reject with SqliteWriteError. */
+  /** Writes already queued are committed (and synced) first; later writes reject with SqliteWriteError. */
   close(): Promise<void> {
     this.waiting.releaseAll();
-    this.closing ??= this.committer.close().then(() => void this.connection.close());
+    this.closing ??= this.committer.close().then(() => {
+      if (this.nextSync && !this.failure) {
+        try {
+          this.syncNow(); // the committer is idle and closed: no transaction runs meanwhile
+        } catch {
+          // the waiting writes were told why
+        }
+      }
+      this.walSync?.close();
+      this.connection.close();
+    });
     return this.closing;
   }
 
   private submitAlone(held: HeldWrite): void {
-    this.committer.submit(held.write).then(held.resolve, held.reject);
+    this.committer.submit({ write: held.write, durability: 'immediate' }).then(held.resolve, held.reject);
   }
 
-  private submitTogether<T>(held: HeldWrite[], write: SqliteWrite<T>): Promise<T> {
+  private submitTogether<T>(held: HeldWrite[], write: SqliteWrite<T>, durability: Durability): Promise<T> {
     let heldOutcomes: CommitOutcome<unknown>[] = [];
     const together: SqliteWrite<T> = () => {
       try {
@@ -145,7 +197,7 @@ export class SqliteDatabase {
         throw error;
       }
     };
-    const committed = this.committer.submit(together) as Promise<T>;
+    const committed = this.committer.submit({ write: together, durability }) as Promise<T>;
     committed.then(
       () => held.forEach((h, i) => settle(h, heldOutcomes[i])),
       (error) => held.forEach((h) => h.reject(new SqliteWriteError(`not written: the write it waited for failed: ${messageOf(error)}`, { cause: error }))),
@@ -153,26 +205,90 @@ export class SqliteDatabase {
     return committed;
   }
 
-  private commitBatch(batch: readonly SqliteWrite<unknown>[]): CommitOutcome<unknown>[] {
+  private commitBatch(batch: readonly QueuedWrite[]): CommitOutcome<unknown>[] {
+    if (this.failure) throw this.failure;
     let outcomes: CommitOutcome<unknown>[];
     try {
-      outcomes = this.runBatch.immediate(batch);
+      outcomes = this.runBatch.immediate(batch.map((queued) => queued.write));
     } catch (error) {
-      for (const listener of this.rollbackListeners) listener();
+      this.tellTransactionEnd(false);
       throw new SqliteWriteError(`write transaction failed: ${messageOf(error)}`, { cause: error });
     }
-    if (outcomes.some((outcome) => outcome.ok)) {
-      for (const listener of this.commitListeners) {
-        try {
-          listener();
-        } catch {
-          // the transaction is committed: a listener's failure must not make it look failed
-        }
-      }
+    if (!outcomes.some((outcome) => outcome.ok)) return outcomes;
+    this.tellTransactionEnd(true);
+    if (!this.walSync) {
+      this.tellCommitted();
+      return outcomes;
     }
+    if (batch.every((queued) => queued.durability === 'deferred')) {
+      const durable = this.deferredSync();
+      return outcomes.map((outcome) => (outcome.ok ? { ok: true, value: durable.then(() => outcome.value) } : outcome));
+    }
+    this.syncNow();
     return outcomes;
   }
+
+  /** Syncs the WAL: what every transaction so far wrote is durable; tells who waits. Throws (and fails the database) if it cannot. */
+  private syncNow(): void {
+    const waiting = this.nextSync;
+    this.nextSync = undefined;
+    if (waiting) clearTimeout(waiting.timer);
+    try {
+      this.walSyncs += 1;
+      const started = performance.now();
+      this.walSync!.sync();
+      this.walSyncMs += performance.now() - started;
+    } catch (error) {
+      this.failure = new SqliteWriteError(`the write-ahead log of ${this.file} could not be synced (${messageOf(error)}): this database accepts no more writes`, { cause: error });
+      waiting?.reject(this.failure);
+      throw this.failure;
+    }
+    this.tellCommitted();
+    waiting?.resolve();
+  }
+
+  /** Resolves at the next sync: that of the next immediate transaction, or one made maxDeferMs from now. */
+  private deferredSync(): Promise<void> {
+    if (!this.nextSync) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      promise.catch(() => undefined); // the writes waiting on it carry the rejection
+      const timer = setTimeout(() => void this.committer.submit(SYNC_ONLY).catch(() => undefined), this.maxDeferMs);
+      this.nextSync = { promise, resolve, reject, timer };
+    }
+    return this.nextSync.promise;
+  }
+
+  /** A listener's failure must not make a transaction look failed (or committed). */
+  private tellCommitted(): void {
+    for (const listener of this.commitListeners) {
+      try {
+        listener();
+      } catch {
+        // the listener's own problem
+      }
+    }
+  }
+
+  private tellTransactionEnd(committed: boolean): void {
+    for (const listener of this.transactionListeners) {
+      try {
+        listener(committed);
+      } catch {
+        // the listener's own problem
+      }
+    }
+  }
 }
+
+interface QueuedWrite {
+  write: SqliteWrite<unknown>;
+  durability: Durability;
+}
+
+/** A transaction that writes nothing: submitted to sync the WAL for deferred writes, in turn with the others. */
+const SYNC_ONLY: QueuedWrite = { write: () => ({ ok: true, value: undefined }), durability: 'immediate' };
 
 interface HeldWrite {
   write: SqliteWrite<unknown>;

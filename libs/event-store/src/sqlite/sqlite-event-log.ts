@@ -11,7 +11,7 @@ const TAIL_ROWS = 256;
 export interface SerializedAppend {
   stream: string;
   expectedRevision: ExpectedRevision;
-  events: { id: string; type: string; json: string }[];
+  events: { id: string; type: string; json: string; value: unknown }[];
 }
 
 interface EventRow {
@@ -21,6 +21,8 @@ interface EventRow {
   revision: number;
   type: string;
   data: string;
+  /** For a row this connection wrote: the very object appended (what `data` serialises). */
+  value?: unknown;
 }
 
 interface StreamHeadRow {
@@ -41,6 +43,8 @@ export class SqliteEventLog {
   private readonly decodedRows = new WeakMap<EventRow, RecordedEvent>();
   /** Rows this connection's appends wrote in the transaction under way. */
   private written: EventRow[] = [];
+  /** Rows of transactions that committed but are not yet known durable (see committed()). */
+  private sealed: EventRow[] = [];
   /** Rows of this connection's latest commits, dense positions, oldest first (at most TAIL_ROWS). */
   private tail: EventRow[] = [];
 
@@ -82,7 +86,7 @@ export class SqliteEventLog {
     for (const event of request.events) {
       revision += 1;
       position = insertEvent(writes, event, request.stream, revision);
-      rows.push({ position, id: event.id, stream: request.stream, revision, type: event.type, data: event.json });
+      rows.push({ position, id: event.id, stream: request.stream, revision, type: event.type, data: event.json, value: event.value });
     }
     writes.upsertHead.run(request.stream, revision, position);
     if (this.memoisePages) this.written.push(...rows); // once every row of the append is in
@@ -99,14 +103,15 @@ export class SqliteEventLog {
   }
 
   /**
-   * Tells the log that a transaction of its connection committed: pages read before it may be
-   * stale. Until then, a page asked for again (the projector and the anchor both read the same
-   * rows after each commit) is served from the rows the last read returned.
+   * Tells the log that what its connection committed is durable (the store's commit listener): pages
+   * read before may be stale, and the rows of the transactions committed since join the tail that
+   * live readers are served from. Until then, a page asked for again (the projector and the anchor
+   * both read the same rows after each commit) is served from the rows the last read returned.
    */
   committed(): void {
     this.lastPage = undefined;
-    const written = this.written;
-    this.written = [];
+    const written = this.sealed;
+    this.sealed = [];
     if (written.length === 0) return;
     // Rows of other connections in between (a gap in positions) start the tail anew.
     const last = this.tail.at(-1);
@@ -114,8 +119,12 @@ export class SqliteEventLog {
     if (this.tail.length > TAIL_ROWS) this.tail = this.tail.slice(-TAIL_ROWS);
   }
 
-  /** The transaction under way failed: what its appends wrote is not in the log. */
-  rolledBack(): void {
+  /**
+   * The transaction under way ended (before it is synced): if it committed, what its appends wrote
+   * waits for committed(); if not, none of it is in the log.
+   */
+  transactionEnded(committed: boolean): void {
+    if (committed && this.written.length > 0) this.sealed = this.sealed.concat(this.written);
     this.written = [];
   }
 
@@ -202,6 +211,8 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     stream: row.stream,
     revision: row.revision,
     position: row.position,
-    data: JSON.parse(row.data) as unknown,
+    // A row this connection just wrote is served with the object that was appended: nothing to
+    // parse, and a reader can tell it never went through the file (LedgerIntegrity does).
+    data: row.value !== undefined ? row.value : (JSON.parse(row.data) as unknown),
   };
 }

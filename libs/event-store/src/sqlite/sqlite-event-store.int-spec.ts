@@ -98,6 +98,39 @@ describe('SqliteEventStore on a real file', () => {
     await database.close();
   });
 
+  it('delivers a deferred append once a later sync covers it, from memory, and keeps it when a transaction in between fails', async () => {
+    let syncs = 0;
+    const database = new SqliteDatabase(file, { syncFile: () => void (syncs += 1), maxDeferMs: 60_000 });
+    const store = openStore({ database });
+    const seen: Array<[number, unknown]> = [];
+    const subscription = store.subscribeToAll({ fromPosition: 0 }, (e: RecordedEvent) => void seen.push([e.position, e.data]));
+    await subscription.caughtUp;
+    const statement = (store as unknown as { log: { selectAfter: { all: (...args: unknown[]) => unknown } } }).log.selectAfter;
+    const reads = jest.spyOn(statement, 'all');
+    const outcome = store.appendToStream('s', [event({ outcome: true })], { expectedRevision: 'no_stream', durability: 'deferred' });
+    for (let i = 0; i < 10; i += 1) await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([]); // committed, not yet durable: nobody told
+    const failed = await Promise.allSettled([
+      store.appendToStream('t', [event({ phantom: true })], { expectedRevision: 'no_stream' }),
+      database.submit(() => {
+        throw new Error('disk trouble');
+      }),
+    ]);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    await store.appendToStream('s', [event({ decision: true })], { expectedRevision: 0 });
+    await outcome;
+    for (let i = 0; i < 50 && seen.length < 2; i += 1) await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual([
+      [1, { outcome: true }],
+      [2, { decision: true }],
+    ]);
+    expect(reads).not.toHaveBeenCalled(); // both rows served from what this connection wrote
+    expect(syncs).toBe(1);
+    await subscription.close();
+    await store.close();
+    await database.close();
+  });
+
   it('checks each append of a batch against the appends before it in the same batch', async () => {
     const store = openStore();
     const results = await Promise.allSettled([

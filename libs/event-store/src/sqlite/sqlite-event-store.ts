@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DuplicateEventIdError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../event-store.errors';
 import type {
+  AppendOptions,
   AppendResult,
   EventHandler,
   EventStore,
@@ -43,11 +44,12 @@ export class SqliteEventStore implements EventStore {
   private readonly subscriptions = new Set<CatchUpSubscription>();
   /** Streams appended to since the last commit notification. */
   private readonly streamsInCommit = new Set<string>();
+
   private readonly readonly: boolean;
   /** Each append in its own savepoint (a better-sqlite3 transaction nested in the group's). */
   private readonly appendInSavepoint: Database.Transaction<(request: SerializedAppend) => AppendResult>;
   private readonly stopListening: () => void;
-  private readonly stopListeningToRollbacks: () => void;
+  private readonly stopListeningToTransactions: () => void;
   private closed = false;
   private closing: Promise<void> | null = null;
 
@@ -72,7 +74,7 @@ export class SqliteEventStore implements EventStore {
       this.log.committed();
       for (const subscription of this.subscriptions) subscription.notifyCommitted(streams);
     });
-    this.stopListeningToRollbacks = this.database.onRollback(() => this.log.rolledBack());
+    this.stopListeningToTransactions = this.database.onTransactionEnd((committed) => this.log.transactionEnded(committed));
   }
 
   static open(file: string, options: Omit<SqliteEventStoreOptions, 'file'> = {}): SqliteEventStore {
@@ -82,7 +84,7 @@ export class SqliteEventStore implements EventStore {
   async appendToStream(
     stream: string,
     events: EventToAppend[],
-    options: { expectedRevision: ExpectedRevision },
+    options: AppendOptions,
   ): Promise<AppendResult> {
     if (this.readonly) throw new EventStoreUnavailableError('event store is open read-only');
     this.assertOpen();
@@ -93,7 +95,7 @@ export class SqliteEventStore implements EventStore {
         const outcome = appendOrConflict(() => this.appendAlone(request));
         if (outcome.ok) this.streamsInCommit.add(request.stream);
         return outcome;
-      }, ids);
+      }, ids, options.durability);
     } catch (error) {
       if (error instanceof SqliteWriteError) throw new EventStoreUnavailableError(`append failed: ${error.message}`, { cause: error });
       throw error;
@@ -143,7 +145,7 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     await this.database.flushed();
     this.stopListening();
-    this.stopListeningToRollbacks();
+    this.stopListeningToTransactions();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     if (this.ownsDatabase) await this.database.close();
   }
@@ -188,7 +190,7 @@ function serializeAppend(stream: string, events: EventToAppend[], expectedRevisi
       if (typeof event.type !== 'string' || event.type.length === 0) throw new TypeError('event type must be a non-empty string');
       const json = JSON.stringify(event.data);
       if (json === undefined) throw new TypeError(`event ${event.id}: data is not JSON-serialisable`);
-      return { id: event.id, type: event.type, json };
+      return { id: event.id, type: event.type, json, value: event.data };
     }),
   };
 }
