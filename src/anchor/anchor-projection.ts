@@ -148,7 +148,10 @@ export class AnchorProjection {
     const env = recorded.data as EventEnvelope;
     // Everything that waits comes first; the state then changes in one synchronous step, so a
     // batch committed meanwhile never holds half of this event.
-    const isNew = !this.pendingIds.has(env.id) && !this.inFlightIds.has(env.id) && !(await this.anchors.leafOf(env.id));
+    // The store holds leaves up to the position it committed: a later event can only be pending or
+    // in flight, so the store is asked only about an event at or before that position.
+    const stored = recorded.position <= this.committedPosition && (await this.anchors.leafOf(env.id)) !== undefined;
+    const isNew = !this.pendingIds.has(env.id) && !this.inFlightIds.has(env.id) && !stored;
     const checkpoint = isNew && isCheckpointEvent(env) ? await this.checkedCheckpoint(env, recorded.position) : undefined;
     if (isNew) {
       this.appendLeaf(env, recorded.position);

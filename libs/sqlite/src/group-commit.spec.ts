@@ -22,6 +22,28 @@ describe('GroupCommitter', () => {
     expect(committer.stats()).toEqual({ batches: 1, requests: 4, largestBatch: 4 });
   });
 
+  it('holds a deferred request back for the next batch (ahead of what started it), or commits it alone after maxDeferMs', async () => {
+    const batches: number[][] = [];
+    const committer = new GroupCommitter<number, number>((batch) => {
+      batches.push([...batch]);
+      return echo(batch);
+    }, { closedError, maxDeferMs: 30 });
+
+    const deferred = committer.submit(1, true);
+    await afterTurns(10);
+    expect(batches).toEqual([]);
+    expect(await Promise.all([committer.submit(2), deferred])).toEqual([20, 10]);
+    expect(batches).toEqual([[1, 2]]);
+
+    const started = performance.now();
+    await expect(committer.submit(3, true)).resolves.toBe(30);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(25);
+    const flushedEarly = committer.submit(4, true);
+    await committer.flushed();
+    await expect(flushedEarly).resolves.toBe(40);
+    expect(batches).toEqual([[1, 2], [3], [4]]);
+  });
+
   it('caps a batch at maxBatchSize', async () => {
     const sizes: number[] = [];
     const committer = new GroupCommitter<number, number>((batch) => {

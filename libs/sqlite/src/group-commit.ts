@@ -1,6 +1,8 @@
 /**
  * Group commit: requests submitted in the same tick (or while a commit is running) are handed to
- * `commit` together, so one transaction (one fsync) serves many callers. `commit` returns one
+ * `commit` together, so one transaction (one fsync) serves many callers. A deferred request does
+ * not start a commit of its own: it waits (at most maxDeferMs) for the next request that does,
+ * and goes in its batch, ahead of it (submission order is kept). `commit` returns one
  * outcome per request, in order: a failed request does not fail the others. If `commit` throws,
  * the whole batch failed and every request of it rejects with that error.
  */
@@ -13,6 +15,8 @@ export interface GroupCommitterOptions {
   maxBatchSize?: number;
   /** The error a request submitted after close() rejects with. */
   closedError: () => Error;
+  /** Longest a deferred request waits for a batch to join before it is committed on its own; default 5 ms. */
+  maxDeferMs?: number;
 }
 
 export interface GroupCommitStats {
@@ -37,6 +41,9 @@ export class GroupCommitter<Req, Res> {
   private readonly maxBatchSize: number;
   private queue: PendingRequest<Req, Res>[] = [];
   private flushScheduled = false;
+  /** Set while only deferred requests wait: the flush they get if nothing else comes. */
+  private deferredFlush: NodeJS.Timeout | undefined;
+  private readonly maxDeferMs: number;
   private flushing = false;
   /** Pending while requests are queued or being committed. */
   private idle: Promise<void> | null = null;
@@ -46,16 +53,19 @@ export class GroupCommitter<Req, Res> {
 
   constructor(private readonly commit: CommitBatch<Req, Res>, private readonly options: GroupCommitterOptions) {
     this.maxBatchSize = options.maxBatchSize ?? 1000;
+    this.maxDeferMs = options.maxDeferMs ?? 5;
     if (!Number.isInteger(this.maxBatchSize) || this.maxBatchSize < 1) {
       throw new RangeError(`maxBatchSize must be a positive integer, got ${options.maxBatchSize}`);
     }
   }
 
-  submit(request: Req): Promise<Res> {
+  /** @param deferred see the class comment: for requests nobody waits on. */
+  submit(request: Req, deferred = false): Promise<Res> {
     if (this.closed) return Promise.reject(this.options.closedError());
     return new Promise<Res>((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
-      this.scheduleFlush();
+      if (deferred) this.scheduleDeferredFlush();
+      else this.scheduleFlush();
     });
   }
 
@@ -63,22 +73,33 @@ export class GroupCommitter<Req, Res> {
     return { ...this.counters };
   }
 
-  /** Resolves once every request submitted so far has been committed (or has failed). */
+  /** Resolves once every request submitted so far has been committed (or has failed); deferred ones are committed now. */
   async flushed(): Promise<void> {
+    if (this.deferredFlush) this.scheduleFlush();
     await this.idle;
   }
 
   /** Refuses new requests, then waits until every request already queued has been committed. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.idle;
+    await this.flushed();
   }
 
   private scheduleFlush(): void {
+    if (this.deferredFlush) {
+      clearTimeout(this.deferredFlush);
+      this.deferredFlush = undefined;
+    }
     if (this.flushScheduled || this.flushing) return; // a running flush picks the request up
     this.flushScheduled = true;
     if (!this.idle) this.idle = new Promise<void>((resolve) => (this.becomeIdle = resolve));
     setImmediate(() => void this.flushQueue());
+  }
+
+  private scheduleDeferredFlush(): void {
+    if (this.flushScheduled || this.flushing || this.deferredFlush) return; // a flush to join is coming
+    if (!this.idle) this.idle = new Promise<void>((resolve) => (this.becomeIdle = resolve));
+    this.deferredFlush = setTimeout(() => this.scheduleFlush(), this.maxDeferMs);
   }
 
   private async flushQueue(): Promise<void> {

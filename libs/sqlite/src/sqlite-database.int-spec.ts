@@ -145,25 +145,32 @@ describe('SqliteDatabase on a real file', () => {
       expect(synced).toHaveLength(2);
     });
 
-    it('lets a transaction of deferred writes only share the sync of the next immediate one, telling nobody before it', async () => {
+    it('holds a deferred write back until the next immediate write, and commits both in its transaction, deferred first', async () => {
       let syncs = 0;
       let told = 0;
       await reopen({ syncFile: () => void (syncs += 1), maxDeferMs: 60_000 });
       database.onCommit(() => (told += 1));
+      const before = database.groupCommitStats().batches;
       let deferredDone = false;
       const deferred = database.submit(insert('outcome'), [], 'deferred').then((v) => ((deferredDone = true), v));
       await turns(10);
-      expect(rows()).toEqual(['outcome']); // committed, in the file
+      expect(rows()).toEqual([]); // not written yet
       expect({ deferredDone, syncs, told }).toEqual({ deferredDone: false, syncs: 0, told: 0 });
+      const order: string[][] = [];
+      const byRowid = () => (database.connection.prepare('SELECT v FROM t ORDER BY rowid').all() as Array<{ v: string }>).map((r) => r.v);
+      database.onTransactionEnd(() => order.push(byRowid()));
       await expect(database.submit(insert('decision'))).resolves.toBe('decision');
       await expect(deferred).resolves.toBe('outcome');
-      expect({ syncs, told }).toEqual({ syncs: 1, told: 1 });
+      expect(order).toEqual([['outcome', 'decision']]); // one transaction, the deferred write first
+      expect({ batches: database.groupCommitStats().batches - before, syncs, told }).toEqual({ batches: 1, syncs: 1, told: 1 });
     });
 
-    it('syncs deferred writes within maxDeferMs when no immediate write comes, and at once on flush or close', async () => {
+    it('commits a deferred write on its own within maxDeferMs when no immediate write comes, and at once on flush or close', async () => {
       let syncs = 0;
       await reopen({ syncFile: () => void (syncs += 1), maxDeferMs: 20 });
+      const started = performance.now();
       await expect(database.submit(insert('a'), [], 'deferred')).resolves.toBe('a');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(15);
       expect(syncs).toBe(1);
       await reopen({ syncFile: () => void (syncs += 1), maxDeferMs: 60_000 });
       const flushedWrite = database.submit(insert('b'), [], 'deferred');
@@ -187,14 +194,14 @@ describe('SqliteDatabase on a real file', () => {
       expect(syncs).toBe(0);
     });
 
-    it('fails every write waiting on a WAL sync that failed, and every later write', async () => {
+    it('fails every write of a transaction whose WAL sync failed, and every later write', async () => {
       const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
       await reopen({ syncFile: () => { throw eio; }, maxDeferMs: 60_000 });
       let told = 0;
       database.onCommit(() => (told += 1));
       const deferred = database.submit(insert('outcome'), [], 'deferred').catch((error: unknown) => error);
       await turns(5);
-      const failed = await database.submit(insert('decision')).catch((error: unknown) => error);
+      const failed = await database.submit(insert('decision')).catch((error: unknown) => error); // the outcome goes in its transaction
       expect(failed).toBeInstanceOf(SqliteWriteError);
       expect((failed as Error).message).toMatch(/could not be synced \(EIO: i\/o error, fdatasync\): this database accepts no more writes/);
       await expect(deferred).resolves.toBe(failed);

@@ -15,22 +15,18 @@ export interface SqliteDatabaseOptions extends OpenSqliteOptions {
    * withdraws the waiting write at once (withdraw), so the wait is only a safety net.
    */
   maxPartnerWaitMs?: number;
-  /**
-   * Under FULL, how long a transaction of deferred writes only (see Durability) waits for a later
-   * transaction's sync before one is made for it; default 5 ms.
-   */
+  /** How long a deferred write (see Durability) waits for a transaction to join; default 5 ms. */
   maxDeferMs?: number;
   /** Under FULL, how the WAL is synced (fdatasync unless given: a seam for tests of a failing disk). */
   syncFile?: SyncFile;
 }
 
 /**
- * When a write's promise may resolve, under FULL. `immediate`: its transaction is synced before
- * anyone hears of it (a call's decision, which must be durable before the call is forwarded).
- * `deferred`: it resolves once durable too, but its transaction may share the sync of the next
- * immediate one (at most maxDeferMs later): for records nobody waits on (a call's outcome,
- * written behind the answer), one fsync then covers two transactions. Under NORMAL both resolve
- * at commit.
+ * When a write is committed. `immediate`: in the next group commit (a call's decision, which must
+ * be durable before the call is forwarded). `deferred`: it waits, at most maxDeferMs, for the next
+ * immediate write and goes into its transaction, ahead of it: for records nobody waits on (a
+ * call's outcome, written behind the answer), so that a sequential caller costs one transaction
+ * and one fsync per call, not two. Both resolve once committed (and, under FULL, synced).
  */
 export type Durability = 'immediate' | 'deferred';
 
@@ -61,13 +57,13 @@ export class SqliteWriteError extends Error {
  * or not, before it is synced (for bookkeeping of what the transaction wrote).
  *
  * Under FULL the connection runs under NORMAL and warden syncs the WAL itself (WalSync) after
- * every transaction with an immediate write, and within maxDeferMs of one with deferred writes
- * only. If the WAL cannot be synced, the writes waiting for that sync fail and so does every later
- * write: after a failed fsync nothing is known of what reached the disk.
+ * every transaction that wrote something, before anyone hears of it. If the WAL cannot be synced,
+ * the writes of that transaction fail and so does every later write: after a failed fsync nothing
+ * is known of what reached the disk.
  */
 export class SqliteDatabase {
   readonly connection: Database.Database;
-  private readonly committer: GroupCommitter<QueuedWrite, unknown>;
+  private readonly committer: GroupCommitter<SqliteWrite<unknown>, unknown>;
   private readonly runBatch: Database.Transaction<(batch: readonly SqliteWrite<unknown>[]) => CommitOutcome<unknown>[]>;
   private readonly commitListeners = new Set<() => void>();
   private readonly transactionListeners = new Set<(committed: boolean) => void>();
@@ -77,9 +73,6 @@ export class SqliteDatabase {
   private closing: Promise<void> | null = null;
   /** Under FULL on a file: warden syncs the WAL (the connection runs under NORMAL). */
   private readonly walSync: WalSync | undefined;
-  private readonly maxDeferMs: number;
-  /** Deferred transactions committed since the last sync wait on this. */
-  private nextSync: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void; timer: NodeJS.Timeout } | undefined;
   /** Why the database refuses writes since a WAL sync failed. */
   private failure: SqliteWriteError | undefined;
   private walSyncs = 0;
@@ -89,12 +82,12 @@ export class SqliteDatabase {
     const syncedHere = (options.synchronous ?? 'FULL') === 'FULL' && !options.readonly && file !== ':memory:';
     this.connection = openSqlite(file, syncedHere ? { ...options, synchronous: 'NORMAL' } : options);
     this.walSync = syncedHere ? new WalSync(`${file}-wal`, options.syncFile) : undefined;
-    this.maxDeferMs = options.maxDeferMs ?? 5;
     this.waiting = new WaitingWrites<HeldWrite>(options.maxPartnerWaitMs ?? 5_000, (held) => this.submitAlone(held));
     this.inSavepoint = this.connection.transaction((body) => body());
     this.runBatch = this.connection.transaction((batch: readonly SqliteWrite<unknown>[]) => batch.map((write) => write()));
-    this.committer = new GroupCommitter<QueuedWrite, unknown>((batch) => this.commitBatch(batch), {
+    this.committer = new GroupCommitter<SqliteWrite<unknown>, unknown>((batch) => this.commitBatch(batch), {
       maxBatchSize: options.maxBatchSize,
+      maxDeferMs: options.maxDeferMs,
       closedError: () => new SqliteWriteError(`database ${file} is closed`),
     });
   }
@@ -106,7 +99,7 @@ export class SqliteDatabase {
    */
   submit<T>(write: SqliteWrite<T>, keys: readonly string[] = [], durability: Durability = 'immediate'): Promise<T> {
     const held = keys.map((key) => this.waiting.take(key)).filter((h): h is HeldWrite => h !== undefined);
-    if (held.length === 0) return this.committer.submit({ write, durability }) as Promise<T>;
+    if (held.length === 0) return this.committer.submit(write, durability === 'deferred') as Promise<T>;
     return this.submitTogether(held, write, durability);
   }
 
@@ -154,24 +147,16 @@ export class SqliteDatabase {
     return { ...this.committer.stats(), ...(this.walSync ? { walSyncs: this.walSyncs, walSyncMs: this.walSyncMs } : {}) };
   }
 
-  /** Resolves once every write submitted so far has been committed and is durable (or has failed). */
-  async flushed(): Promise<void> {
+  /** Resolves once every write submitted so far (deferred ones included) has been committed (or has failed). */
+  flushed(): Promise<void> {
     this.waiting.releaseAll();
-    await this.committer.flushed();
-    if (this.nextSync) await this.committer.submit(SYNC_ONLY).catch(() => undefined);
+    return this.committer.flushed();
   }
 
-  /** Writes already queued are committed (and synced) first; later writes reject with SqliteWriteError. */
+  /** Writes already queued are committed first; later writes reject with SqliteWriteError. */
   close(): Promise<void> {
     this.waiting.releaseAll();
     this.closing ??= this.committer.close().then(() => {
-      if (this.nextSync && !this.failure) {
-        try {
-          this.syncNow(); // the committer is idle and closed: no transaction runs meanwhile
-        } catch {
-          // the waiting writes were told why
-        }
-      }
       this.walSync?.close();
       this.connection.close();
     });
@@ -179,7 +164,7 @@ export class SqliteDatabase {
   }
 
   private submitAlone(held: HeldWrite): void {
-    this.committer.submit({ write: held.write, durability: 'immediate' }).then(held.resolve, held.reject);
+    this.committer.submit(held.write).then(held.resolve, held.reject);
   }
 
   private submitTogether<T>(held: HeldWrite[], write: SqliteWrite<T>, durability: Durability): Promise<T> {
@@ -197,7 +182,7 @@ export class SqliteDatabase {
         throw error;
       }
     };
-    const committed = this.committer.submit({ write: together, durability }) as Promise<T>;
+    const committed = this.committer.submit(together, durability === 'deferred') as Promise<T>;
     committed.then(
       () => held.forEach((h, i) => settle(h, heldOutcomes[i])),
       (error) => held.forEach((h) => h.reject(new SqliteWriteError(`not written: the write it waited for failed: ${messageOf(error)}`, { cause: error }))),
@@ -205,59 +190,34 @@ export class SqliteDatabase {
     return committed;
   }
 
-  private commitBatch(batch: readonly QueuedWrite[]): CommitOutcome<unknown>[] {
+  private commitBatch(batch: readonly SqliteWrite<unknown>[]): CommitOutcome<unknown>[] {
     if (this.failure) throw this.failure;
     let outcomes: CommitOutcome<unknown>[];
     try {
-      outcomes = this.runBatch.immediate(batch.map((queued) => queued.write));
+      outcomes = this.runBatch.immediate(batch);
     } catch (error) {
       this.tellTransactionEnd(false);
       throw new SqliteWriteError(`write transaction failed: ${messageOf(error)}`, { cause: error });
     }
     if (!outcomes.some((outcome) => outcome.ok)) return outcomes;
     this.tellTransactionEnd(true);
-    if (!this.walSync) {
-      this.tellCommitted();
-      return outcomes;
-    }
-    if (batch.every((queued) => queued.durability === 'deferred')) {
-      const durable = this.deferredSync();
-      return outcomes.map((outcome) => (outcome.ok ? { ok: true, value: durable.then(() => outcome.value) } : outcome));
-    }
-    this.syncNow();
+    if (this.walSync) this.syncWal();
+    this.tellCommitted();
     return outcomes;
   }
 
-  /** Syncs the WAL: what every transaction so far wrote is durable; tells who waits. Throws (and fails the database) if it cannot. */
-  private syncNow(): void {
-    const waiting = this.nextSync;
-    this.nextSync = undefined;
-    if (waiting) clearTimeout(waiting.timer);
+  /** What every transaction so far wrote is made durable; if it cannot be, the database fails (see the class comment). */
+  private syncWal(): void {
+    const started = performance.now();
     try {
-      this.walSyncs += 1;
-      const started = performance.now();
       this.walSync!.sync();
-      this.walSyncMs += performance.now() - started;
     } catch (error) {
       this.failure = new SqliteWriteError(`the write-ahead log of ${this.file} could not be synced (${messageOf(error)}): this database accepts no more writes`, { cause: error });
-      waiting?.reject(this.failure);
       throw this.failure;
+    } finally {
+      this.walSyncs += 1;
+      this.walSyncMs += performance.now() - started;
     }
-    this.tellCommitted();
-    waiting?.resolve();
-  }
-
-  /** Resolves at the next sync: that of the next immediate transaction, or one made maxDeferMs from now. */
-  private deferredSync(): Promise<void> {
-    if (!this.nextSync) {
-      let resolve!: () => void;
-      let reject!: (error: unknown) => void;
-      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-      promise.catch(() => undefined); // the writes waiting on it carry the rejection
-      const timer = setTimeout(() => void this.committer.submit(SYNC_ONLY).catch(() => undefined), this.maxDeferMs);
-      this.nextSync = { promise, resolve, reject, timer };
-    }
-    return this.nextSync.promise;
   }
 
   /** A listener's failure must not make a transaction look failed (or committed). */
@@ -281,14 +241,6 @@ export class SqliteDatabase {
     }
   }
 }
-
-interface QueuedWrite {
-  write: SqliteWrite<unknown>;
-  durability: Durability;
-}
-
-/** A transaction that writes nothing: submitted to sync the WAL for deferred writes, in turn with the others. */
-const SYNC_ONLY: QueuedWrite = { write: () => ({ ok: true, value: undefined }), durability: 'immediate' };
 
 interface HeldWrite {
   write: SqliteWrite<unknown>;
