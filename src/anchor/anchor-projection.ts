@@ -70,6 +70,7 @@ export class AnchorProjection {
   private signedCount = 0;
   private stopped = false;
   private waiters: Array<{ position: number; resolve: () => void }> = [];
+  private readonly storedListeners: Array<(checkpoint: AnchorCheckpoint) => void> = [];
 
   constructor(
     private readonly events: EventStore,
@@ -113,6 +114,11 @@ export class AnchorProjection {
     await this.signing;
     await this.flush().catch(() => undefined);
     if (this.flushTimer) clearTimeout(this.flushTimer);
+  }
+
+  /** Told of every checkpoint once it is committed to the anchor store (its proofs can be served). */
+  onCheckpointStored(listener: (checkpoint: AnchorCheckpoint) => void): void {
+    this.storedListeners.push(listener);
   }
 
   /** Size of a log as committed (proofs are served up to it); 0 for an unknown log. */
@@ -298,6 +304,15 @@ export class AnchorProjection {
       this.persistedSizes.set(entry.log, entry.frontier.size);
       const unflushed = this.unflushed.get(entry.log);
       for (const n of entry.nodes) unflushed?.delete(nodeKey(n.level, n.index));
+    }
+    for (const checkpoint of batch.checkpoints) {
+      for (const listener of this.storedListeners) {
+        try {
+          listener(checkpoint);
+        } catch {
+          // a listener's failure is its own (the witness push logs its own)
+        }
+      }
     }
   }
 

@@ -13,6 +13,8 @@ import { CheckpointSigner } from './checkpoint-signer';
 import { Cosignatures } from './cosignatures';
 import { LogController } from './log.controller';
 import { deploymentName } from './log-origin';
+import { WitnessPush } from './witness-push';
+import { createUpstreamEgress, egressPolicyFrom } from '../upstream/upstream-egress';
 
 /**
  * The Merkle anchor: per-organisation logs over the ledger, signed checkpoints, proofs. Its store
@@ -51,23 +53,33 @@ import { deploymentName } from './log-origin';
       inject: [ANCHOR_STORE, AnchorProjection],
       useFactory: (anchors: AnchorStore, projection: AnchorProjection) => new AnchorProofs(anchors, (log) => projection.persistedSize(log)),
     },
+    {
+      provide: WitnessPush,
+      inject: [WARDEN_CONFIG, AnchorProofs, Cosignatures],
+      useFactory: (config: WardenConfig, proofs: AnchorProofs, cosignatures: Cosignatures) =>
+        new WitnessPush(config.checkpoints.witnessUrls, createUpstreamEgress(egressPolicyFrom(config.egressAllowHttpHosts, config.egressAllowPrivate)), proofs, cosignatures),
+    },
   ],
-  exports: [AnchorProjection, AnchorProofs, ANCHOR_STORE, Cosignatures],
+  exports: [AnchorProjection, AnchorProofs, ANCHOR_STORE, Cosignatures, WitnessPush],
 })
 export class AnchorModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     private readonly projection: AnchorProjection,
     @Inject(ANCHOR_STORE) private readonly anchors: AnchorStore,
+    private readonly witnessPush: WitnessPush,
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
   ) {}
 
   /** Catching up runs in the background: the node serves while the anchor reads the log. */
   onApplicationBootstrap(): void {
+    if (this.config.checkpoints.witnessUrls.length > 0) this.projection.onCheckpointStored((checkpoint) => void this.witnessPush.push(checkpoint));
     this.projection.start().catch(() => undefined); // a failure is the projection's health
   }
 
-  /** Before the ledger module closes the database: stop reading, sign nothing more, commit. */
+  /** Before the ledger module closes the database: stop reading, sign nothing more, commit, let the pushes finish. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.projection.stop();
+    await this.witnessPush.close();
     await this.anchors.close();
   }
 }

@@ -58,7 +58,7 @@ describe('loadConfig: Merkle checkpoints', () => {
   const witness = 'witness.example/w1+8e0adf03+BM2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI';
 
   it('defaults to every 1,000 events or 10 s, no origin override, no witnesses', () => {
-    expect(loadConfig({}).checkpoints).toEqual({ everyEvents: 1000, everyMs: 10_000, logOrigin: undefined, witnessKeys: [] });
+    expect(loadConfig({}).checkpoints).toEqual({ everyEvents: 1000, everyMs: 10_000, logOrigin: undefined, witnessKeys: [], witnessUrls: [] });
   });
 
   it('refuses an origin a note key name cannot carry (spaces, plus signs)', () => {
@@ -72,6 +72,17 @@ describe('loadConfig: Merkle checkpoints', () => {
     // A plain Ed25519 note key (type 0x01) is a log's key, not a witness's.
     expect(() => loadConfig({ WARDEN_WITNESS_KEYS: 'log.example+cbe5035b+Ac2Xe7akWuUKbDefId+7J/KVvXm35t1buxhlGirgBNuI' })).toThrow(/not a cosignature\/v1 key/);
     expect(loadConfig({ WARDEN_WITNESS_KEYS: ` ${witness} ` }).checkpoints.witnessKeys).toEqual([witness]);
+  });
+
+  it('takes witness add-checkpoint URLs only with witness keys, http(s) and without credentials', () => {
+    expect(loadConfig({ WARDEN_WITNESS_KEYS: witness, WARDEN_WITNESS_URLS: 'http://127.0.0.1:7431/add-checkpoint, https://w.example/add-checkpoint' }).checkpoints.witnessUrls).toEqual([
+      'http://127.0.0.1:7431/add-checkpoint',
+      'https://w.example/add-checkpoint',
+    ]);
+    expect(() => loadConfig({ WARDEN_WITNESS_URLS: 'https://w.example/add-checkpoint' })).toThrow(/needs WARDEN_WITNESS_KEYS/);
+    expect(() => loadConfig({ WARDEN_WITNESS_KEYS: witness, WARDEN_WITNESS_URLS: 'ftp://w.example/' })).toThrow(/must be an http\(s\) URL/);
+    expect(() => loadConfig({ WARDEN_WITNESS_KEYS: witness, WARDEN_WITNESS_URLS: 'https://user:pw@w.example/' })).toThrow(/carries no credentials/);
+    expect(() => loadConfig({ WARDEN_WITNESS_KEYS: witness, WARDEN_WITNESS_URLS: 'not a url' })).toThrow(/is not a URL/);
   });
 
   it("accepts the gateway's own loopback origins by default, and only what is configured otherwise", () => {

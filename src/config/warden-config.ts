@@ -121,6 +121,12 @@ export interface CheckpointConfig {
   logOrigin?: string;
   /** Witnesses whose cosignature/v1 cosignatures are accepted (WARDEN_WITNESS_KEYS: vkeys, comma-separated). */
   witnessKeys: string[];
+  /**
+   * tlog-witness `add-checkpoint` endpoints the node pushes each new checkpoint to
+   * (WARDEN_WITNESS_URLS, comma-separated); their cosignatures are accepted like any other
+   * (WARDEN_WITNESS_KEYS), and they are reached through the egress guard.
+   */
+  witnessUrls: string[];
 }
 
 export const WARDEN_CONFIG = Symbol('WARDEN_CONFIG');
@@ -230,7 +236,26 @@ function checkpointConfigFrom(env: NodeJS.ProcessEnv): CheckpointConfig {
     everyMs: intFrom(env, 'WARDEN_CHECKPOINT_EVERY_MS', 10_000, 0, 86_400_000),
     logOrigin,
     witnessKeys: witnessKeysFrom(env),
+    witnessUrls: witnessUrlsFrom(env),
   };
+}
+
+function witnessUrlsFrom(env: NodeJS.ProcessEnv): string[] {
+  const urls = listFrom(env, 'WARDEN_WITNESS_URLS') ?? [];
+  for (const raw of urls) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(`WARDEN_WITNESS_URLS: "${raw}" is not a URL (e.g. https://witness.example/add-checkpoint)`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`WARDEN_WITNESS_URLS: "${raw}" must be an http(s) URL`);
+    if (url.username || url.password) throw new ConfigError('WARDEN_WITNESS_URLS: a witness URL carries no credentials');
+  }
+  if (urls.length > 0 && (listFrom(env, 'WARDEN_WITNESS_KEYS') ?? []).length === 0) {
+    throw new ConfigError('WARDEN_WITNESS_URLS needs WARDEN_WITNESS_KEYS: the cosignatures the witnesses return are accepted only from known keys');
+  }
+  return urls;
 }
 
 function witnessKeysFrom(env: NodeJS.ProcessEnv): string[] {
