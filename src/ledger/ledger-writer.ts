@@ -119,6 +119,7 @@ export class LedgerWriter {
           );
           return { envelopes, position: result.position };
         },
+        durability === 'deferred',
       );
     } catch (error) {
       this.heads.delete(stream);

@@ -8,7 +8,11 @@ import type { Signer } from '@warden/ledger';
  */
 export interface SignatureQueue {
   readonly kid: string;
-  sign<T>(hashes: readonly Uint8Array[], then: (signatures: Uint8Array[]) => Promise<T>): Promise<T>;
+  /**
+   * @param background nobody waits on this signature (a call's outcome, written behind the
+   *   answer): it never takes the place of a request that someone does wait on.
+   */
+  sign<T>(hashes: readonly Uint8Array[], then: (signatures: Uint8Array[]) => Promise<T>, background?: boolean): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -47,6 +47,20 @@ describe('WorkerSignatures', () => {
     expect((signatures as unknown as { worker: Worker | null }).worker).not.toBeNull();
   });
 
+  it('signs a background request inline when the worker is idle without using up the tick: the next request of the tick is inline too', async () => {
+    const worker = () => (signatures as unknown as { worker: Worker | null }).worker;
+    const background = randomBytes(32);
+    const urgent = randomBytes(32);
+    // Both in the same tick, as an outcome recorded in a setImmediate callback and the next decision can be.
+    const [[bgSig], [urgentSig]] = await Promise.all([signatures.sign([background], async (sigs) => sigs, true), signatures.sign([urgent], async (sigs) => sigs)]);
+    expect(verify(null, background, publicKey, bgSig)).toBe(true);
+    expect(verify(null, urgent, publicKey, urgentSig)).toBe(true);
+    expect(worker()).toBeNull();
+    // Without the hint, the second request of a tick goes to the worker.
+    await Promise.all([signatures.sign([randomBytes(32)], async () => undefined), signatures.sign([randomBytes(32)], async () => undefined)]);
+    expect(worker()).not.toBeNull();
+  });
+
   it('fails closed when the worker dies: requests in flight reject without their continuation, later ones get a new worker', async () => {
     await Promise.all([1, 2].map(() => signatures.sign([randomBytes(32)], async () => undefined))); // the worker is up
     const continued: number[] = [];
