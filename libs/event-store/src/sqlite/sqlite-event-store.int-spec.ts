@@ -332,6 +332,25 @@ describe('SqliteEventStore on a real file', () => {
     await store.close();
     await database.close();
   });
+
+  it('delivers, once and in order, what another connection commits to its streams while a filtered subscription catches up by stream', async () => {
+    const store = openStore();
+    for (let i = 0; i < 40; i += 1) await store.appendToStream(i % 10 === 3 ? 'org-o' : 'calls-o-n', [event()], { expectedRevision: 'any' });
+    const other = openStore(); // its own connection: its commits are seen only by reading the file
+    const seen: number[] = [];
+    let appended = false;
+    const subscription = store.subscribeToAll({ pageSize: 1, filter: { streamPrefixes: ['org-'] } }, async (e) => {
+      seen.push(e.position);
+      if (appended) return;
+      appended = true;
+      await other.appendToStream('calls-o-n', [event()], { expectedRevision: 'any' });
+      await other.appendToStream('org-p', [event()], { expectedRevision: 'any' });
+    });
+    await subscription.caughtUp;
+    for (let i = 0; i < 50 && seen.length < 5; i += 1) await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual([4, 14, 24, 34, 42]);
+    await subscription.close();
+  });
 });
 
 /** The stream of every events row the connection's statements hand to JavaScript (prepared after this call). */
