@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../event-store.port';
-import { CatchUpSubscription, type GlobalLogSource, type LogPage, type StreamMatcher } from './catch-up-subscription';
+import { CatchUpSubscription, type GlobalLogSource, type LogPage, type StreamFilter } from './catch-up-subscription';
 
 /** An in-memory log: the subscription only needs "a page after a position" and "the head". */
 class ArrayLog implements GlobalLogSource {
@@ -13,12 +13,12 @@ class ArrayLog implements GlobalLogSource {
       this.events.push({ id: `e${position}`, type: 'T', stream, revision: position - 1, position, data: null });
     }
   }
-  readPage(afterPosition: number, maxCount: number, matches?: StreamMatcher): LogPage {
+  readPage(afterPosition: number, maxCount: number, filter?: StreamFilter): LogPage {
     this.reads += 1;
     const page = this.events.filter((e) => e.position > afterPosition).slice(0, maxCount);
     this.examined += page.length;
     return {
-      events: matches ? page.filter((e) => matches(e.stream)) : page,
+      events: filter ? page.filter((e) => filter.matches(e.stream)) : page,
       scannedTo: page.length > 0 ? page[page.length - 1].position : afterPosition,
       reachedHead: page.length < maxCount,
     };
@@ -27,6 +27,8 @@ class ArrayLog implements GlobalLogSource {
     return this.events.length;
   }
 }
+
+const orgStreams: StreamFilter = { prefixes: ['org-'], matches: (stream) => stream.startsWith('org-') };
 
 const turns = async (count: number) => {
   for (let i = 0; i < count; i += 1) await new Promise((resolve) => setImmediate(resolve));
@@ -135,7 +137,7 @@ describe('CatchUpSubscription', () => {
     const subscription = new CatchUpSubscription(log, (e) => void seen.push(e.position), {
       fromPosition: 0,
       pageSize: 3,
-      matches: (stream) => stream.startsWith('org-'),
+      filter: orgStreams,
       onError: () => undefined,
     });
     await subscription.caughtUp;
@@ -165,7 +167,7 @@ describe('CatchUpSubscription', () => {
     const subscription = new CatchUpSubscription(log, (e) => void seen.push(e.position), {
       fromPosition: 0,
       pageSize: 10,
-      matches: (stream) => stream.startsWith('org-'),
+      filter: orgStreams,
       onError: () => undefined,
     });
     await subscription.caughtUp;

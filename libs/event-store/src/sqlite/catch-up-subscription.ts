@@ -3,23 +3,34 @@ import type { EventHandler, RecordedEvent, Subscription } from '../event-store.p
 /** Which streams a subscription wants: true to deliver an event of this stream. */
 export type StreamMatcher = (stream: string) => boolean;
 
+/** A subscription's filter: the stream name prefixes it wants, and the test of a name against them. */
+export interface StreamFilter {
+  readonly prefixes: readonly string[];
+  readonly matches: StreamMatcher;
+}
+
 /** A page of the log: the events that matched, and how far the page looked. */
 export interface LogPage {
   events: RecordedEvent[];
-  /** Position of the last event examined (matched or not); afterPosition if there was none. */
+  /**
+   * Every event up to here has been examined (matched or not): the next page starts after it. The
+   * last event examined, afterPosition if none; the head of the log when the page reached it.
+   */
   scannedTo: number;
-  /** Fewer than maxCount events were examined: the page reached the end of the committed log. */
+  /** The page reached the end of the committed log: nothing after scannedTo was committed when it was read. */
   reachedHead: boolean;
 }
 
 /** Where a subscription pulls events from: the committed global log. */
 export interface GlobalLogSource {
   /**
-   * Examines at most maxCount committed events with position > afterPosition, in position
-   * order, and returns those whose stream matches (all if no matcher); the others are not decoded.
+   * Returns, in position order, the committed events with position > afterPosition whose stream
+   * the filter wants (all without one), from at most maxCount events examined; the others are not
+   * decoded. A source may examine only the rows of the wanted streams (SQLite: by stream name range
+   * on its index) and skip the others unread: scannedTo then says how far that page looked.
    * `live`: a caught-up reader woken by a commit (the source may serve rows it just committed).
    */
-  readPage(afterPosition: number, maxCount: number, matches?: StreamMatcher, live?: boolean): LogPage;
+  readPage(afterPosition: number, maxCount: number, filter?: StreamFilter, live?: boolean): LogPage;
   /** Position of the last committed event, 0 if the log is empty. */
   headPosition(): number;
 }
@@ -30,7 +41,7 @@ export interface CatchUpSubscriptionOptions {
   fromPosition: number;
   pageSize: number;
   /** Deliver only events of matching streams; default all. */
-  matches?: StreamMatcher;
+  filter?: StreamFilter;
   /** Told when the handler throws (the subscription then stops before that event) or a read fails. */
   onError: SubscriptionErrorHandler;
 }
@@ -90,7 +101,7 @@ export class CatchUpSubscription implements Subscription {
    * not woken (a commit of other writes of a shared database names none). Without it: woken.
    */
   notifyCommitted(streams?: readonly string[]): void {
-    const matches = this.options.matches;
+    const matches = this.options.filter?.matches;
     if (streams !== undefined && matches !== undefined && !streams.some((stream) => matches(stream))) return;
     this.wakePending = true;
     this.wakeUp?.();
@@ -108,7 +119,7 @@ export class CatchUpSubscription implements Subscription {
     try {
       while (!this.closed) {
         this.wakePending = false;
-        const page = this.source.readPage(this.scanned, this.options.pageSize, this.options.matches, this.isCaughtUp);
+        const page = this.source.readPage(this.scanned, this.options.pageSize, this.options.filter, this.isCaughtUp);
         if (page.scannedTo <= this.scanned) {
           this.markCaughtUp();
           await this.nextCommit();

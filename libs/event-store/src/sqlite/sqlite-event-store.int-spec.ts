@@ -300,4 +300,81 @@ describe('SqliteEventStore on a real file', () => {
     await filtered.close();
     await expect(store.readAll()).rejects.toThrow(SyntaxError);
   });
+
+  it('catches up a filtered subscription from the rows of its own streams only, in global order, to the head of the log', async () => {
+    const database = new SqliteDatabase(file);
+    const read = rowsReadBy(database.connection); // before the store prepares its statements
+    const store = openStore({ database });
+    const wanted = ['agent-a1', 'org-o', 'agent-a2', 'org-', 'ké-1'];
+    const others = ['calls-o-n', 'org.x', 'orgz', 'kê', 'k'];
+    for (let i = 0; i < 60; i += 1) {
+      await store.appendToStream(others[i % others.length], [event(), event()], { expectedRevision: 'any' });
+      if (i % 12 === 5) await store.appendToStream(wanted[(i - 5) / 12], [event()], { expectedRevision: 'any' });
+    }
+    const head = (await store.readAll()).at(-1)!.position;
+    const expected = (await store.readAll()).filter((e) => wanted.includes(e.stream)).map((e) => [e.stream, e.position]);
+    read.length = 0;
+    const seen: Array<[string, number]> = [];
+    const subscription = store.subscribeToAll(
+      { pageSize: 2, filter: { streamPrefixes: ['agent-', 'agent-a1', 'org-', 'ké'] } },
+      (e) => void seen.push([e.stream, e.position]),
+    );
+    await subscription.caughtUp;
+    expect(seen).toEqual(expected);
+    expect(subscription.checkpoint).toBe(head);
+    expect(read.filter((stream) => !wanted.includes(stream))).toEqual([]); // no row of another stream left SQLite
+    expect(read).toHaveLength(wanted.length);
+    await store.appendToStream('calls-o-n', [event()], { expectedRevision: 'any' });
+    await store.appendToStream('org-o', [event({ live: true })], { expectedRevision: 'any' });
+    for (let i = 0; i < 50 && seen.length < wanted.length + 1; i += 1) await new Promise((r) => setTimeout(r, 5));
+    expect(seen.at(-1)).toEqual(['org-o', head + 2]);
+    await subscription.close();
+    await store.close();
+    await database.close();
+  });
+
+  it('delivers, once and in order, what another connection commits to its streams while a filtered subscription catches up by stream', async () => {
+    const store = openStore();
+    for (let i = 0; i < 40; i += 1) await store.appendToStream(i % 10 === 3 ? 'org-o' : 'calls-o-n', [event()], { expectedRevision: 'any' });
+    const other = openStore(); // its own connection: its commits are seen only by reading the file
+    const seen: number[] = [];
+    let appended = false;
+    const subscription = store.subscribeToAll({ pageSize: 1, filter: { streamPrefixes: ['org-'] } }, async (e) => {
+      seen.push(e.position);
+      if (appended) return;
+      appended = true;
+      await other.appendToStream('calls-o-n', [event()], { expectedRevision: 'any' });
+      await other.appendToStream('org-p', [event()], { expectedRevision: 'any' });
+    });
+    await subscription.caughtUp;
+    for (let i = 0; i < 50 && seen.length < 5; i += 1) await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual([4, 14, 24, 34, 42]);
+    await subscription.close();
+  });
 });
+
+/** The stream of every events row the connection's statements hand to JavaScript (prepared after this call). */
+function rowsReadBy(db: Database.Database): string[] {
+  const streams: string[] = [];
+  const note = (row: unknown) => {
+    if (row && typeof row === 'object' && 'stream' in row && 'data' in row) streams.push(String(row.stream));
+  };
+  const prepare = db.prepare.bind(db);
+  jest.spyOn(db, 'prepare').mockImplementation(((sql: string) => {
+    const statement = prepare(sql);
+    const all = statement.all.bind(statement);
+    const get = statement.get.bind(statement);
+    statement.all = (...args: unknown[]) => {
+      const rows = all(...args);
+      rows.forEach(note);
+      return rows;
+    };
+    statement.get = (...args: unknown[]) => {
+      const row = get(...args);
+      note(row);
+      return row;
+    };
+    return statement;
+  }) as typeof db.prepare);
+  return streams;
+}

@@ -15,7 +15,7 @@ import type {
 } from '../event-store.port';
 import { isExpectedRevision } from '../expected-revision';
 import { type CommitOutcome, type GroupCommitStats, SqliteDatabase, type SqliteDatabaseChoice, SqliteWriteError, useSqliteDatabase } from '@warden/sqlite';
-import { CatchUpSubscription, type StreamMatcher, type SubscriptionErrorHandler } from './catch-up-subscription';
+import { CatchUpSubscription, type StreamFilter, type SubscriptionErrorHandler } from './catch-up-subscription';
 import { type SerializedAppend, SqliteEventLog } from './sqlite-event-log';
 import { assertEventStoreSchema, migrateEventStore } from './sqlite-migrations';
 
@@ -122,7 +122,7 @@ export class SqliteEventStore implements EventStore {
     const subscription = new CatchUpSubscription(this.log, handler, {
       fromPosition: options.fromPosition ?? 0,
       pageSize: options.pageSize ?? 500,
-      matches: options.filter === undefined ? undefined : streamMatcher(options.filter),
+      filter: options.filter === undefined ? undefined : streamFilter(options.filter),
       onError: options.onError ?? reportSubscriptionError,
     });
     this.subscriptions.add(subscription);
@@ -196,13 +196,13 @@ function serializeAppend(stream: string, events: EventToAppend[], expectedRevisi
 }
 
 
-function streamMatcher(filter: SubscriptionFilter): StreamMatcher {
+function streamFilter(filter: SubscriptionFilter): StreamFilter {
   const prefixes: unknown = filter?.streamPrefixes;
   if (!Array.isArray(prefixes) || prefixes.length === 0 || !prefixes.every((p) => typeof p === 'string' && p.length > 0)) {
     throw new TypeError('filter.streamPrefixes must be a non-empty array of non-empty strings');
   }
   const list = [...(prefixes as string[])];
-  return (stream) => list.some((prefix) => stream.startsWith(prefix));
+  return { prefixes: list, matches: (stream) => list.some((prefix) => stream.startsWith(prefix)) };
 }
 
 function reportSubscriptionError(error: unknown, event: RecordedEvent | undefined): void {
