@@ -6,6 +6,19 @@
  */
 export function acceptsJsonAndEventStream(accept: string | undefined): boolean {
   if (accept === undefined) return false;
+  // An agent sends the same header on every request: the answer for the last few is kept.
+  const known = decided.get(accept);
+  if (known !== undefined) return known;
+  const answer = listsJsonAndEventStream(accept);
+  if (decided.size >= DECIDED_KEPT) decided.clear();
+  decided.set(accept, answer);
+  return answer;
+}
+
+const DECIDED_KEPT = 64;
+const decided = new Map<string, boolean>();
+
+function listsJsonAndEventStream(accept: string): boolean {
   const listed = new Set(
     accept.split(',').flatMap((part) => {
       const [range, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
