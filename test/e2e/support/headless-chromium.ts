@@ -103,7 +103,9 @@ export async function openHeadlessPage(url: string): Promise<HeadlessPage> {
         child.kill('SIGTERM');
         await gone;
       }
-      rmSync(profile, { recursive: true, force: true });
+      // Chromium's helper processes may still be writing into the profile for a moment after the
+      // browser exits (seen once in a fresh-clone run: ENOTEMPTY): rm retries those.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
