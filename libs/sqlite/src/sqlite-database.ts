@@ -220,24 +220,22 @@ export class SqliteDatabase {
     }
   }
 
-  /** A listener's failure must not make a transaction look failed (or committed). */
   private tellCommitted(): void {
-    for (const listener of this.commitListeners) {
-      try {
-        listener();
-      } catch {
-        // the listener's own problem
-      }
-    }
+    tell(this.commitListeners, undefined);
   }
 
   private tellTransactionEnd(committed: boolean): void {
-    for (const listener of this.transactionListeners) {
-      try {
-        listener(committed);
-      } catch {
-        // the listener's own problem
-      }
+    tell(this.transactionListeners, committed);
+  }
+}
+
+/** A listener's failure is its own: it must not make a transaction look failed (or committed). */
+function tell<A>(listeners: Set<(arg: A) => void>, arg: A): void {
+  for (const listener of listeners) {
+    try {
+      listener(arg);
+    } catch {
+      // the listener's own problem
     }
   }
 }
