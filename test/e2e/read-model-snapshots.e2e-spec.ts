@@ -156,7 +156,10 @@ describe('read-model snapshots', () => {
       const startedAt = gateway.app.get(ReadModelProjector).health().position;
       await expect(call(gateway, 'seventh')).rejects.toMatchObject({ data: { reason: 'LIMIT.RATE_EXCEEDED' } }); // a decision all the same
       await gateway.app.get(CallRecorder).settled();
-      target = gateway.app.get(ReadModelProjector).health().position;
+      // The read models are woken a turn after each commit: wait until they have applied the call's events.
+      const projector = gateway.app.get(ReadModelProjector);
+      for (let i = 0; i < 100 && projector.health().position <= startedAt; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      target = projector.health().position;
       expect(target).toBeGreaterThan(startedAt);
       for (let i = 0; i < 200 && !(snapshots.health().lastPosition >= target); i++) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(snapshots.health()).toMatchObject({ lastPosition: target, last: { taken: true, position: target } });

@@ -42,6 +42,7 @@ describe('SqliteEventStore on a real file', () => {
   it('serves live subscribers woken by its own commit from the rows it wrote (no read of the log), one decoded object per row', async () => {
     const store = openStore();
     await store.appendToStream('s', [event()], { expectedRevision: 'no_stream' });
+    await new Promise((r) => setImmediate(r)); // its wake-up (one turn after the commit) comes before the subscriptions
     const statement = (store as unknown as { log: { selectAfter: { all: (...args: unknown[]) => unknown } } }).log.selectAfter;
     const seen: Record<string, RecordedEvent[]> = { a: [], b: [] };
     const subscribe = (name: 'a' | 'b') => store.subscribeToAll({ fromPosition: 0 }, (e: RecordedEvent) => void seen[name].push(e));
@@ -61,6 +62,30 @@ describe('SqliteEventStore on a real file', () => {
     expect(seen.a[1]).toMatchObject({ stream: 's', revision: 1, position: 2, data: { k: 'two' } });
     expect(await store.readAll()).toEqual(seen.a); // what the log holds
     await Promise.all(subscriptions.map((s) => s.close()));
+  });
+
+  it('lets the appender go on before it wakes live subscribers (a call is forwarded before read models run), and wakes them once per turn', async () => {
+    const store = openStore({ maxBatchSize: 1 });
+    const order: string[] = [];
+    const handled: number[] = [];
+    const subscription = store.subscribeToAll({ fromPosition: 0 }, (e: RecordedEvent) => {
+      order.push(`handler ${e.position}`);
+      handled.push(e.position);
+    });
+    await subscription.caughtUp;
+    await store.appendToStream('s', [event()], { expectedRevision: 'no_stream' }).then(() => order.push('appender 1'));
+    // Two commits in one turn (one write per transaction here): the subscriber is woken once, after both.
+    const reads = jest.spyOn((store as unknown as { log: { readPage: (...args: unknown[]) => unknown } }).log, 'readPage');
+    await new Promise((r) => setImmediate(r));
+    reads.mockClear();
+    await Promise.all([
+      store.appendToStream('t', [event()], { expectedRevision: 'no_stream' }).then(() => order.push('appender 2')),
+      store.appendToStream('u', [event()], { expectedRevision: 'no_stream' }).then(() => order.push('appender 3')),
+    ]);
+    for (let i = 0; i < 50 && handled.length < 3; i += 1) await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual(['appender 1', 'handler 1', 'appender 2', 'appender 3', 'handler 2', 'handler 3']);
+    expect(reads).toHaveBeenCalledTimes(1); // one page with both events, which reached the head
+    await subscription.close();
   });
 
   it('reads the log when another connection appended in between, and never delivers what a failed transaction wrote', async () => {

@@ -44,6 +44,7 @@ export class SqliteEventStore implements EventStore {
   private readonly subscriptions = new Set<CatchUpSubscription>();
   /** Streams appended to since the last commit notification. */
   private readonly streamsInCommit = new Set<string>();
+  private wakeScheduled = false;
 
   private readonly readonly: boolean;
   /** Each append in its own savepoint (a better-sqlite3 transaction nested in the group's). */
@@ -67,12 +68,20 @@ export class SqliteEventStore implements EventStore {
     }
     this.appendInSavepoint = db.transaction((request: SerializedAppend) => this.log.append(request));
     this.stopListening = this.database.onCommit(() => {
-      // A hint for filtered subscriptions: which streams this commit may have touched. (After a
-      // failed batch it may also name streams of that batch: a hint only ever saves a read.)
-      const streams = [...this.streamsInCommit];
-      this.streamsInCommit.clear();
+      // Subscribers are woken one turn later, once for all the commits of this turn: the appender
+      // (a call whose decision just became durable) goes on first, and forwards the call before
+      // the read models and the anchor read the commit back. The streams are a hint for filtered
+      // subscriptions: which streams the commits may have touched. (After a failed batch they may
+      // also name streams of that batch: a hint only ever saves a read.)
       this.log.committed();
-      for (const subscription of this.subscriptions) subscription.notifyCommitted(streams);
+      if (this.wakeScheduled) return;
+      this.wakeScheduled = true;
+      setImmediate(() => {
+        this.wakeScheduled = false;
+        const streams = [...this.streamsInCommit];
+        this.streamsInCommit.clear();
+        for (const subscription of this.subscriptions) subscription.notifyCommitted(streams);
+      });
     });
     this.stopListeningToTransactions = this.database.onTransactionEnd((committed) => this.log.transactionEnded(committed));
   }
