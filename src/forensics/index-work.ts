@@ -27,6 +27,34 @@ const reasonsOf = (reasons: RecordedReason[] | undefined) => (reasons ?? []).map
 const payloadOf = (envelope: EventEnvelope, callId: string, root: string, findings: ContentFinding[] | undefined): PayloadToIndex | undefined =>
   envelope.payload ? { org: envelope.org, eventId: envelope.id, callId, root, findingPaths: (findings ?? []).map((f) => f.path) } : undefined;
 
+/** What every indexed call takes from its event and the decision it records; the rest is the event type's. */
+type CallFields = Pick<IndexedCall, 'callId' | 'kind' | 'tool' | 'method' | 'decision' | 'findings' | 'outcome' | 'events'> &
+  Partial<Pick<IndexedCall, 'target' | 'workflow' | 'aiInvocation' | 'latencyMs'>>;
+
+interface RecordedDecision {
+  agentId: string;
+  serverId: string | null;
+  reasons?: RecordedReason[];
+  rules?: string[];
+  policyVersion?: IndexedCall['policyVersion'];
+}
+
+const indexedCall = (envelope: EventEnvelope, recorded: RecordedDecision, fields: CallFields): IndexedCall => ({
+  org: envelope.org,
+  agentId: recorded.agentId,
+  serverId: recorded.serverId,
+  target: null,
+  reasons: reasonsOf(recorded.reasons),
+  rules: recorded.rules ?? [],
+  policyVersion: recorded.policyVersion ?? null,
+  workflow: null,
+  aiInvocation: null,
+  at: envelope.at,
+  latencyMs: null,
+  cost: null,
+  ...fields,
+});
+
 /**
  * What one verified event changes in the forensic index (pure): a tool call's decision, outcome
  * and payloads, a relayed request, an erasure. Other events change nothing (undefined).
@@ -35,28 +63,18 @@ export function indexWorkOf(envelope: EventEnvelope): IndexWork | undefined {
   switch (envelope.type) {
     case 'ToolCallDecided': {
       const data = envelope.data as unknown as ToolCallDecidedData;
-      const call: IndexedCall = {
+      const call = indexedCall(envelope, data, {
         callId: data.callId,
-        org: envelope.org,
         kind: 'tool_call',
-        agentId: data.agentId,
-        serverId: data.serverId,
         tool: data.tool,
         method: 'tools/call',
-        target: null,
         decision: data.decision as IndexedDecision,
-        reasons: reasonsOf(data.reasons),
-        rules: data.rules ?? [],
-        policyVersion: data.policyVersion ?? null,
         workflow: data.workflow ?? null,
-        aiInvocation: data.aiInvocation ? { ...data.aiInvocation } as Record<string, string> : null,
-        at: envelope.at,
-        latencyMs: null,
-        cost: null,
+        aiInvocation: data.aiInvocation ? ({ ...data.aiInvocation } as Record<string, string>) : null,
         findings: findingsOf(data.findings, 'arguments'),
         outcome: data.decision === 'deny' ? 'denied' : null,
         events: { decided: envelope.id, outcome: null },
-      };
+      });
       return { writes: [{ kind: 'call', call }], payload: payloadOf(envelope, data.callId, '$.arguments', data.findings) };
     }
     case 'ToolCallCompleted': {
@@ -79,28 +97,18 @@ export function indexWorkOf(envelope: EventEnvelope): IndexWork | undefined {
     }
     case 'McpRequestRelayed': {
       const data = envelope.data as unknown as McpRequestRelayedData;
-      const call: IndexedCall = {
+      const call = indexedCall(envelope, data, {
         callId: envelope.id,
-        org: envelope.org,
         kind: 'mcp_request',
-        agentId: data.agentId,
-        serverId: data.serverId,
         tool: data.method,
         method: data.method,
         target: data.target,
         decision: (data.decision as IndexedDecision | undefined) ?? null,
-        reasons: reasonsOf(data.reasons),
-        rules: data.rules ?? [],
-        policyVersion: data.policyVersion ?? null,
-        workflow: null,
-        aiInvocation: null,
-        at: envelope.at,
         latencyMs: data.latencyMs,
-        cost: null,
         findings: [...findingsOf(data.argumentFindings, 'arguments'), ...findingsOf(data.findings, 'result')],
         outcome: data.outcome,
         events: { decided: envelope.id, outcome: envelope.id },
-      };
+      });
       return { writes: [{ kind: 'call', call }], payload: payloadOf(envelope, envelope.id, '$', data.findings) };
     }
     case PAYLOADS_ERASED_TYPE: {
