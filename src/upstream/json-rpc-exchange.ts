@@ -47,7 +47,9 @@ export async function exchangeJsonRpc(dispatcher: Dispatcher, exchange: JsonRpcE
     abort.abort();
   }, exchange.timeoutMs);
   const cancel = () => abort.abort();
-  exchange.signal?.addEventListener('abort', cancel, { once: true });
+  // A caller that cancelled already: nothing is sent (an 'abort' listener would never hear of it).
+  if (exchange.signal?.aborted) cancel();
+  else exchange.signal?.addEventListener('abort', cancel, { once: true });
   try {
     return await send(dispatcher, exchange, abort.signal);
   } catch (error) {

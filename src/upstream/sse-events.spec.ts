@@ -25,6 +25,18 @@ describe('SseParser', () => {
     expect(parser.lastEventId).toBeUndefined();
   });
 
+  it('makes an id the last event id only when its event is complete (a stream cut off inside an event resumes before it)', () => {
+    const parser = new SseParser();
+    parser.push('id: e1\ndata: \n\nid: e2\ndata: {"jsonrpc":"2.0","id":7,"re');
+    expect(parser.lastEventId).toBe('e1');
+    parser.push('sult":{}}\n');
+    expect(parser.lastEventId).toBe('e1');
+    parser.push('\n');
+    expect(parser.lastEventId).toBe('e2');
+    parser.push('data: no id of its own\n\n');
+    expect(parser.lastEventId).toBe('e2');
+  });
+
   it('handles CRLF and CR line endings, even split across chunks', async () => {
     const events = await collect(['data: one\r', '\n\r', '\ndata: two\r\r', 'data: three\n', '\n']);
     expect(events.map((e) => e.data)).toEqual(['one', 'two', 'three']);

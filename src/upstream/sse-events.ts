@@ -10,7 +10,9 @@ const LINE_END = /[\r\n]/g;
  * An incremental parser of server-sent events (WHATWG HTML §9.2 parsing rules): text chunks in,
  * the events they complete out, synchronously (no async iteration per chunk on the hot path).
  * Comments are ignored; an event with no data line is not dispatched. The `id` and `retry` fields
- * are kept as the stream's last event id and reconnection time (what a resumption needs).
+ * are kept as the stream's last event id and reconnection time (what a resumption needs); an `id`
+ * becomes the last event id only when its event is complete (its blank line), as the spec says: a
+ * stream cut off inside event e2 must be resumed after e1, or e2 is lost.
  *
  * Linear in the input: each character is scanned once. A line that has no end yet is kept as its
  * chunks and joined once when its end arrives (a multi-MiB `data:` line in small chunks used to
@@ -25,6 +27,8 @@ export class SseParser {
   private skipLineFeed = false;
   private event = '';
   private data: string[] = [];
+  /** The `id` field of the event being read (the spec's "last event ID buffer"); committed at its blank line. */
+  private idBuffer: string | undefined;
   /** The last event id the stream set (an `id` field without NUL; the field empty resets it). */
   lastEventId: string | undefined;
   /** The reconnection time in ms the stream asked for (`retry`), if any. */
@@ -72,6 +76,7 @@ export class SseParser {
 
   private line(line: string, events: SseEvent[]): void {
     if (line.length === 0) {
+      this.lastEventId = this.idBuffer;
       if (this.data.length > 0) events.push({ event: this.event || 'message', data: this.data.join('\n') });
       this.event = '';
       this.data = [];
@@ -84,7 +89,7 @@ export class SseParser {
     if (value.charCodeAt(0) === 32 /* ' ' */) value = value.slice(1);
     if (field === 'data') this.data.push(value);
     else if (field === 'event') this.event = value;
-    else if (field === 'id' && !value.includes('\0')) this.lastEventId = value === '' ? undefined : value;
+    else if (field === 'id' && !value.includes('\0')) this.idBuffer = value === '' ? undefined : value;
     else if (field === 'retry' && /^\d+$/.test(value)) this.retryMs = Number(value);
   }
 }
