@@ -4,6 +4,12 @@ import type { UpstreamCredentials } from './upstream-credentials';
 export const STATELESS_REVISION = '2026-07-28';
 export const CLIENT_INFO = { name: 'warden-gateway', version: '0.1.0' };
 
+/**
+ * What an upstream may send outside any request that warden relays to agents (a session's
+ * `onNotification`; `notifications/tools/list_changed` goes to `onToolsChanged`).
+ */
+export const RELAYED_SESSION_NOTIFICATIONS = ['notifications/message', 'notifications/resources/updated', 'notifications/resources/list_changed', 'notifications/prompts/list_changed'] as const;
+
 export interface UpstreamSession {
   /** The revision negotiated with the upstream (2025-06-18, 2025-11-25, 2026-07-28, …). */
   readonly protocolVersion: string | undefined;
