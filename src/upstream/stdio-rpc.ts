@@ -11,6 +11,8 @@ type Message = Record<string, unknown>;
 
 /** The longest line warden reads from a child's stdout (a longer one is dropped, up to its newline). */
 export const MAX_STDIO_LINE_BYTES = 64 * 1024 * 1024;
+/** After the child exits, how long its stdout may stay open (held by a descendant) before its requests fail. */
+const STDOUT_DRAIN_MS = 250;
 
 export interface StdioPeerOptions {
   /** The vault's `env` variables, added to the SDK's safe default set; their values are redacted from stderr. */
@@ -67,10 +69,13 @@ export class StdioPeer {
     const exited = () => {
       this.processExited = true;
       markExited();
-      this.lose();
     };
-    this.child.once('exit', exited);
-    this.child.once('error', exited); // could not be started (ENOENT, EACCES): no 'exit' follows
+    this.child.once('exit', () => {
+      exited();
+      // What it wrote before exiting is read first (stdout closes after); a descendant that keeps stdout open does not keep the requests waiting.
+      setTimeout(() => this.lose(), STDOUT_DRAIN_MS).unref();
+    });
+    this.child.once('error', () => (exited(), this.lose())); // could not be started (ENOENT, EACCES): no 'exit' follows
     // A write to a child that is gone (EPIPE) must not take warden down: the exit handling fails the requests.
     this.child.stdin.on('error', () => undefined);
     this.child.stdout.on('error', () => undefined);
