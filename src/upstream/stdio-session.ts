@@ -157,9 +157,12 @@ export async function openStdioSession(launch: StdioLaunch, options: StdioSessio
   };
 
   const first = current.handshake!;
+  const relays = options.onNotification !== undefined;
   return {
     protocolVersion: first.protocolVersion,
     capabilities: first.capabilities,
+    relaysListChanges: relays,
+    relaysResourceUpdates: relays,
     async request(method, params, requestOptions) {
       const child = await running(requestOptions.timeoutMs, requestOptions.signal);
       const result = await child.peer.request(method, params, requestOptions);

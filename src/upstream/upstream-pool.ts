@@ -212,9 +212,8 @@ export class UpstreamPool implements OnApplicationShutdown {
     return (await this.entryFor(target, options)) !== this.entry(target.serverId);
   }
 
-  /** Whether the upstream's resource / prompt list changes reach warden (a 2025 session stream, or a 2026-07-28 upstream listen). */
+  /** Whether the upstream's resource / prompt list changes reach warden (a 2025 session stream, a pooled stdio child, or a 2026-07-28 upstream listen). */
   async relaysListChanges(target: UpstreamTarget): Promise<boolean> {
-    if (target.stdio) return false;
     try {
       return (await this.session(target, this.entry(target.serverId))).relaysListChanges === true;
     } catch (error) {
@@ -222,12 +221,11 @@ export class UpstreamPool implements OnApplicationShutdown {
     }
   }
 
-  /** Whether `notifications/resources/updated` reach warden: a 2025 session's stream, or a 2026-07-28 upstream's listen (watchResources). */
+  /** Whether `notifications/resources/updated` reach warden: a 2025 session's stream, a stdio child's stdout, or a 2026-07-28 upstream's listen (watchResources). */
   async relaysResourceUpdates(target: UpstreamTarget): Promise<boolean> {
-    if (target.stdio) return false;
     try {
       const session = await this.session(target, this.entry(target.serverId));
-      return session.sessionScopedCapabilities === true || session.watchResources !== undefined;
+      return session.sessionScopedCapabilities === true || session.relaysResourceUpdates === true || session.watchResources !== undefined;
     } catch (error) {
       throw toUpstreamError(error);
     }

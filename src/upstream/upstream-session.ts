@@ -32,6 +32,12 @@ export interface UpstreamSession {
    */
   readonly relaysListChanges?: boolean;
   /**
+   * The upstream's `notifications/resources/updated` reach warden on the session's one channel
+   * (a pooled stdio child's stdout), so `resources/subscribe` can be relayed to it. (A 2025 HTTP
+   * session says so by `sessionScopedCapabilities`, a 2026-07-28 one by `watchResources`.)
+   */
+  readonly relaysResourceUpdates?: boolean;
+  /**
    * 2026-07-28 upstreams that offer `resources.subscribe`: the URIs whose updates warden wants
    * (its upstream listen's `resourceSubscriptions`). Absent: updates come on a 2025 session's stream, or not at all.
    */

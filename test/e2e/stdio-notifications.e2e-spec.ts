@@ -1,9 +1,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SessionChannel } from '../../src/gateway/edge/session-channel';
+import { NOTES_INDEX_URI } from '../fixtures/content-fixture';
 import { STDIO_FIXTURE_JS } from '../fixtures/stdio-mcp-server';
 import { startHarness, type Harness } from './support/gateway-harness';
 import { ROOT } from './support/gateway-process';
@@ -27,9 +28,10 @@ class Received {
 }
 
 /**
- * A stdio upstream's notifications outside any call (its `notifications/message` sent after the
- * call was answered) reach the 2025 agents of its endpoint on their standalone streams, filtered
- * by each session's logging level, as a remote upstream's do (upstream-logging.e2e-spec.ts).
+ * A stdio upstream's notifications outside any call (sent after the call was answered) reach the
+ * 2025 agents of its endpoint on their standalone streams as a remote upstream's do: log messages
+ * filtered by each session's logging level (upstream-logging.e2e-spec.ts), resource updates to the
+ * sessions subscribed to the URI only (resource-subscriptions.e2e-spec.ts).
  */
 describe('a stdio upstream’s notifications outside any call', () => {
   let h: Harness;
@@ -40,6 +42,7 @@ describe('a stdio upstream’s notifications outside any call', () => {
     const client = new Client({ name: 'stdio-listener', version: '1.0.0' });
     const received = new Received();
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => received.push(`${n.params.level} ${String(n.params.data)}`));
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => received.push(`updated ${n.params.uri}`));
     const transport = new StreamableHTTPClientTransport(new URL(`${h.url}/mcp/quiet`), { requestInit: { headers: { authorization: `Bearer ${agentKey}` } } });
     await client.connect(transport);
     // The standalone stream is open once warden counts it (a notification sent before would be lost).
@@ -54,7 +57,7 @@ describe('a stdio upstream’s notifications outside any call', () => {
     h = await startHarness();
     const res = await h.api.request('POST', '/v1/servers', { name: 'Quiet', slug: 'quiet', transport: 'stdio', command: process.execPath, args: [FIXTURE_JS] });
     expect(res.status).toBe(201);
-    await h.api.approve(res.body.serverId, 'log_later', 'read');
+    for (const tool of ['log_later', 'touch_later']) await h.api.approve(res.body.serverId, tool, 'read');
     agentKey = (await h.api.registerAgent('stdio-listener')).apiKey;
   });
 
@@ -73,5 +76,20 @@ describe('a stdio upstream’s notifications outside any call', () => {
     expect(alice.received.all).toEqual(['warning later: one', 'error later: two']);
     // Relayed in the upstream's order: had bob been sent the warning, it would come first.
     expect(bob.received.all).toEqual(['error later: two']);
+  });
+
+  it('routes a resource update to the sessions subscribed to its URI only', async () => {
+    const [alice, bob] = [await agent(), await agent()];
+    expect(alice.client.getServerCapabilities()?.resources).toMatchObject({ subscribe: true });
+    await alice.client.subscribeResource({ uri: NOTES_INDEX_URI });
+    await bob.client.subscribeResource({ uri: 'notes://other' });
+    expect((await alice.client.callTool({ name: 'touch_later', arguments: { uri: NOTES_INDEX_URI } })).content).toEqual([{ type: 'text', text: `will touch ${NOTES_INDEX_URI}` }]);
+    await alice.client.callTool({ name: 'touch_later', arguments: { uri: 'notes://other' } });
+    await Promise.all([alice.received.atLeast(1), bob.received.atLeast(1)]);
+    // Relayed in the upstream's order: had bob been sent the index's update, it would come first.
+    expect(bob.received.all).toEqual(['updated notes://other']);
+    await alice.client.callTool({ name: 'touch_later', arguments: { uri: NOTES_INDEX_URI } });
+    await alice.received.atLeast(2);
+    expect(alice.received.all).toEqual([`updated ${NOTES_INDEX_URI}`, `updated ${NOTES_INDEX_URI}`]);
   });
 });
