@@ -104,7 +104,8 @@ export class StdioPeer {
       };
       const timer = setTimeout(() => {
         end();
-        this.notify('notifications/cancelled', { requestId: id, reason: 'the request timed out' });
+        // initialize is never cancelled (MCP): the child is stopped instead.
+        if (method !== 'initialize') this.notify('notifications/cancelled', { requestId: id, reason: 'the request timed out' });
         reject(new UpstreamExchangeError('timeout', `the stdio upstream did not answer ${method} in time`));
       }, options.timeoutMs);
       const abort = () => {

@@ -1,9 +1,11 @@
+import { until } from '../../test/e2e/support/until';
 import { openStdioSession, type StdioSessionOptions } from './stdio-session';
 import { UpstreamExchangeError } from './upstream-errors';
 
 /**
  * A minimal MCP server over stdio, inline: answers initialize and `ping`-like requests with its
- * pid; exits on tools/call (a crash); with IGNORE_TERM it ignores SIGTERM.
+ * pid; exits on tools/call (a crash); closes its stdout and runs on at resources/read; with
+ * IGNORE_TERM it ignores SIGTERM.
  */
 const SERVER = `
 if (process.env.IGNORE_TERM) process.on('SIGTERM', () => {});
@@ -12,6 +14,7 @@ require('readline').createInterface({ input: process.stdin }).on('line', (line) 
   const m = JSON.parse(line);
   if (m.method === 'initialize') out({ jsonrpc: '2.0', id: m.id, result: { protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'inline', version: '1' } } });
   else if (m.method === 'tools/call') process.exit(1);
+  else if (m.method === 'resources/read') { require('fs').closeSync(1); setInterval(() => {}, 1000); }
   else if (m.id !== undefined) out({ jsonrpc: '2.0', id: m.id, result: { pid: process.pid } });
 });`;
 
@@ -61,6 +64,21 @@ describe('stdio session', () => {
       const lost = await crash(session).catch((error: unknown) => error);
       expect(lost).toBeInstanceOf(UpstreamExchangeError);
       expect(lost).toMatchObject({ failure: 'session_lost' });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('treats a child that closed its stdout as crashed: the call fails, the process is stopped, a new one serves the next call', async () => {
+    const session = await openStdioSession(launch, options({ restart: { baseMs: 20, maxMs: 50, maxRestarts: 2 } }));
+    try {
+      const first = await pidOf(session);
+      await expect(session.request('resources/read', { uri: 'x' }, { timeoutMs: 5_000 })).rejects.toMatchObject({ failure: 'unavailable' });
+      await until(() => !alive(first));
+      expect(alive(first)).toBe(false);
+      const second = await pidOf(session);
+      expect(second).not.toBe(first);
+      expect(session.process!()).toMatchObject({ state: 'running', pid: second, restarts: 1 });
     } finally {
       await session.close();
     }

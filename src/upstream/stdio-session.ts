@@ -94,6 +94,8 @@ export async function openStdioSession(launch: StdioLaunch, options: StdioSessio
   function onExit(child: Child): void {
     if (child !== current || state === 'stopped') return;
     current = undefined;
+    // Its stdout closed but the process runs on: it is stopped before another one starts.
+    if (!child.peer.hasExited()) void stop(child);
     crashesInRow++;
     const restart = options.restart;
     if (!restart || crashesInRow > restart.maxRestarts) {
