@@ -38,8 +38,8 @@ interface Child {
 /**
  * A stdio upstream: one child process per server (node:child_process, `shell: false`; arguments
  * fixed at registration), MCP over its stdin/stdout through warden's own JSON-RPC peer
- * (stdio-rpc.ts: no schema on the hot path), requests multiplexed by id. The child's environment is the SDK's safe default
- * set (HOME, LOGNAME, PATH, SHELL, TERM, USER — never warden's own secrets) plus the vault's
+ * (stdio-rpc.ts: no schema on the hot path), requests multiplexed by id. The child's environment
+ * is the SDK's safe default set (HOME, LOGNAME, PATH, SHELL, TERM, USER — never warden's own secrets) plus the vault's
  * `env` variables, resolved at each start (a rotation applies at the next start). A crash fails
  * the requests in flight (UPSTREAM.UNAVAILABLE) and, for a pooled session, restarts the child
  * with exponential back-off; requests that arrive meanwhile wait for it (within their timeout).
@@ -94,7 +94,7 @@ export async function openStdioSession(launch: StdioLaunch, options: StdioSessio
   function onExit(child: Child): void {
     if (child !== current || state === 'stopped') return;
     current = undefined;
-    // Its stdout closed but the process runs on: it is stopped before another one starts.
+    // Its stdout closed but the process runs on: it is stopped (SIGTERM, then SIGKILL) as a crashed one.
     if (!child.peer.hasExited()) void stop(child);
     crashesInRow++;
     const restart = options.restart;
