@@ -40,7 +40,10 @@ require('readline').createInterface({ input: process.stdin }).on('line', (line) 
       out({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'notes://index' } });
       out({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
       out({ jsonrpc: '2.0', method: 'notifications/unheard/of', params: {} });
-      out({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'aside' } });
+      out({ jsonrpc: '2.0', id: m.id, result: {} });
+      return setImmediate(() => out({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'aside' } }));
+    case 'chatty':
+      out({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'working on ' + p.text } });
       return out({ jsonrpc: '2.0', id: m.id, result: {} });
     case 'big': {
       const line = JSON.stringify({ jsonrpc: '2.0', id: m.id, result: { text: 'x'.repeat(4 * 1024 * 1024) } }) + '\\n';
@@ -200,11 +203,23 @@ describe('StdioPeer (warden’s JSON-RPC client over a child’s stdio)', () => 
   it('hands what the child sends outside any request to the session: list changes, resource updates, log messages (unknown ones dropped)', async () => {
     const peer = await open();
     await ask(peer, 'notify');
+    await until(async () => heard.length === 2);
     expect(toolsChanged).toBe(1);
     expect(heard).toEqual([
       { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'notes://index' } },
       { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'aside' } },
     ]);
+  });
+
+  it('gives a log message to the one request in flight (not the session), and to no one while several are', async () => {
+    const peer = await open();
+    const told: Array<Record<string, unknown>> = [];
+    await ask(peer, 'chatty', { text: 'one' }, { timeoutMs: 5_000, onNotification: (n) => told.push(n) });
+    expect(told).toEqual([{ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'working on one' } }]);
+    await Promise.all([ask(peer, 'late', { ms: 300 }, { timeoutMs: 5_000, onNotification: (n) => told.push(n) }), ask(peer, 'chatty', { text: 'two' }, { timeoutMs: 5_000, onNotification: (n) => told.push(n) })]);
+    expect(told).toHaveLength(1);
+    expect(heard).toEqual([]);
+    expect(warnings).toEqual(['ignored a log message while several requests were in flight (stdio does not say which it is about) on stdout (1 ignored so far)']);
   });
 
   it('reads a 4 MiB answer written in 4 KiB pieces', async () => {

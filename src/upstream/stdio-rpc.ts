@@ -30,6 +30,7 @@ export interface StdioPeerOptions {
 interface Pending {
   resolve(result: Message): void;
   reject(error: Error): void;
+  onNotification?: UpstreamRequestOptions['onNotification'];
   onServerRequest?: UpstreamRequestOptions['onServerRequest'];
 }
 
@@ -117,6 +118,7 @@ export class StdioPeer {
       this.pending.set(id, {
         resolve: (result) => (end(), resolve(result)),
         reject: (error) => (end(), reject(error)),
+        onNotification: options.onNotification,
         onServerRequest: options.onServerRequest,
       });
       this.write(hop.params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: hop.params });
@@ -180,10 +182,28 @@ export class StdioPeer {
     }
   }
 
+  /**
+   * Progress goes by token to its request; list changes and resource updates (only a URI) are
+   * the session's. A log message may be about a call — stdio does not say which — so it is the
+   * session's only while no request is in flight, the one request's while exactly one is (as an
+   * HTTP upstream's on that call's stream), and dropped when several are: one agent's call must
+   * not be told to the others.
+   */
   private onNotification(method: string, message: Message): void {
     if (method === 'notifications/progress') return this.progress.deliver(message);
     if (method === 'notifications/tools/list_changed') return this.options.onToolsChanged?.();
-    if ((RELAYED_SESSION_NOTIFICATIONS as readonly string[]).includes(method)) this.options.onNotification?.(message);
+    if (!(RELAYED_SESSION_NOTIFICATIONS as readonly string[]).includes(method)) return;
+    if (method !== 'notifications/message' || this.pending.size === 0) return this.options.onNotification?.(message);
+    const only = this.onlyInFlight();
+    if (only) only.onNotification?.(message);
+    else this.ignore('a log message while several requests were in flight (stdio does not say which it is about)');
+  }
+
+  /** The one request in flight (undefined: none, or several). */
+  private onlyInFlight(): Pending | undefined {
+    if (this.pending.size !== 1) return undefined;
+    const [only] = this.pending.values();
+    return only;
   }
 
   /**
@@ -193,8 +213,7 @@ export class StdioPeer {
    */
   private answer(id: string | number, method: string, params: unknown): void {
     if (method === 'ping') return this.write({ jsonrpc: '2.0', id, result: {} });
-    const only = this.pending.size === 1 ? [...this.pending.values()][0] : undefined;
-    const relay = only?.onServerRequest;
+    const relay = this.onlyInFlight()?.onServerRequest;
     const asked = { method, ...(isObject(params) ? { params } : {}) };
     const answer = relay ? relay(asked).catch(() => METHOD_NOT_FOUND) : Promise.resolve(METHOD_NOT_FOUND);
     void answer.then((a) => this.write({ jsonrpc: '2.0', id, ...a }));

@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { SessionChannel } from '../../src/gateway/edge/session-channel';
 import { NOTES_INDEX_URI } from '../fixtures/content-fixture';
 import { STDIO_FIXTURE_JS } from '../fixtures/stdio-mcp-server';
+import { eventsOfType } from './support/ledger-reader';
 import { startHarness, type Harness } from './support/gateway-harness';
 import { ROOT } from './support/gateway-process';
 
@@ -31,7 +32,8 @@ class Received {
  * A stdio upstream's notifications outside any call (sent after the call was answered) reach the
  * 2025 agents of its endpoint on their standalone streams as a remote upstream's do: log messages
  * filtered by each session's logging level (upstream-logging.e2e-spec.ts), resource updates to the
- * sessions subscribed to the URI only (resource-subscriptions.e2e-spec.ts).
+ * sessions subscribed to the URI only (resource-subscriptions.e2e-spec.ts). A log message sent
+ * while the one call in flight is worked on is that call's: its agent's only, recorded with it.
  */
 describe('a stdio upstream’s notifications outside any call', () => {
   let h: Harness;
@@ -57,7 +59,7 @@ describe('a stdio upstream’s notifications outside any call', () => {
     h = await startHarness();
     const res = await h.api.request('POST', '/v1/servers', { name: 'Quiet', slug: 'quiet', transport: 'stdio', command: process.execPath, args: [FIXTURE_JS] });
     expect(res.status).toBe(201);
-    for (const tool of ['log_later', 'touch_later']) await h.api.approve(res.body.serverId, tool, 'read');
+    for (const tool of ['log_later', 'log_now', 'touch_later']) await h.api.approve(res.body.serverId, tool, 'read');
     agentKey = (await h.api.registerAgent('stdio-listener')).apiKey;
   });
 
@@ -76,6 +78,19 @@ describe('a stdio upstream’s notifications outside any call', () => {
     expect(alice.received.all).toEqual(['warning later: one', 'error later: two']);
     // Relayed in the upstream's order: had bob been sent the warning, it would come first.
     expect(bob.received.all).toEqual(['error later: two']);
+  });
+
+  it('gives a log message sent during the one call in flight to that call’s agent only, recorded with the call', async () => {
+    const [alice, bob] = [await agent(), await agent()];
+    expect((await alice.client.callTool({ name: 'log_now', arguments: { text: 'mine' } })).content).toEqual([{ type: 'text', text: 'logged' }]);
+    await alice.client.callTool({ name: 'log_later', arguments: { text: 'after' } });
+    await Promise.all([alice.received.atLeast(2), bob.received.atLeast(1)]);
+    expect(alice.received.all).toEqual(['info working on mine', 'warning later: after']);
+    // Had bob been sent alice's call's message, it would come first.
+    expect(bob.received.all).toEqual(['warning later: after']);
+    await h.settled();
+    const recorded = eventsOfType(h.dataDir, 'UpstreamLogRelayed');
+    expect(recorded.map((e) => e.data)).toEqual([expect.objectContaining({ method: 'tools/call', endpoint: 'quiet', count: 1, levels: ['info'] })]);
   });
 
   it('routes a resource update to the sessions subscribed to its URI only', async () => {
