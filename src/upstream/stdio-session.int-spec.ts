@@ -109,6 +109,12 @@ describe('stdio session', () => {
     expect(session.process!()).toMatchObject({ state: 'stopped', pid: null });
   });
 
+  it('refuses to open (unavailable) when the command cannot be started at all', async () => {
+    const error = await openStdioSession({ command: '/nonexistent/warden-test-mcp-server', args: [] }, options()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamExchangeError);
+    expect(error).toMatchObject({ failure: 'unavailable', message: 'the stdio upstream did not start' });
+  });
+
   it('refuses to open (timeout) when the command does not answer the handshake', async () => {
     const error = await openStdioSession({ command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] }, options({ timeoutMs: 300 })).catch((e: unknown) => e);
     expect(error).toMatchObject({ failure: 'timeout' });
