@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { z } from 'zod';
+import { ProgressHops } from './progress-hops';
 import { UpstreamExchangeError } from './upstream-errors';
 import type { UpstreamRequestOptions } from './upstream-session';
 
@@ -10,20 +11,15 @@ type Message = Record<string, unknown>;
 
 /**
  * Progress routing for sessions whose requests go through an SDK client (the deprecated HTTP+SSE
- * transport, stdio children): progress arrives on one shared channel, so each request that wants
- * it gets a hop token of warden's own (two agents may both use token 1), mapped back to the
- * agent's. (The SDK's own `onprogress` does not work over SSE: 2.4.0 reports "unknown token".)
+ * transport): progress arrives on one shared channel, so it is routed by hop token
+ * (progress-hops.ts). (The SDK's own `onprogress` does not work over SSE: 2.4.0 reports "unknown token".)
  */
 export class ProgressRoutes {
-  private readonly routes = new Map<string, (notification: Message) => void>();
-  private nextToken = 1;
+  private readonly hops = new ProgressHops();
 
   /** Routes the progress notifications this client receives (call once per client). */
   listenOn(client: Client): void {
-    client.setNotificationHandler('notifications/progress', (notification) => {
-      const token = (notification.params as { progressToken?: unknown }).progressToken;
-      if (typeof token === 'string') this.routes.get(token)?.(notification as unknown as Message);
-    });
+    client.setNotificationHandler('notifications/progress', (notification) => this.hops.deliver(notification as unknown as Message));
   }
 
   /**
@@ -37,23 +33,15 @@ export class ProgressRoutes {
     options: UpstreamRequestOptions & { timeoutMs: number },
     explain: (error: unknown) => unknown = (error) => error,
   ): Promise<Record<string, unknown>> {
-    const meta = params?._meta as { progressToken?: unknown } | undefined;
-    const agentToken = meta?.progressToken;
-    const onNotification = options.onNotification;
-    let hopToken: string | undefined;
-    if (onNotification && agentToken !== undefined) {
-      hopToken = `warden-${this.nextToken++}`;
-      this.routes.set(hopToken, (n) => onNotification({ jsonrpc: '2.0', ...n, params: { ...(n.params as Message), progressToken: agentToken } }));
-    }
-    const sent = hopToken ? { ...params, _meta: { ...meta, progressToken: hopToken } } : params;
+    const hop = this.hops.open(params, options.onNotification);
     try {
-      const result = await client.request({ method, params: sent } as never, AnyResult, { timeout: options.timeoutMs, signal: options.signal });
+      const result = await client.request({ method, params: hop.params } as never, AnyResult, { timeout: options.timeoutMs, signal: options.signal });
       return result as Record<string, unknown>;
     } catch (error) {
       if (options.signal?.aborted) throw new UpstreamExchangeError('cancelled', 'cancelled by the caller');
       throw explain(error);
     } finally {
-      if (hopToken) this.routes.delete(hopToken);
+      hop.close();
     }
   }
 }

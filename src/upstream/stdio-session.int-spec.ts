@@ -1,9 +1,11 @@
+import { until } from '../../test/e2e/support/until';
 import { openStdioSession, type StdioSessionOptions } from './stdio-session';
 import { UpstreamExchangeError } from './upstream-errors';
 
 /**
  * A minimal MCP server over stdio, inline: answers initialize and `ping`-like requests with its
- * pid; exits on tools/call (a crash); with IGNORE_TERM it ignores SIGTERM.
+ * pid; exits on tools/call (a crash); closes its stdout and runs on at resources/read; with
+ * IGNORE_TERM it ignores SIGTERM.
  */
 const SERVER = `
 if (process.env.IGNORE_TERM) process.on('SIGTERM', () => {});
@@ -12,6 +14,7 @@ require('readline').createInterface({ input: process.stdin }).on('line', (line) 
   const m = JSON.parse(line);
   if (m.method === 'initialize') out({ jsonrpc: '2.0', id: m.id, result: { protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'inline', version: '1' } } });
   else if (m.method === 'tools/call') process.exit(1);
+  else if (m.method === 'resources/read') { require('fs').closeSync(1); setInterval(() => {}, 1000); }
   else if (m.id !== undefined) out({ jsonrpc: '2.0', id: m.id, result: { pid: process.pid } });
 });`;
 
@@ -66,6 +69,21 @@ describe('stdio session', () => {
     }
   });
 
+  it('treats a child that closed its stdout as crashed: the call fails, the process is stopped, a new one serves the next call', async () => {
+    const session = await openStdioSession(launch, options({ restart: { baseMs: 20, maxMs: 50, maxRestarts: 2 } }));
+    try {
+      const first = await pidOf(session);
+      await expect(session.request('resources/read', { uri: 'x' }, { timeoutMs: 5_000 })).rejects.toMatchObject({ failure: 'unavailable' });
+      await until(() => !alive(first));
+      expect(alive(first)).toBe(false);
+      const second = await pidOf(session);
+      expect(second).not.toBe(first);
+      expect(session.process!()).toMatchObject({ state: 'running', pid: second, restarts: 1 });
+    } finally {
+      await session.close();
+    }
+  });
+
   it('caps the back-off at its maximum', async () => {
     const session = await openStdioSession(launch, options({ restart: { baseMs: 30, maxMs: 45, maxRestarts: 5 } }));
     try {
@@ -89,6 +107,12 @@ describe('stdio session', () => {
     await session.close();
     expect(alive(pid)).toBe(false);
     expect(session.process!()).toMatchObject({ state: 'stopped', pid: null });
+  });
+
+  it('refuses to open (unavailable) when the command cannot be started at all', async () => {
+    const error = await openStdioSession({ command: '/nonexistent/warden-test-mcp-server', args: [] }, options()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamExchangeError);
+    expect(error).toMatchObject({ failure: 'unavailable', message: 'the stdio upstream did not start' });
   });
 
   it('refuses to open (timeout) when the command does not answer the handshake', async () => {

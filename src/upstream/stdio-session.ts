@@ -1,18 +1,21 @@
-import { Client } from '@modelcontextprotocol/client';
-import type { Readable } from 'node:stream';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ProgressRoutes } from './sdk-client-requests';
+import { stdioHandshake, type StdioHandshake } from './stdio-handshake';
 import type { StdioLaunch } from './stdio-launch';
-import { forwardStderrLines } from './stdio-stderr';
+import { StdioPeer } from './stdio-rpc';
 import type { UpstreamCredentials } from './upstream-credentials';
 import { UpstreamExchangeError } from './upstream-errors';
-import { CLIENT_INFO, type StdioProcessTelemetry, type UpstreamSession } from './upstream-session';
+import type { StdioProcessTelemetry, UpstreamSession } from './upstream-session';
 
 export interface StdioSessionOptions {
   timeoutMs: number;
   /** The vault's credential: a scheme `env` credential's variables are the child's environment additions. */
   credentials?: UpstreamCredentials;
   onToolsChanged?: () => void;
+  /**
+   * Told of what the child sends outside any request that warden relays (log messages, resource
+   * updates, resource / prompt list changes). stdio carries no request id with a notification, so
+   * everything but progress (routed by token to its request) arrives here.
+   */
+  onNotification?: (message: Record<string, unknown>) => void;
   /**
    * Restart after a crash, after `baseMs` doubled per crash in a row (at most `maxMs`), at most
    * `maxRestarts` crashes in a row; then the session ends (the pool opens a new one at the next
@@ -28,23 +31,20 @@ export interface StdioSessionOptions {
 }
 
 interface Child {
-  client: Client;
-  pid: number | null;
-  exited: Promise<void>;
-  hasExited: () => boolean;
+  peer: StdioPeer;
+  handshake?: StdioHandshake;
 }
 
 /**
- * A stdio upstream: one child process per server (node:child_process via the SDK's stdio
- * transport, `shell: false`; arguments fixed at registration), MCP over its stdin/stdout through
- * an SDK client, requests multiplexed by id. The child's environment is the SDK's safe default
- * set (HOME, LOGNAME, PATH, SHELL, TERM, USER — never warden's own secrets) plus the vault's
+ * A stdio upstream: one child process per server (node:child_process, `shell: false`; arguments
+ * fixed at registration), MCP over its stdin/stdout through warden's own JSON-RPC peer
+ * (stdio-rpc.ts: no schema on the hot path), requests multiplexed by id. The child's environment
+ * is the SDK's safe default set (HOME, LOGNAME, PATH, SHELL, TERM, USER — never warden's own secrets) plus the vault's
  * `env` variables, resolved at each start (a rotation applies at the next start). A crash fails
  * the requests in flight (UPSTREAM.UNAVAILABLE) and, for a pooled session, restarts the child
  * with exponential back-off; requests that arrive meanwhile wait for it (within their timeout).
  */
 export async function openStdioSession(launch: StdioLaunch, options: StdioSessionOptions): Promise<UpstreamSession> {
-  const progress = new ProgressRoutes();
   let state: StdioProcessTelemetry['state'] = 'running';
   let restarts = 0;
   let crashesInRow = 0;
@@ -57,46 +57,33 @@ export async function openStdioSession(launch: StdioLaunch, options: StdioSessio
   const start = async (): Promise<Child> => {
     const injected = await options.credentials?.();
     const env = injected?.env ?? {};
-    const transport = new StdioClientTransport({ command: launch.command, args: launch.args, cwd: launch.cwd, env, stderr: 'pipe' });
-    if (transport.stderr) forwardStderrLines(transport.stderr as Readable, Object.values(env), options.onStderr);
-    const client = new Client(CLIENT_INFO);
-    progress.listenOn(client);
-    if (options.onToolsChanged) client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged!());
-    let exited = false;
-    let markExited!: () => void;
-    const exitedPromise = new Promise<void>((resolve) => (markExited = resolve));
-    const child: Child = { client, pid: null, exited: exitedPromise, hasExited: () => exited };
-    client.onclose = () => {
-      exited = true;
-      markExited();
-      onExit(child);
-    };
+    // Assigned before the peer can report anything: a child that exits at once reaches onExit with it.
+    const child = {} as Child;
+    child.peer = new StdioPeer(launch, {
+      env,
+      onStderr: options.onStderr,
+      onWarning: (message) => options.onLifecycle('warn', message),
+      onToolsChanged: options.onToolsChanged,
+      onNotification: options.onNotification,
+      onGone: () => onExit(child),
+    });
     try {
-      await client.connect(transport as never, { timeout: options.timeoutMs });
+      child.handshake = await stdioHandshake(child.peer, options.timeoutMs);
     } catch (error) {
-      child.pid = transport.pid;
       await stop(child);
-      throw new UpstreamExchangeError(isTimeout(error) ? 'timeout' : 'unavailable', 'the stdio upstream did not start');
+      throw new UpstreamExchangeError(error instanceof UpstreamExchangeError && error.failure === 'timeout' ? 'timeout' : 'unavailable', 'the stdio upstream did not start');
     }
-    child.pid = transport.pid;
     return child;
   };
 
   const stop = async (child: Child): Promise<void> => {
-    const signal = (name: NodeJS.Signals) => {
-      if (child.pid === null || child.hasExited()) return;
-      try {
-        process.kill(child.pid, name);
-      } catch {
-        // already gone
-      }
-    };
-    signal('SIGTERM');
-    if (!(await within(child.exited, options.stopGraceMs))) {
-      signal('SIGKILL');
-      await within(child.exited, 1_000);
+    const { peer } = child;
+    peer.kill('SIGTERM');
+    if (!(await within(peer.exited, options.stopGraceMs))) {
+      peer.kill('SIGKILL');
+      await within(peer.exited, 1_000);
     }
-    await child.client.close().catch(() => undefined);
+    peer.release();
   };
 
   // Declared before the first start: a child that exits during its handshake reaches onExit first.
@@ -107,6 +94,8 @@ export async function openStdioSession(launch: StdioLaunch, options: StdioSessio
   function onExit(child: Child): void {
     if (child !== current || state === 'stopped') return;
     current = undefined;
+    // Its stdout closed but the process runs on: it is stopped (SIGTERM, then SIGKILL) as a crashed one.
+    if (!child.peer.hasExited()) void stop(child);
     crashesInRow++;
     const restart = options.restart;
     if (!restart || crashesInRow > restart.maxRestarts) {
@@ -134,7 +123,7 @@ export async function openStdioSession(launch: StdioLaunch, options: StdioSessio
             restarts++;
             current = child;
             state = 'running';
-            options.onLifecycle('log', `the stdio upstream was restarted (pid ${child.pid ?? 'unknown'})`);
+            options.onLifecycle('log', `the stdio upstream was restarted (pid ${child.peer.pid ?? 'unknown'})`);
             resolve(child);
           },
           (error: unknown) => {
@@ -169,15 +158,16 @@ export async function openStdioSession(launch: StdioLaunch, options: StdioSessio
     });
   };
 
-  const first = current.client;
+  const first = current.handshake!;
+  const relays = options.onNotification !== undefined;
   return {
-    protocolVersion: first.getNegotiatedProtocolVersion(),
-    capabilities: Object.freeze({ ...(first.getServerCapabilities() ?? {}) }),
+    protocolVersion: first.protocolVersion,
+    capabilities: first.capabilities,
+    relaysListChanges: relays,
+    relaysResourceUpdates: relays,
     async request(method, params, requestOptions) {
       const child = await running(requestOptions.timeoutMs, requestOptions.signal);
-      const result = await progress.request(child.client, method, params, requestOptions, (error) =>
-        child.hasExited() ? new UpstreamExchangeError('unavailable', 'the stdio upstream exited during the request') : error,
-      );
+      const result = await child.peer.request(method, params, requestOptions);
       crashesInRow = 0;
       return result;
     },
@@ -192,7 +182,7 @@ export async function openStdioSession(launch: StdioLaunch, options: StdioSessio
     },
     process: () => ({
       state,
-      pid: state === 'running' ? (current?.pid ?? null) : null,
+      pid: state === 'running' ? (current?.peer.pid ?? null) : null,
       restarts,
       crashesInRow,
       nextRestartInMs: nextRestartAt === null ? null : Math.max(0, nextRestartAt - Date.now()),
@@ -207,8 +197,4 @@ function within(work: Promise<void>, ms: number): Promise<boolean> {
     timer.unref();
   });
   return Promise.race([work.then(() => true), timeout]).finally(() => clearTimeout(timer));
-}
-
-function isTimeout(error: unknown): boolean {
-  return error instanceof Error && /timed? ?out/i.test(`${error.message} ${String((error as { code?: unknown }).code ?? '')}`);
 }

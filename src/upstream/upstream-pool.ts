@@ -7,7 +7,7 @@ import { openUpstreamSession } from './open-upstream-session';
 import type { UpstreamCredentials, InjectedCredential } from './upstream-credentials';
 import { SessionSlots } from './session-slots';
 import { createUpstreamEgress, egressPolicyFrom, egressRefusal, type UpstreamEgress } from './upstream-egress';
-import { openStdioSession } from './stdio-session';
+import { openStdioSession, type StdioSessionOptions } from './stdio-session';
 import type { StdioLaunch } from './stdio-launch';
 import type { StdioProcessTelemetry, UpstreamRequestOptions, UpstreamSession } from './upstream-session';
 import { toUpstreamError, UpstreamExchangeError } from './upstream-errors';
@@ -212,9 +212,8 @@ export class UpstreamPool implements OnApplicationShutdown {
     return (await this.entryFor(target, options)) !== this.entry(target.serverId);
   }
 
-  /** Whether the upstream's resource / prompt list changes reach warden (a 2025 session stream, or a 2026-07-28 upstream listen). */
+  /** Whether the upstream's resource / prompt list changes reach warden (a 2025 session stream, a pooled stdio child, or a 2026-07-28 upstream listen). */
   async relaysListChanges(target: UpstreamTarget): Promise<boolean> {
-    if (target.stdio) return false;
     try {
       return (await this.session(target, this.entry(target.serverId))).relaysListChanges === true;
     } catch (error) {
@@ -222,12 +221,11 @@ export class UpstreamPool implements OnApplicationShutdown {
     }
   }
 
-  /** Whether `notifications/resources/updated` reach warden: a 2025 session's stream, or a 2026-07-28 upstream's listen (watchResources). */
+  /** Whether `notifications/resources/updated` reach warden: a 2025 session's stream, a stdio child's stdout, or a 2026-07-28 upstream's listen (watchResources). */
   async relaysResourceUpdates(target: UpstreamTarget): Promise<boolean> {
-    if (target.stdio) return false;
     try {
       const session = await this.session(target, this.entry(target.serverId));
-      return session.sessionScopedCapabilities === true || session.watchResources !== undefined;
+      return session.sessionScopedCapabilities === true || session.relaysResourceUpdates === true || session.watchResources !== undefined;
     } catch (error) {
       throw toUpstreamError(error);
     }
@@ -327,10 +325,13 @@ export class UpstreamPool implements OnApplicationShutdown {
     const toolsChanged = () => {
       for (const listener of this.toolsChangedListeners) listener(target.serverId);
     };
+    const notification = (message: Record<string, unknown>) => {
+      for (const listener of this.notificationListeners) listener(target.serverId, entry.agentId, message);
+    };
     let session: UpstreamSession;
     if (target.stdio) {
       entry.opens++;
-      session = await this.openStdio(target.stdio, this.credentialsFor(target.serverId), target.serverId, true, toolsChanged);
+      session = await this.openStdio(target.stdio, this.credentialsFor(target.serverId), target.serverId, { onToolsChanged: toolsChanged, onNotification: notification });
       entry.opened = session;
       entry.openedAt = Date.now();
       return session;
@@ -344,9 +345,7 @@ export class UpstreamPool implements OnApplicationShutdown {
       onToolsChanged: toolsChanged,
       onResumed: () => entry.resumptions++,
       credentials: this.credentialsFor(target.serverId, target.url),
-      onNotification: (message) => {
-        for (const listener of this.notificationListeners) listener(target.serverId, entry.agentId, message);
-      },
+      onNotification: notification,
       ...(entry.clientCapabilities ? { clientCapabilities: entry.clientCapabilities } : {}),
     });
     entry.opened = session;
@@ -371,7 +370,7 @@ export class UpstreamPool implements OnApplicationShutdown {
   /** A fresh, unpooled session (registration, discovery, health checks), with the server's credential if it has one. */
   async open(endpoint: UpstreamEndpoint, credentials?: UpstreamCredentials): Promise<UpstreamSession> {
     try {
-      if (!(endpoint instanceof URL)) return await this.openStdio(endpoint, credentials, 'discovery', false);
+      if (!(endpoint instanceof URL)) return await this.openStdio(endpoint, credentials, 'discovery');
       await this.guard(endpoint);
       return await openUpstreamSession(endpoint, { timeoutMs: this.config.upstreamTimeoutMs, egress: this.egress, credentials });
     } catch (error) {
@@ -381,15 +380,21 @@ export class UpstreamPool implements OnApplicationShutdown {
 
   /**
    * A stdio child (no egress guard: it is no network connection; it runs with warden's own
-   * privileges). Pooled: restarted with back-off after a crash. Its stderr goes to the log, its
+   * privileges). Pooled (given the listeners): restarted with back-off after a crash, and what it
+   * sends outside any request relayed like a remote session's. Its stderr goes to the log, its
    * injected secrets redacted.
    */
-  private openStdio(launch: StdioLaunch, credentials: UpstreamCredentials | undefined, label: string, pooled: boolean, onToolsChanged?: () => void): Promise<UpstreamSession> {
+  private openStdio(
+    launch: StdioLaunch,
+    credentials: UpstreamCredentials | undefined,
+    label: string,
+    pooled?: Pick<StdioSessionOptions, 'onToolsChanged' | 'onNotification'>,
+  ): Promise<UpstreamSession> {
     const config = this.config;
     return openStdioSession(launch, {
       timeoutMs: config.upstreamTimeoutMs,
       credentials,
-      onToolsChanged,
+      ...pooled,
       stopGraceMs: config.stdioStopGraceMs,
       ...(pooled ? { restart: { baseMs: config.stdioRestartBaseMs, maxMs: config.stdioRestartMaxMs, maxRestarts: config.stdioMaxRestarts } } : {}),
       onStderr: (line) => this.logger.log(`stdio upstream ${label} stderr: ${line}`),

@@ -4,6 +4,12 @@ import type { UpstreamCredentials } from './upstream-credentials';
 export const STATELESS_REVISION = '2026-07-28';
 export const CLIENT_INFO = { name: 'warden-gateway', version: '0.1.0' };
 
+/**
+ * What an upstream may send outside any request that warden relays to agents (a session's
+ * `onNotification`; `notifications/tools/list_changed` goes to `onToolsChanged`).
+ */
+export const RELAYED_SESSION_NOTIFICATIONS = ['notifications/message', 'notifications/resources/updated', 'notifications/resources/list_changed', 'notifications/prompts/list_changed'] as const;
+
 export interface UpstreamSession {
   /** The revision negotiated with the upstream (2025-06-18, 2025-11-25, 2026-07-28, …). */
   readonly protocolVersion: string | undefined;
@@ -25,6 +31,12 @@ export interface UpstreamSession {
    * stream, or on the 2026-07-28 upstream's own `subscriptions/listen` (upstream-listen.ts).
    */
   readonly relaysListChanges?: boolean;
+  /**
+   * The upstream's `notifications/resources/updated` reach warden on the session's one channel
+   * (a pooled stdio child's stdout), so `resources/subscribe` can be relayed to it. (A 2025 HTTP
+   * session says so by `sessionScopedCapabilities`, a 2026-07-28 one by `watchResources`.)
+   */
+  readonly relaysResourceUpdates?: boolean;
   /**
    * 2026-07-28 upstreams that offer `resources.subscribe`: the URIs whose updates warden wants
    * (its upstream listen's `resourceSubscriptions`). Absent: updates come on a 2025 session's stream, or not at all.
