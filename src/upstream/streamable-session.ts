@@ -5,7 +5,7 @@ import { exchangeJsonRpc, postJsonRpcMessage, type JsonRpcMessage } from './json
 import { credentialedFetch, withCredential, type InjectedCredential } from './upstream-credentials';
 import { UpstreamExchangeError } from './upstream-errors';
 import { listenOnUpstream } from './upstream-listen';
-import { CLIENT_INFO, STATELESS_REVISION, type UpstreamRequestOptions, type UpstreamSession, type UpstreamSessionOptions } from './upstream-session';
+import { CLIENT_INFO, RELAYED_SESSION_NOTIFICATIONS, STATELESS_REVISION, type UpstreamRequestOptions, type UpstreamSession, type UpstreamSessionOptions } from './upstream-session';
 
 /**
  * One MCP client to one upstream, speaking the upstream's own revision. The SDK does the
@@ -21,7 +21,7 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
   const standalone = new StandaloneRequests();
   standalone.listenOn(client, declared);
   if (options.onToolsChanged) client.setNotificationHandler('notifications/tools/list_changed', () => options.onToolsChanged!());
-  for (const method of SESSION_NOTIFICATIONS) {
+  for (const method of RELAYED_SESSION_NOTIFICATIONS) {
     client.setNotificationHandler(method, (notification) => options.onNotification?.({ jsonrpc: '2.0', ...(notification as object) }));
   }
   const handshake = credentialedFetch(options.credentials, options.egress.fetch);
@@ -142,9 +142,6 @@ export async function openStreamableSession(url: URL, options: UpstreamSessionOp
 
 const TERMINATE_BOUND_MS = 2_000;
 const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
-
-/** What a 2025 upstream may send on its standalone stream that warden relays to agents. */
-const SESSION_NOTIFICATIONS = ['notifications/message', 'notifications/resources/updated', 'notifications/resources/list_changed', 'notifications/prompts/list_changed'] as const;
 
 function withinMs(work: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
