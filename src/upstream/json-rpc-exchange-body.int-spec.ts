@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent } from 'undici';
 import { listenOnLoopback, type LoopbackHttpServer } from '../../test/fixtures/loopback-http';
-import { exchangeJsonRpc, MAX_RESPONSE_BYTES, type JsonRpcExchange } from './json-rpc-exchange';
+import { MAX_RESPONSE_BYTES, type JsonRpcExchange } from './json-rpc-exchange';
 import { toUpstreamError } from './upstream-errors';
+import { echoExchange } from '../../test/fixtures/echo-exchange';
 
 type Answer = (body: { id: number; method: string }, res: ServerResponse, req: IncomingMessage) => void | Promise<void>;
 
@@ -57,16 +58,7 @@ describe('exchangeJsonRpc reading the body as it arrives', () => {
   });
   afterEach(() => dispatcher.destroy());
 
-  const send = (overrides: Partial<JsonRpcExchange> = {}) =>
-    exchangeJsonRpc(dispatcher, {
-      url: new URL(server.url),
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      id: 7,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo' } }),
-      timeoutMs: 5_000,
-      sessionful: true,
-      ...overrides,
-    });
+  const send = (overrides: Partial<JsonRpcExchange> = {}) => echoExchange(dispatcher, server.url, 5_000, overrides);
   const reason = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: unknown) => toUpstreamError(error).code);
   const text = 'héllo wörld ✓ 🦉';
   const result = { content: [{ type: 'text', text }] };

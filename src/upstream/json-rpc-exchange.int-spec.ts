@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent } from 'undici';
 import { listenOnLoopback, type LoopbackHttpServer } from '../../test/fixtures/loopback-http';
-import { exchangeJsonRpc, MAX_RESPONSE_BYTES, MAX_RESUMPTIONS, type JsonRpcExchange } from './json-rpc-exchange';
+import { MAX_RESPONSE_BYTES, MAX_RESUMPTIONS, type JsonRpcExchange } from './json-rpc-exchange';
 import { toUpstreamError, UpstreamExchangeError, UpstreamRpcError } from './upstream-errors';
+import { echoExchange } from '../../test/fixtures/echo-exchange';
 
 type Answer = (body: { id: number; method: string }, res: ServerResponse, req: IncomingMessage) => void;
 const primer = (id: string) => `id: ${id}\nretry: 1\ndata: \n\n`;
@@ -28,16 +29,7 @@ describe('exchangeJsonRpc against a real loopback HTTP server', () => {
   });
   beforeEach(() => (seen.length = 0));
 
-  const send = (overrides: Partial<JsonRpcExchange> = {}) =>
-    exchangeJsonRpc(dispatcher, {
-      url: new URL(server.url),
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      id: 7,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo' } }),
-      timeoutMs: 2000,
-      sessionful: true,
-      ...overrides,
-    });
+  const send = (overrides: Partial<JsonRpcExchange> = {}) => echoExchange(dispatcher, server.url, 2000, overrides);
   const json = (res: ServerResponse, status: number, value: unknown) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
   const sse = (res: ServerResponse, frames: string) => res.writeHead(200, { 'content-type': 'text/event-stream' }).end(frames);

@@ -7,25 +7,9 @@ import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-m
 import { eventsOfType } from './support/ledger-reader';
 import { modernHeaders, modernMeta, rawPost } from './support/raw-mcp';
 import { startHarness, type Harness } from './support/gateway-harness';
+import { Received } from './support/received';
 
 const OTHER_URI = 'notes://other';
-
-/** What an agent received on its standalone stream, in order, and a way to wait for the next. */
-class Received {
-  readonly all: string[] = [];
-  private waiters: Array<{ count: number; resolve: () => void }> = [];
-
-  push(entry: string): void {
-    this.all.push(entry);
-    this.waiters = this.waiters.filter((w) => (this.all.length >= w.count ? (w.resolve(), false) : true));
-  }
-
-  /** Resolves once `count` entries have arrived. */
-  atLeast(count: number): Promise<void> {
-    if (this.all.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ count, resolve }));
-  }
-}
 
 /**
  * Resource subscriptions through `/mcp/<slug>` (issue 18): `resources/subscribe` / `unsubscribe`

@@ -9,24 +9,9 @@ import { STDIO_FIXTURE_JS } from '../fixtures/stdio-mcp-server';
 import { eventsOfType } from './support/ledger-reader';
 import { startHarness, type Harness } from './support/gateway-harness';
 import { ROOT } from './support/gateway-process';
+import { Received } from './support/received';
 
 const FIXTURE_JS = join(ROOT, 'dist', 'test', 'fixtures', basename(STDIO_FIXTURE_JS));
-
-/** What an agent received on its standalone stream, in order, and a way to wait for the next. */
-class Received {
-  readonly all: string[] = [];
-  private waiters: Array<{ count: number; resolve: () => void }> = [];
-
-  push(entry: string): void {
-    this.all.push(entry);
-    this.waiters = this.waiters.filter((w) => (this.all.length >= w.count ? (w.resolve(), false) : true));
-  }
-
-  atLeast(count: number): Promise<void> {
-    if (this.all.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ count, resolve }));
-  }
-}
 
 /**
  * A stdio upstream's notifications outside any call (sent after the call was answered) reach the
