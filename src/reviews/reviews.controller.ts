@@ -25,7 +25,8 @@ export class ReviewsController {
 
   @Get()
   list(@CurrentUser() user: UserPrincipal, @Query() query: Record<string, unknown>) {
-    return { reviews: this.reviews.list(user.orgId, filterOf(query)) };
+    // evicted: older items the feed let go (it holds WARDEN_REVIEW_FEED_MAX); the forensic index still has those calls.
+    return { reviews: this.reviews.list(user.orgId, filterOf(query)), evicted: this.reviews.evicted(user.orgId) };
   }
 
   @Post(':callId/review')

@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Actor, EventEnvelope } from '@warden/ledger';
+import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
 import type { ToolCallDecidedData } from '../gateway/tool-call/tool-call.events';
 import type { Projection } from '../ledger/projection';
 import { ReadModelProjector } from '../ledger/read-model-projector';
-import { arrayAt, pairsAt, recordAt, SnapshotShapeError, stringAt } from '../ledger/snapshot-shape';
+import { arrayAt, numberAt, pairsAt, recordAt, SnapshotShapeError, stringAt } from '../ledger/snapshot-shape';
 import { REVIEW_STREAM_PREFIX, type CallReviewed } from './reviews.events';
 
 export interface ReviewItem {
@@ -24,18 +25,33 @@ export interface ReviewFilter {
   state?: 'open' | 'reviewed';
 }
 
+/** One organisation's feed: its items in the order they were decided, and how many older ones were let go. */
+interface OrgFeed {
+  items: Map<string, ReviewItem>;
+  /** The items' call ids in the order they came, from `head` on (a queue: the Map's first key would walk the slots of every item let go). */
+  order: string[];
+  head: number;
+  /** Items let go because the feed was full (the oldest first), since the ledger began. */
+  evicted: number;
+}
+
 /**
- * The review feed: every call decided `observe` (from the calls streams: only ToolCallDecided
- * with that decision is kept, the rest is one comparison each, also during the replay at start),
- * and the reviewers' marks on them.
+ * The review feed: the observed calls (from the calls streams: only ToolCallDecided with decision
+ * `observe` is kept, the rest is one comparison each, also during the replay at start), and the
+ * reviewers' marks on them. It keeps at most WARDEN_REVIEW_FEED_MAX items per organisation: past
+ * that, the oldest item goes (reviewed or not; the ledger and the forensic index keep every call),
+ * and the feed counts how many went. Which ones go depends only on the order of the events, so a
+ * replay rebuilds the same feed.
  */
 @Injectable()
 export class ReviewsReadModel implements Projection {
   readonly name = 'reviews';
   readonly streamPrefixes = ['calls-', REVIEW_STREAM_PREFIX];
-  private readonly byOrg = new Map<string, Map<string, ReviewItem>>();
+  private readonly byOrg = new Map<string, OrgFeed>();
+  private readonly maxItems: number;
 
-  constructor(projector: ReadModelProjector) {
+  constructor(projector: ReadModelProjector, @Inject(WARDEN_CONFIG) config: Pick<WardenConfig, 'reviewFeedMax'>) {
+    this.maxItems = config.reviewFeedMax;
     projector.register(this);
   }
 
@@ -43,37 +59,46 @@ export class ReviewsReadModel implements Projection {
     if (envelope.type === 'ToolCallDecided') {
       const data = envelope.data as unknown as ToolCallDecidedData;
       if (data.decision !== 'observe') return;
-      const items = this.itemsOf(envelope.org);
-      if (items.has(data.callId)) return;
-      items.set(data.callId, { callId: data.callId, agentId: data.agentId, serverId: data.serverId, tool: data.tool, rules: data.rules ?? [], decidedAt: envelope.at, state: 'open' });
+      const feed = this.feedOf(envelope.org);
+      if (feed.items.has(data.callId)) return;
+      feed.order.push(data.callId);
+      feed.items.set(data.callId, { callId: data.callId, agentId: data.agentId, serverId: data.serverId, tool: data.tool, rules: data.rules ?? [], decidedAt: envelope.at, state: 'open' });
+      this.trim(feed);
       return;
     }
     if (envelope.type !== 'CallReviewed') return;
     const { callId, comment } = envelope.data as CallReviewed['data'];
-    const item = this.byOrg.get(envelope.org)?.get(callId);
+    const item = this.byOrg.get(envelope.org)?.items.get(callId);
     if (!item || item.review) return;
     item.state = 'reviewed';
     item.review = { reviewer: envelope.actor, comment, at: envelope.at };
   }
 
   snapshot(): unknown {
-    return { byOrg: [...this.byOrg].map(([org, items]) => [org, [...items.values()]]) };
+    return { byOrg: [...this.byOrg].map(([org, feed]) => [org, [...feed.items.values()]]), evicted: [...this.byOrg].map(([org, feed]) => [org, feed.evicted]) };
   }
 
   restore(state: unknown): void {
-    const byOrg = pairsAt(recordAt(state, 'reviews').byOrg, 'reviews.byOrg').map(
+    const s = recordAt(state, 'reviews');
+    // `evicted` is absent from snapshots taken before the feed was bounded: nothing was let go then.
+    const evicted = new Map(s.evicted === undefined ? [] : pairsAt(s.evicted, 'reviews.evicted').map(([org, n]) => [org, numberAt(n, `reviews.evicted.${org}`)] as const));
+    const byOrg = pairsAt(s.byOrg, 'reviews.byOrg').map(
       ([org, items]) => [org, new Map(arrayAt(items, `reviews.byOrg.${org}`).map((item) => reviewItemOf(item)).map((i) => [i.callId, i] as const))] as const,
     );
     this.byOrg.clear();
-    for (const [org, items] of byOrg) this.byOrg.set(org, items);
+    for (const [org, items] of byOrg) {
+      const feed = { items, order: [...items.keys()], head: 0, evicted: evicted.get(org) ?? 0 };
+      this.trim(feed); // a smaller WARDEN_REVIEW_FEED_MAX than the snapshot's node had
+      this.byOrg.set(org, feed);
+    }
   }
 
   get(orgId: string, callId: string): ReviewItem | undefined {
-    return this.byOrg.get(orgId)?.get(callId);
+    return this.byOrg.get(orgId)?.items.get(callId);
   }
 
   list(orgId: string, filter: ReviewFilter): ReviewItem[] {
-    return [...(this.byOrg.get(orgId)?.values() ?? [])].filter(
+    return [...(this.byOrg.get(orgId)?.items.values() ?? [])].filter(
       (i) =>
         (filter.agent === undefined || i.agentId === filter.agent) &&
         (filter.server === undefined || i.serverId === filter.server) &&
@@ -82,10 +107,27 @@ export class ReviewsReadModel implements Projection {
     );
   }
 
-  private itemsOf(orgId: string): Map<string, ReviewItem> {
-    let items = this.byOrg.get(orgId);
-    if (!items) this.byOrg.set(orgId, (items = new Map()));
-    return items;
+  /** Items of the organisation's feed let go because it was full (the oldest first). */
+  evicted(orgId: string): number {
+    return this.byOrg.get(orgId)?.evicted ?? 0;
+  }
+
+  private feedOf(orgId: string): OrgFeed {
+    let feed = this.byOrg.get(orgId);
+    if (!feed) this.byOrg.set(orgId, (feed = { items: new Map(), order: [], head: 0, evicted: 0 }));
+    return feed;
+  }
+
+  /** Lets the oldest items go until the feed holds at most maxItems. */
+  private trim(feed: OrgFeed): void {
+    while (feed.items.size > this.maxItems) {
+      feed.items.delete(feed.order[feed.head++]);
+      feed.evicted += 1;
+    }
+    if (feed.head > 1024 && feed.head * 2 > feed.order.length) {
+      feed.order = feed.order.slice(feed.head);
+      feed.head = 0;
+    }
   }
 }
 

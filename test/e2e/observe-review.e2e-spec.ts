@@ -81,4 +81,25 @@ describe('observe and review', () => {
     expect((await investigator.request('POST', `/v1/reviews/${allowed.data.callId}/review`, { comment: 'x' })).status).toBe(404);
     expect(eventsOfType(h.dataDir, 'CallReviewed')).toHaveLength(1);
   });
+
+  it('holds at most WARDEN_REVIEW_FEED_MAX observed calls: the oldest goes, is counted, and can no longer be reviewed', async () => {
+    const bounded = await startHarness({ WARDEN_REVIEW_FEED_MAX: '1' });
+    try {
+      const server = await bounded.api.registerServer('Notes', 'notes', upstream.url);
+      await bounded.api.approve(server.serverId, 'echo', 'read');
+      expect((await bounded.api.request('PUT', '/v1/policies?baseVersion=0', POLICY)).status).toBe(200);
+      const a = await connectAgent(`${bounded.url}/mcp/notes`, { revision: '2025-11-25', headers: { authorization: `Bearer ${(await bounded.api.registerAgent('busy')).apiKey}` } });
+      agents.push(a);
+      await a.callTool('echo', { text: 'first' });
+      await a.callTool('echo', { text: 'second' });
+      const [first, second] = eventsOfType(bounded.dataDir, 'ToolCallDecided').map((e) => e.data.callId as string);
+      let feed = await bounded.api.request('GET', '/v1/reviews');
+      for (let i = 0; i < 50 && feed.body.evicted !== 1; i++) feed = await bounded.api.request('GET', '/v1/reviews'); // the read models follow a turn behind
+      expect(feed.status).toBe(200);
+      expect(feed.body).toMatchObject({ reviews: [{ callId: second, state: 'open' }], evicted: 1 });
+      expect((await bounded.api.request('POST', `/v1/reviews/${first}/review`, { comment: 'too late' })).body.code).toBe('REVIEW.UNKNOWN');
+    } finally {
+      await bounded.cleanup();
+    }
+  });
 });
