@@ -25,6 +25,8 @@ interface CostsAnswer {
   since: string;
   until: string;
   rows: CostRow[];
+  /** Buckets the gateway let go (WARDEN_COST_BUCKETS_MAX); absent from older gateways. */
+  evicted?: { buckets: number; through: string | null };
 }
 
 type Print = (line: string) => void;
@@ -58,7 +60,8 @@ export async function costsCommand(argv: string[], print: Print, env: NodeJS.Pro
 /** The answer as aligned columns: the grouping's key, then currency, amount and calls; a total per currency. */
 export function costsTable(answer: CostsAnswer): string[] {
   const head = `costs by ${answer.by}, ${answer.since} to ${answer.until}`;
-  if (answer.rows.length === 0) return [head, 'no costs recorded in this range'];
+  const evicted = answer.evicted && answer.evicted.buckets > 0 ? [`note: ${answer.evicted.buckets} older cost buckets were let go (WARDEN_COST_BUCKETS_MAX): sums up to ${answer.evicted.through} may be short`] : [];
+  if (answer.rows.length === 0) return [head, 'no costs recorded in this range', ...evicted];
   const keys = Object.keys(answer.rows[0].key);
   const header = [...keys.map((k) => COLUMN_OF[k] ?? k.toUpperCase()), 'CURRENCY', 'AMOUNT', 'CALLS'];
   const cells = answer.rows.map((r) => [...keys.map((k) => r.key[k] ?? '(none)'), r.currency, amountText(r.amount), String(r.calls)]);
@@ -75,7 +78,7 @@ export function costsTable(answer: CostsAnswer): string[] {
   const numeric = (i: number) => i >= keys.length + 1;
   const widths = header.map((_, i) => Math.max(...all.map((row) => row[i].length)));
   const line = (row: string[]) => row.map((cell, i) => (numeric(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
-  return [head, line(header), ...cells.map(line), ...footer.map(line)];
+  return [head, line(header), ...cells.map(line), ...footer.map(line), ...evicted];
 }
 
 /** Up to six decimals (micro-units), without trailing zeros. */

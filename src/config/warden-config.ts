@@ -36,6 +36,8 @@ export interface WardenConfig {
   edgeStreamHoldMs: number;
   /** Most items the review feed keeps per organisation (the oldest go first; the ledger and the forensic index keep every call). */
   reviewFeedMax: number;
+  /** Most cost buckets (hour × agent × tool × workflow × currency) kept per organisation (the oldest go first). */
+  costBucketsMax: number;
   /** Hosts upstreams may be reached on over plain http (WARDEN_EGRESS_ALLOW_HTTP_HOSTS); all others need https. */
   egressAllowHttpHosts: string[];
   /** Hosts, addresses and CIDR ranges allowed although private or loopback (WARDEN_EGRESS_ALLOW_PRIVATE). */
@@ -302,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     upstreamTimeoutMs: intFrom(env, 'WARDEN_UPSTREAM_TIMEOUT_MS', 30000, 100, 600000),
     edgeStreamHoldMs: intFrom(env, 'WARDEN_EDGE_STREAM_HOLD_MS', 0, 0, 3600000),
     reviewFeedMax: intFrom(env, 'WARDEN_REVIEW_FEED_MAX', 10_000, 1, 10_000_000),
+    costBucketsMax: intFrom(env, 'WARDEN_COST_BUCKETS_MAX', 100_000, 1, 100_000_000),
     ...egressFrom(env),
     healthIntervalMs: intFrom(env, 'WARDEN_HEALTH_INTERVAL_MS', 30000, 0, 86_400_000),
     poolMaxConcurrent: intFrom(env, 'WARDEN_POOL_MAX_CONCURRENT', 64, 1, 10_000),

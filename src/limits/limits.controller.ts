@@ -49,6 +49,14 @@ export class LimitsController {
     const now = new Date();
     const from = timeOf(since, 'since', now, new Date(now.getTime() - 30 * 86_400_000));
     const to = timeOf(until, 'until', now, now);
-    return { by: grouping, since: from.toISOString(), until: to.toISOString(), rows: this.costs.summarise(user.orgId, grouping, from.getTime(), to.getTime() + 1) };
+    // evicted: buckets let go past WARDEN_COST_BUCKETS_MAX (oldest first); sums up to `through` may miss them.
+    const evicted = this.costs.evicted(user.orgId);
+    return {
+      by: grouping,
+      since: from.toISOString(),
+      until: to.toISOString(),
+      rows: this.costs.summarise(user.orgId, grouping, from.getTime(), to.getTime() + 1),
+      evicted: { buckets: evicted.buckets, through: evicted.throughHourMs === null ? null : new Date(evicted.throughHourMs).toISOString() },
+    };
   }
 }

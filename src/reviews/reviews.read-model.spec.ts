@@ -46,7 +46,7 @@ describe('the review feed', () => {
     expect(ids(model)).toHaveLength(100);
     expect(ids(model)[0]).toBe('call-19900');
     expect(model.evicted('org-1')).toBe(19_900);
-    const queue = (model as unknown as { byOrg: Map<string, { order: string[] }> }).byOrg.get('org-1')!.order;
+    const queue = (model as unknown as { byOrg: Map<string, { items: { order: string[] } }> }).byOrg.get('org-1')!.items.order;
     expect(queue.length).toBeLessThan(2_100);
   });
 

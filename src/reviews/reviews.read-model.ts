@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Actor, EventEnvelope } from '@warden/ledger';
+import { BoundedMap } from '../common/bounded-map';
 import { WARDEN_CONFIG, type WardenConfig } from '../config/warden-config';
 import type { ToolCallDecidedData } from '../gateway/tool-call/tool-call.events';
 import type { Projection } from '../ledger/projection';
@@ -27,10 +28,7 @@ export interface ReviewFilter {
 
 /** One organisation's feed: its items in the order they were decided, and how many older ones were let go. */
 interface OrgFeed {
-  items: Map<string, ReviewItem>;
-  /** The items' call ids in the order they came, from `head` on (a queue: the Map's first key would walk the slots of every item let go). */
-  order: string[];
-  head: number;
+  items: BoundedMap<string, ReviewItem>;
   /** Items let go because the feed was full (the oldest first), since the ledger began. */
   evicted: number;
 }
@@ -61,9 +59,7 @@ export class ReviewsReadModel implements Projection {
       if (data.decision !== 'observe') return;
       const feed = this.feedOf(envelope.org);
       if (feed.items.has(data.callId)) return;
-      feed.order.push(data.callId);
       feed.items.set(data.callId, { callId: data.callId, agentId: data.agentId, serverId: data.serverId, tool: data.tool, rules: data.rules ?? [], decidedAt: envelope.at, state: 'open' });
-      this.trim(feed);
       return;
     }
     if (envelope.type !== 'CallReviewed') return;
@@ -82,13 +78,12 @@ export class ReviewsReadModel implements Projection {
     const s = recordAt(state, 'reviews');
     // `evicted` is absent from snapshots taken before the feed was bounded: nothing was let go then.
     const evicted = new Map(s.evicted === undefined ? [] : pairsAt(s.evicted, 'reviews.evicted').map(([org, n]) => [org, numberAt(n, `reviews.evicted.${org}`)] as const));
-    const byOrg = pairsAt(s.byOrg, 'reviews.byOrg').map(
-      ([org, items]) => [org, new Map(arrayAt(items, `reviews.byOrg.${org}`).map((item) => reviewItemOf(item)).map((i) => [i.callId, i] as const))] as const,
-    );
+    const byOrg = pairsAt(s.byOrg, 'reviews.byOrg').map(([org, items]) => [org, arrayAt(items, `reviews.byOrg.${org}`).map((item) => reviewItemOf(item))] as const);
     this.byOrg.clear();
     for (const [org, items] of byOrg) {
-      const feed = { items, order: [...items.keys()], head: 0, evicted: evicted.get(org) ?? 0 };
-      this.trim(feed); // a smaller WARDEN_REVIEW_FEED_MAX than the snapshot's node had
+      // Set in their order: a smaller WARDEN_REVIEW_FEED_MAX than the snapshot's node had lets the oldest go.
+      const feed = this.newFeed(evicted.get(org) ?? 0);
+      for (const item of items) feed.items.set(item.callId, item);
       this.byOrg.set(org, feed);
     }
   }
@@ -114,20 +109,13 @@ export class ReviewsReadModel implements Projection {
 
   private feedOf(orgId: string): OrgFeed {
     let feed = this.byOrg.get(orgId);
-    if (!feed) this.byOrg.set(orgId, (feed = { items: new Map(), order: [], head: 0, evicted: 0 }));
+    if (!feed) this.byOrg.set(orgId, (feed = this.newFeed(0)));
     return feed;
   }
 
-  /** Lets the oldest items go until the feed holds at most maxItems. */
-  private trim(feed: OrgFeed): void {
-    while (feed.items.size > this.maxItems) {
-      feed.items.delete(feed.order[feed.head++]);
-      feed.evicted += 1;
-    }
-    if (feed.head > 1024 && feed.head * 2 > feed.order.length) {
-      feed.order = feed.order.slice(feed.head);
-      feed.head = 0;
-    }
+  private newFeed(evicted: number): OrgFeed {
+    const feed: OrgFeed = { items: new BoundedMap(this.maxItems, () => (feed.evicted += 1)), evicted };
+    return feed;
   }
 }
 
