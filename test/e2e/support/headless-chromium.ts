@@ -39,7 +39,8 @@ export async function openHeadlessPage(url: string): Promise<HeadlessPage> {
       `--user-data-dir=${profile}`,
       url,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+    // Its own process group: close() ends Chromium's helper processes (zygote, utility, crashpad) with it.
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true },
   );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
@@ -100,12 +101,38 @@ export async function openHeadlessPage(url: string): Promise<HeadlessPage> {
     async close() {
       if (!exited) {
         const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
+        // Asked to close, the browser writes its profile out and exits; a signal to the group is the fallback.
+        await Promise.race([send('Browser.close').catch(() => undefined), sleep(2_000)]);
+        if (!(await Promise.race([gone.then(() => true), sleep(5_000).then(() => false)]))) signalGroup(child.pid!, 'SIGTERM');
         await gone;
       }
-      // Chromium's helper processes may still be writing into the profile for a moment after the
-      // browser exits (seen once in a fresh-clone run: ENOTEMPTY): rm retries those.
+      // Its helper processes outlive it for a moment and may still write into the profile (two
+      // fresh-clone runs failed here with ENOTEMPTY): wait until the group is gone, then remove it.
+      if (!(await groupGone(child.pid!, 5_000))) signalGroup(child.pid!, 'SIGKILL');
+      await groupGone(child.pid!, 2_000);
       rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+/** True once no process of the group is left (within `ms`). */
+async function groupGone(pid: number, ms: number): Promise<boolean> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(50)) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return true;
+    }
+  }
+  return false;
 }
