@@ -6,6 +6,7 @@ import { startGateway, type RunningGateway } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/warden-config';
 import { AdminApi, freePort, startHarness, type Harness } from './support/gateway-harness';
 import { runCli } from './support/tamper';
+import { logReader } from './support/log-reads';
 
 /**
  * `warden witness poll --once` (the compiled CLI, a process of its own) against real gateways on
@@ -26,19 +27,7 @@ describe('warden witness poll against the gateway', () => {
   let logVkey: string;
   const env = { WARDEN_CHECKPOINT_EVERY_EVENTS: '2', WARDEN_CHECKPOINT_EVERY_MS: '100', WARDEN_LOG_ORIGIN: 'warden.test/witness', WARDEN_SQLITE_SYNCHRONOUS: 'NORMAL', WARDEN_HEALTH_INTERVAL_MS: '0' };
 
-  const getJson = async (url: string, path: string) => {
-    const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${auditor}` } });
-    return { status: res.status, body: (await res.json()) as any };
-  };
-  /** The gateway's latest checkpoint once its size is beyond `size` (the anchor trails the writes; polled, not timed). */
-  async function checkpointBeyond(url: string, size: number) {
-    for (let i = 0; i < 500; i++) {
-      const latest = await getJson(url, '/v1/log/checkpoint');
-      if (latest.status === 200 && latest.body.size > size) return latest.body as { size: number; note: string; cosignatures: Array<{ name: string }> };
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`no checkpoint beyond ${size} at ${url}`);
-  }
+  const { getJson, checkpointBeyond } = logReader(() => auditor);
   const writeConfig = (url: string) => writeFileSync(join(witnessDir, 'witness.json'), JSON.stringify({ logs: [{ vkey: logVkey, url, apiKey: auditor }] }), { mode: 0o600 });
   const poll = async () => {
     const res = await runCli(['witness', 'poll', '--once', '--json', '--dir', witnessDir]);

@@ -11,6 +11,7 @@ import { Witness } from '../../src/witness/witness';
 import { initWitnessDir, loadWitnessConfig, loadWitnessIdentity, WitnessStateFile } from '../../src/witness/witness-files';
 import { startWitnessServer } from '../../src/witness/witness-server';
 import { AdminApi, freePort, startHarness, type Harness } from './support/gateway-harness';
+import { logReader } from './support/log-reads';
 
 /**
  * The gateway pushes its checkpoints to a witness (WARDEN_WITNESS_URLS): a real `warden witness`
@@ -31,19 +32,9 @@ describe('checkpoints pushed to a witness', () => {
   const env = { WARDEN_CHECKPOINT_EVERY_EVENTS: '2', WARDEN_CHECKPOINT_EVERY_MS: '100', WARDEN_LOG_ORIGIN: 'warden.test/push', WARDEN_SQLITE_SYNCHRONOUS: 'NORMAL', WARDEN_HEALTH_INTERVAL_MS: '0' };
   const origin = () => `warden.test/push/${h.orgId}`;
 
-  const getJson = async (url: string, path: string) => {
-    const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${auditor}` } });
-    return { status: res.status, body: (await res.json()) as any };
-  };
-  /** The newest checkpoint beyond `size` that carries the witness's cosignature (polled, not timed). */
-  async function cosignedBeyond(url: string, size: number) {
-    for (let i = 0; i < 500; i++) {
-      const latest = await getJson(url, '/v1/log/checkpoint');
-      if (latest.status === 200 && latest.body.size > size && latest.body.cosignatures.length > 0) return latest.body as { size: number; note: string; cosignatures: Array<{ name: string }> };
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`no cosigned checkpoint beyond ${size} at ${url}`);
-  }
+  const { getJson, checkpointBeyond } = logReader(() => auditor);
+  /** The newest checkpoint beyond `size` that carries the witness's cosignature. */
+  const cosignedBeyond = (url: string, size: number) => checkpointBeyond(url, size, (checkpoint) => checkpoint.cosignatures.length > 0);
   const start = async () => {
     const port = await freePort();
     return startGateway(loadConfig({ ...env, WARDEN_WITNESS_KEYS: witnessVkey, WARDEN_WITNESS_URLS: `${witnessUrl}/add-checkpoint`, WARDEN_DATA_DIR: h.dataDir, WARDEN_PORT: String(port) }), { logger: ['error'] });
