@@ -1,5 +1,5 @@
 import { freeLoopbackPort } from '../test/fixtures/loopback-http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAgent, type AgentRevision } from '../test/fixtures/agent-clients';
@@ -8,8 +8,9 @@ import type { GroupCommitStats } from '@warden/event-store';
 import type { UpstreamChildInfo, UpstreamKind } from './upstream-child';
 import { BenchChild } from './support/child-rpc';
 import { cpuMsBetween, cpuSample, type CpuSample } from './support/child-probes';
-import { summariseProfile, type ProfileSummary } from './support/cpu-profile';
-import { concurrent, sequential, warmUp, type Call, type LoadResult } from './support/load';
+import type { ProfileSummary } from './support/cpu-profile';
+import { profileSeries, profileTables } from './support/profile-series';
+import { concurrent, sequential, warmUntilSteady, warmUp, type Call, type LoadResult, type SteadyWarmUp, warmUpNote } from './support/load';
 import { connectRaw, type RawRpcTarget } from './support/raw-rpc';
 import { hostTicks, otherCores, waitForQuietHost } from './support/host-load';
 import { environment, target, type BenchReport, type Table, type TargetCheck } from './support/report';
@@ -30,7 +31,9 @@ const SYNC_MODES = ['FULL', 'NORMAL'] as const;
 type SyncMode = (typeof SYNC_MODES)[number];
 
 interface Scale {
+  /** Sequential warm-up of each path: at least warmUp calls, then until its p50 settles, at most maxWarmUp. */
   warmUp: number;
+  maxWarmUp: number;
   sequential: number;
   clients: number;
   perClient: number;
@@ -51,6 +54,8 @@ interface PhaseFigures extends LoadResult {
   transactionsPerCall: string | null;
   /** Means over the series from the gateway's own histograms (ms): decision durable, upstream answer, the whole call inside the gateway. */
   insideMs: { decisionCommit: number; upstream: number; call: number } | null;
+  /** The sequential warm-up before this series (sequential series only). */
+  warmUp?: SteadyWarmUp;
 }
 
 interface PathFigures {
@@ -218,7 +223,14 @@ export async function runGatewayBench(options: BenchOptions): Promise<BenchRepor
           const runs = mode === 'FULL' ? loaded : [{ path: PATHS[0], clients: 1 }, ...loaded];
           for (const { path, clients } of runs) {
             log(`gateway-call: profiling the gateway under ${path.id}, ${clients} client(s), synchronous=${mode}`);
-            profiles.push(await profilePath(path.governed!(gw), scales.full, gw.child, `${path.id}-${mode}-${clients === 1 ? 'sequential' : `${clients}-clients`}`, clients, options.resultsDir));
+            profiles.push(
+              await profileSeries(gw.child, path.governed!(gw), {
+                name: `gateway-${path.id}-${mode}-${clients === 1 ? 'sequential' : `${clients}-clients`}`,
+                clients,
+                calls: clients === 1 ? Math.ceil(scales.full.sequential / 3) : Math.ceil((scales.full.perClient / 2) * clients),
+                resultsDir: options.resultsDir,
+              }),
+            );
           }
         }
         gatewayWarnings[mode] = (await gw.child.call<CpuSample>('cpu')).warnings;
@@ -233,19 +245,7 @@ export async function runGatewayBench(options: BenchOptions): Promise<BenchRepor
 
   const { tables, targets, comparisons } = present(direct, governed);
   if (largeResults.length > 0) tables.push(largeResultsTable(largeResults));
-  for (const profile of profiles) {
-    const name = profile.file.split('/').pop();
-    tables.push({
-      title: `gateway CPU profile ${name} (busy ${profile.busyMs} ms of ${profile.wallMs} ms sampled): time by component`,
-      columns: ['component', 'ms', '%'],
-      rows: profile.byComponent.map((c) => [c.name, c.selfMs, c.percent]),
-    });
-    tables.push({
-      title: `gateway CPU profile ${name}: top self time by function`,
-      columns: ['function', 'where', 'self ms', '%'],
-      rows: profile.topFunctions.slice(0, 15).map((f) => [f.name, f.where, f.selfMs, f.percent]),
-    });
-  }
+  tables.push(...profileTables(profiles));
   return {
     bench: GATEWAY_BENCH,
     startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(),
@@ -268,6 +268,7 @@ export async function runGatewayBench(options: BenchOptions): Promise<BenchRepor
       'other procs (cores): CPU used by other processes of this shared host during the series; rows where it is high are noisy',
       `waits for a quiet host (beyond the 0.4 s check before each series): ${Math.round((45_000 - quiet.budget.remainingMs) / 1000)} s of a 45 s budget`,
       'bridged paths have no direct twin: they compare against the direct figures of the upstream\'s own revision',
+      warmUpNote([...direct.values(), ...[...governed.values()].flatMap((byMode) => [...byMode.values()])].map((f) => f.sequential.warmUp)),
       ...Object.entries(gatewayWarnings)
         .filter(([, counts]) => Object.keys(counts).length > 0)
         .map(([mode, counts]) => `gateway (${mode}) emitted process warnings, counted not printed: ${JSON.stringify(counts)}`),
@@ -275,15 +276,18 @@ export async function runGatewayBench(options: BenchOptions): Promise<BenchRepor
   };
 }
 
-/** Default: 1,000 sequential + 16 × 100 per SDK path (the gateway's own speed bounds the run); --long: 2,000 + 16 × 250. */
+/**
+ * Default: 1,000 sequential + 16 × 100 per SDK path (the gateway's own speed bounds the run), each
+ * after a warm-up of 2,000–8,000 calls (until the p50 settles); --long: 2,000 + 16 × 250.
+ */
 function scalesFor(options: BenchOptions): Record<PathSpec['scale'], Scale> {
   if (options.quick) {
-    return { full: { warmUp: 50, sequential: 200, clients: 16, perClient: 20 }, reduced: { warmUp: 30, sequential: 100, clients: 16, perClient: 10 } };
+    return { full: { warmUp: 50, maxWarmUp: 200, sequential: 200, clients: 16, perClient: 20 }, reduced: { warmUp: 30, maxWarmUp: 100, sequential: 100, clients: 16, perClient: 10 } };
   }
   if (options.long) {
-    return { full: { warmUp: 200, sequential: 2000, clients: 16, perClient: 250 }, reduced: { warmUp: 100, sequential: 1000, clients: 16, perClient: 100 } };
+    return { full: { warmUp: 3000, maxWarmUp: 12000, sequential: 2000, clients: 16, perClient: 250 }, reduced: { warmUp: 1500, maxWarmUp: 6000, sequential: 1000, clients: 16, perClient: 100 } };
   }
-  return { full: { warmUp: 200, sequential: 1000, clients: 16, perClient: 100 }, reduced: { warmUp: 100, sequential: 500, clients: 16, perClient: 50 } };
+  return { full: { warmUp: 2000, maxWarmUp: 8000, sequential: 1000, clients: 16, perClient: 100 }, reduced: { warmUp: 1000, maxWarmUp: 4000, sequential: 500, clients: 16, perClient: 50 } };
 }
 
 async function startConfiguredGateway(mode: SyncMode, upstreams: Upstreams): Promise<GatewaySetup> {
@@ -355,14 +359,14 @@ async function measurePath(
   const single = await factory();
   let sequentialFigures: PhaseFigures;
   try {
-    await warmUp([single.call], scale.warmUp);
-    sequentialFigures = await withCpu(() => sequential(single.call, scale.sequential), upstream, gateway, quiet);
+    const warm = await warmUntilSteady(single.call, { minCalls: scale.warmUp, maxCalls: scale.maxWarmUp, window: Math.min(250, scale.warmUp) });
+    sequentialFigures = { ...(await withCpu(() => sequential(single.call, scale.sequential), upstream, gateway, quiet)), warmUp: warm };
   } finally {
     await single.close();
   }
   const many = await Promise.all(Array.from({ length: scale.clients }, () => factory()));
   try {
-    await warmUp(many.map((c) => c.call), Math.max(scale.clients * 5, scale.warmUp));
+    await warmUp(many.map((c) => c.call), Math.max(scale.clients * 5, Math.min(scale.warmUp, 500)));
     const concurrentFigures = await withCpu(() => concurrent(many.map((c) => c.call), scale.perClient), upstream, gateway, quiet);
     return { sequential: sequentialFigures, concurrent: concurrentFigures };
   } finally {
@@ -412,33 +416,6 @@ function insideMsBetween(before: GatewayStoreStats['timings'], after: GatewaySto
     return count > 0 ? round(((after[key].sum - before[key].sum) / count) * 1000, 3) : 0;
   };
   return { decisionCommit: mean('decisionCommit'), upstream: mean('upstream'), call: mean('call') };
-}
-
-/** A separate, profiled concurrent series (its figures are not reported: profiling slows it down). */
-async function profilePath(
-  factory: ClientFactory,
-  scale: Scale,
-  gateway: BenchChild<GatewayChildInfo>,
-  name: string,
-  clients: number,
-  resultsDir: string,
-): Promise<ProfileSummary> {
-  const dir = join(resultsDir, 'profiles');
-  mkdirSync(dir, { recursive: true });
-  // The repository ignores bench/results/*.json only: keep the profiles out of git status too.
-  writeFileSync(join(dir, '.gitignore'), '*\n');
-  const file = join(dir, `gateway-${name}.cpuprofile`);
-  const many = await Promise.all(Array.from({ length: clients }, () => factory()));
-  try {
-    await warmUp(many.map((c) => c.call), clients * 5);
-    await gateway.call('profileStart', { intervalUs: 250 });
-    if (clients === 1) await sequential(many[0].call, Math.ceil(scale.sequential / 3));
-    else await concurrent(many.map((c) => c.call), Math.ceil(scale.perClient / 2));
-    await gateway.call('profileStop', { file });
-  } finally {
-    await Promise.all(many.map((c) => c.close().catch(() => undefined)));
-  }
-  return summariseProfile(file);
 }
 
 interface Comparison {

@@ -11,10 +11,12 @@ import type { GatewayChildInfo } from './gateway-child';
 import type { BenchOptions } from './support/bench-options';
 import { BenchChild } from './support/child-rpc';
 import { waitForQuietHost } from './support/host-load';
-import { concurrent, sequential, warmUp, type Call, type LoadResult } from './support/load';
+import { concurrent, sequential, warmUntilSteady, warmUp, warmUpNote, type Call, type LoadResult, type SteadyWarmUp } from './support/load';
 import { connectRaw } from './support/raw-rpc';
 import { environment, target, type BenchReport } from './support/report';
 import { round } from './support/stats';
+import type { ProfileSummary } from './support/cpu-profile';
+import { profileSeries, profileTables } from './support/profile-series';
 
 /**
  * The peer benchmark: one stdio MCP server (test/fixtures/stdio-mcp-server.ts, SDK 1.x) reached
@@ -111,7 +113,11 @@ export async function runStdioPeerBench(options: BenchOptions): Promise<BenchRep
   const started = performance.now();
   const log = options.log;
   for (const file of [FIXTURE_JS, MCP_PROXY_JS]) if (!existsSync(file)) throw new Error(`${file} is missing (npm install; npm run build)`);
-  const scale = options.quick ? { warmUp: 100, sequential: 200, clients: 4, perClient: 25 } : options.long ? { warmUp: 400, sequential: 2000, clients: 8, perClient: 250 } : { warmUp: 300, sequential: 1000, clients: 8, perClient: 100 };
+  const scale = options.quick
+    ? { warmUp: 100, maxWarmUp: 400, sequential: 200, clients: 4, perClient: 25 }
+    : options.long
+      ? { warmUp: 3000, maxWarmUp: 12000, sequential: 2000, clients: 8, perClient: 250 }
+      : { warmUp: 2000, maxWarmUp: 8000, sequential: 1000, clients: 8, perClient: 100 };
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-bench-stdio-'));
   const gateway = await BenchChild.start<GatewayChildInfo>(join(__dirname, 'gateway-child.js'), {
     env: { ...process.env, WARDEN_DATA_DIR: dataDir, WARDEN_HOST: '127.0.0.1', WARDEN_PORT: String(await freeLoopbackPort()), WARDEN_SQLITE_SYNCHRONOUS: 'NORMAL', WARDEN_LOG_LEVEL: 'warn', WARDEN_HEALTH_INTERVAL_MS: '0' },
@@ -120,6 +126,8 @@ export async function runStdioPeerBench(options: BenchOptions): Promise<BenchRep
   const proxy = await startMcpProxy(await freeLoopbackPort());
   const quiet = { remainingMs: 45_000 };
   const figures: Record<string, PathFigures> = {};
+  const profiles: ProfileSummary[] = [];
+  const warmUps: SteadyWarmUp[] = [];
   try {
     const api = adminApi(gateway.info.url, gateway.info.adminKey);
     const server = await api('POST', '/v1/servers', { name: 'bench stdio', slug: 'stdio', transport: 'stdio', command: process.execPath, args: [FIXTURE_JS] }, 201);
@@ -137,7 +145,9 @@ export async function runStdioPeerBench(options: BenchOptions): Promise<BenchRep
     for (const [label, open] of paths) {
       const clients = await Promise.all(Array.from({ length: scale.clients }, open));
       try {
-        await warmUp(clients.map((c) => c.call), scale.warmUp);
+        const warm = await warmUntilSteady(clients[0].call, { minCalls: scale.warmUp, maxCalls: scale.maxWarmUp, window: Math.min(250, scale.warmUp) });
+        await warmUp(clients.map((c) => c.call), scale.clients * 20);
+        warmUps.push(warm);
         await waitForQuietHost(quiet, log);
         log(`${STDIO_PEER_BENCH}: ${label}: ${scale.sequential} sequential, ${scale.clients} × ${scale.perClient} concurrent`);
         const seq = await sequential(clients[0].call, scale.sequential);
@@ -145,6 +155,15 @@ export async function runStdioPeerBench(options: BenchOptions): Promise<BenchRep
         figures[label] = { sequential: seq, concurrent: conc };
       } finally {
         await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+      }
+    }
+    if (options.profile) {
+      // Where warden's CPU goes on the raw client's calls: one client (latency), then all at once (throughput).
+      for (const clients of [1, scale.clients]) {
+        log(`${STDIO_PEER_BENCH}: profiling warden, raw HTTP client, ${clients} client(s)`);
+        const open = () => rawHttpClient(wardenUrl, auth);
+        const name = `stdio-warden-raw-${clients === 1 ? 'sequential' : `${clients}-clients`}`;
+        profiles.push(await profileSeries(gateway, open, { name, clients, calls: scale.sequential, resultsDir: options.resultsDir }));
       }
     }
   } finally {
@@ -181,18 +200,20 @@ export async function runStdioPeerBench(options: BenchOptions): Promise<BenchRep
     seconds: round((performance.now() - started) / 1000, 1),
     environment: environment(),
     parameters: { ...scale, peer: 'mcp-proxy 5.12.0 --server stream (Streamable HTTP, stateful)', warden: 'stdio upstream, SQLite NORMAL, every call decided and recorded', upstream: 'SDK 1.x McpServer on stdio, tools/call echo' },
-    figures,
+    figures: { ...figures, profiles },
     tables: [
       {
         title: `tools/call echo on one stdio server: direct, behind mcp-proxy, behind warden (sequential, then ${scale.clients} clients at once)`,
         columns: ['path', 'p50 ms', 'p99 ms', 'calls/s', `p50 ms ×${scale.clients}`, `calls/s ×${scale.clients}`, 'p50 / mcp-proxy', 'calls/s ×n / mcp-proxy'],
         rows,
       },
+      ...profileTables(profiles),
     ],
     targets,
     notes: [
       'mcp-proxy 6.x depends on pipenet, which requires Node ≥ 22 (the project installs engine-strict on Node 20): 5.12.0, with no runtime dependencies, is the peer here',
       'the direct row spawns the server from the client (no HTTP hop): it is what both proxies add to',
+      warmUpNote(warmUps),
     ],
   };
 }

@@ -57,3 +57,46 @@ function resultOf(samples: Float64Array, clients: number, wallMs: number): LoadR
     latencyMs: summarise(samples),
   };
 }
+
+export interface SteadyWarmUp {
+  /** Calls made before the p50 stopped falling (results discarded). */
+  calls: number;
+  /** p50 (ms) of each window, in order: the last ones are the steady state. */
+  windowP50s: number[];
+  /** False when maxCalls ran out before two windows in a row agreed. */
+  steady: boolean;
+}
+
+/**
+ * Sequential warm-up until the latency settles (the JIT, caches and pools of both ends): windows
+ * of `window` calls, until a window's p50 is within `tolerance` of the one before it — at least
+ * `minCalls`, at most `maxCalls`. A fixed few hundred calls is not enough for warden (measured:
+ * its p50 kept falling for ~5,000 calls), and a series measured before that reports the warm-up.
+ */
+export async function warmUntilSteady(
+  call: Call,
+  options: { window?: number; minCalls?: number; maxCalls?: number; tolerance?: number } = {},
+): Promise<SteadyWarmUp> {
+  const window = options.window ?? 250;
+  const minCalls = options.minCalls ?? 1000;
+  const maxCalls = options.maxCalls ?? 8000;
+  const tolerance = options.tolerance ?? 0.03;
+  const windowP50s: number[] = [];
+  let calls = 0;
+  while (calls < maxCalls) {
+    windowP50s.push((await sequential(call, window)).latencyMs.p50);
+    calls += window;
+    const [before, last] = windowP50s.slice(-2);
+    if (calls >= minCalls && windowP50s.length >= 2 && last >= before * (1 - tolerance)) return { calls, windowP50s, steady: true };
+  }
+  return { calls, windowP50s, steady: false };
+}
+
+/** How long the sequential series were warmed up, and whether each settled before its cap. */
+export function warmUpNote(warmUps: ReadonlyArray<SteadyWarmUp | undefined>): string {
+  const known = warmUps.filter((w): w is SteadyWarmUp => w !== undefined);
+  if (known.length === 0) return 'no warm-up recorded';
+  const calls = known.map((w) => w.calls);
+  const unsettled = known.filter((w) => !w.steady).length;
+  return `each sequential series follows a warm-up of ${Math.min(...calls)}–${Math.max(...calls)} calls, until its p50 settled (within 3% of the window before)${unsettled > 0 ? `; ${unsettled} of ${known.length} reached the cap unsettled` : ''}`;
+}
