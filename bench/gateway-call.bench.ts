@@ -15,6 +15,7 @@ import { connectRaw, type RawRpcTarget } from './support/raw-rpc';
 import { hostTicks, otherCores, waitForQuietHost } from './support/host-load';
 import { environment, target, type BenchReport, type Table, type TargetCheck } from './support/report';
 import { round } from './support/stats';
+import { insideMsBetween, type InsideMs } from './support/gateway-timings';
 import { largeResultsTable, measureLargeResults, type LargeResultFigures } from './support/large-results';
 import type { BenchOptions } from './support/bench-options';
 
@@ -53,7 +54,7 @@ interface PhaseFigures extends LoadResult {
   /** SQLite transactions (group commits) per call: events and payloads commit together; and the WAL syncs warden made per call (FULL). */
   transactionsPerCall: string | null;
   /** Means over the series from the gateway's own histograms (ms): decision durable, upstream answer, the whole call inside the gateway. */
-  insideMs: { decisionCommit: number; upstream: number; call: number } | null;
+  insideMs: InsideMs | null;
   /** The sequential warm-up before this series (sequential series only). */
   warmUp?: SteadyWarmUp;
 }
@@ -410,13 +411,6 @@ async function withCpu(
 }
 
 /** Mean ms per observation of each gateway histogram between two samples. */
-function insideMsBetween(before: GatewayStoreStats['timings'], after: GatewayStoreStats['timings']): PhaseFigures['insideMs'] {
-  const mean = (key: keyof GatewayStoreStats['timings']) => {
-    const count = after[key].count - before[key].count;
-    return count > 0 ? round(((after[key].sum - before[key].sum) / count) * 1000, 3) : 0;
-  };
-  return { decisionCommit: mean('decisionCommit'), upstream: mean('upstream'), call: mean('call') };
-}
 
 interface Comparison {
   path: string;

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAgent } from '../test/fixtures/agent-clients';
 import { freeLoopbackPort } from '../test/fixtures/loopback-http';
-import type { GatewayChildInfo } from './gateway-child';
+import type { GatewayChildInfo, GatewayStoreStats } from './gateway-child';
+import { insideMsBetween, type InsideMs } from './support/gateway-timings';
 import type { BenchOptions } from './support/bench-options';
 import { BenchChild } from './support/child-rpc';
 import { waitForQuietHost } from './support/host-load';
@@ -43,6 +44,8 @@ type ClientFactory = () => Promise<BenchClient>;
 interface PathFigures {
   sequential: LoadResult;
   concurrent: LoadResult;
+  /** warden's rows: its own means over the sequential series (decision durable, the whole call inside it). */
+  insideMs?: InsideMs;
 }
 
 async function sdkHttpClient(url: string, headers: Record<string, string> = {}): Promise<BenchClient> {
@@ -150,9 +153,12 @@ export async function runStdioPeerBench(options: BenchOptions): Promise<BenchRep
         warmUps.push(warm);
         await waitForQuietHost(quiet, log);
         log(`${STDIO_PEER_BENCH}: ${label}: ${scale.sequential} sequential, ${scale.clients} × ${scale.perClient} concurrent`);
+        const governed = label.startsWith('warden');
+        const before = governed ? await gateway.call<GatewayStoreStats>('stats') : undefined;
         const seq = await sequential(clients[0].call, scale.sequential);
+        const after = governed ? await gateway.call<GatewayStoreStats>('stats') : undefined;
         const conc = await concurrent(clients.map((c) => c.call), scale.perClient);
-        figures[label] = { sequential: seq, concurrent: conc };
+        figures[label] = { sequential: seq, concurrent: conc, ...(before && after ? { insideMs: insideMsBetween(before.timings, after.timings) } : {}) };
       } finally {
         await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
       }
@@ -184,6 +190,8 @@ export async function runStdioPeerBench(options: BenchOptions): Promise<BenchRep
       f.concurrent.callsPerSecond,
       peer ? round(f.sequential.latencyMs.p50 / peer.sequential.latencyMs.p50, 2) : '—',
       peer ? round(f.concurrent.callsPerSecond / peer.concurrent.callsPerSecond, 2) : '—',
+      f.insideMs ? f.insideMs.decisionCommit : '—',
+      peer && f.insideMs ? round(f.sequential.latencyMs.p50 - peer.sequential.latencyMs.p50 - f.insideMs.decisionCommit, 2) : '—',
     ];
   });
   const floor = figures['direct stdio, SDK 1.x client (floor)'].sequential.latencyMs.p50;
@@ -204,7 +212,7 @@ export async function runStdioPeerBench(options: BenchOptions): Promise<BenchRep
     tables: [
       {
         title: `tools/call echo on one stdio server: direct, behind mcp-proxy, behind warden (sequential, then ${scale.clients} clients at once)`,
-        columns: ['path', 'p50 ms', 'p99 ms', 'calls/s', `p50 ms ×${scale.clients}`, `calls/s ×${scale.clients}`, 'p50 / mcp-proxy', 'calls/s ×n / mcp-proxy'],
+        columns: ['path', 'p50 ms', 'p99 ms', 'calls/s', `p50 ms ×${scale.clients}`, `calls/s ×${scale.clients}`, 'p50 / mcp-proxy', 'calls/s ×n / mcp-proxy', 'decision durable ms (in warden)', 'p50 beyond mcp-proxy, less that ms'],
         rows,
       },
       ...profileTables(profiles),
@@ -214,6 +222,7 @@ export async function runStdioPeerBench(options: BenchOptions): Promise<BenchRep
       'mcp-proxy 6.x depends on pipenet, which requires Node ≥ 22 (the project installs engine-strict on Node 20): 5.12.0, with no runtime dependencies, is the peer here',
       'the direct row spawns the server from the client (no HTTP hop): it is what both proxies add to',
       warmUpNote(warmUps),
+      'decision durable: warden\'s own mean, over the sequential series, from the gate\'s verdict to its ToolCallDecided committed (sealed, signed, with its payload), which DESIGN §5 requires before anything reaches the upstream; the last column is what is left of warden\'s p50 gap to mcp-proxy without it',
     ],
   };
 }
