@@ -77,4 +77,32 @@ describe('the review feed', () => {
     expect(ids(model)).toEqual(['a']);
     expect(model.evicted('org-1')).toBe(0);
   });
+
+  it('pages oldest first with a boundary that holds while the feed moves: filters apply, the last page says no more', () => {
+    const model = feed(100);
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) model.apply(decided(id));
+    for (const id of ['b', 'e']) model.apply(reviewed(id));
+    const first = model.page('org-1', { state: 'open' }, { after: 0, limit: 2 });
+    expect(first.items.map((i) => i.callId)).toEqual(['a', 'c']);
+    expect(first.next).toBe(3); // d, the next open item (ordinal 3)
+    model.apply(decided('h')); // the feed grows between pages
+    const second = model.page('org-1', { state: 'open' }, { after: first.next!, limit: 2 });
+    expect(second.items.map((i) => i.callId)).toEqual(['d', 'f']);
+    const last = model.page('org-1', { state: 'open' }, { after: second.next!, limit: 2 });
+    expect(last).toEqual({ items: [expect.objectContaining({ callId: 'g' }), expect.objectContaining({ callId: 'h' })], next: null });
+    expect(model.page('org-1', { state: 'reviewed' }, { after: 0, limit: 5 })).toEqual({ items: [expect.objectContaining({ callId: 'b' }), expect.objectContaining({ callId: 'e' })], next: null });
+    expect(model.page('org-2', {}, { after: 0, limit: 5 })).toEqual({ items: [], next: null });
+  });
+
+  it('starts a page whose boundary was evicted meanwhile at the oldest item still held, and never repeats an item', () => {
+    const model = feed(3);
+    for (const id of ['a', 'b', 'c']) model.apply(decided(id));
+    const first = model.page('org-1', {}, { after: 0, limit: 1 });
+    expect(first).toEqual({ items: [expect.objectContaining({ callId: 'a' })], next: 1 });
+    for (const id of ['d', 'e']) model.apply(decided(id)); // a, b leave the feed
+    const second = model.page('org-1', {}, { after: first.next!, limit: 2 });
+    expect(second.items.map((i) => i.callId)).toEqual(['c', 'd']);
+    expect(second.next).toBe(4);
+    expect(model.page('org-1', {}, { after: second.next!, limit: 2 })).toEqual({ items: [expect.objectContaining({ callId: 'e' })], next: null });
+  });
 });

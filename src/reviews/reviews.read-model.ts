@@ -93,13 +93,29 @@ export class ReviewsReadModel implements Projection {
   }
 
   list(orgId: string, filter: ReviewFilter): ReviewItem[] {
-    return [...(this.byOrg.get(orgId)?.items.values() ?? [])].filter(
-      (i) =>
-        (filter.agent === undefined || i.agentId === filter.agent) &&
-        (filter.server === undefined || i.serverId === filter.server) &&
-        (filter.rule === undefined || i.rules.includes(filter.rule)) &&
-        (filter.state === undefined || i.state === filter.state),
-    );
+    return this.page(orgId, filter, { after: 0, limit: Number.POSITIVE_INFINITY }).items;
+  }
+
+  /**
+   * Up to `limit` matching items, oldest first, from the item at ordinal `after` on (the ordinal
+   * of an item counts every observed call of the organisation's feed before it, evicted ones too:
+   * it never changes, so a page boundary holds while the feed moves). `next`: the ordinal the
+   * next page starts from, or null when no matching item is left. A boundary whose items have
+   * been evicted since starts at the oldest item still held.
+   */
+  page(orgId: string, filter: ReviewFilter, { after, limit }: { after: number; limit: number }): { items: ReviewItem[]; next: number | null } {
+    const feed = this.byOrg.get(orgId);
+    if (!feed) return { items: [], next: null };
+    const items: ReviewItem[] = [];
+    let ordinal = feed.evicted;
+    for (const item of feed.items.values()) {
+      if (ordinal >= after && matches(item, filter)) {
+        if (items.length === limit) return { items, next: ordinal };
+        items.push(item);
+      }
+      ordinal += 1;
+    }
+    return { items, next: null };
   }
 
   /** Items of the organisation's feed let go because it was full (the oldest first). */
@@ -117,6 +133,15 @@ export class ReviewsReadModel implements Projection {
     const feed: OrgFeed = { items: new BoundedMap(this.maxItems, () => (feed.evicted += 1)), evicted };
     return feed;
   }
+}
+
+function matches(item: ReviewItem, filter: ReviewFilter): boolean {
+  return (
+    (filter.agent === undefined || item.agentId === filter.agent) &&
+    (filter.server === undefined || item.serverId === filter.server) &&
+    (filter.rule === undefined || item.rules.includes(filter.rule)) &&
+    (filter.state === undefined || item.state === filter.state)
+  );
 }
 
 function reviewItemOf(value: unknown): ReviewItem {

@@ -67,6 +67,22 @@ describe('observe and review', () => {
     expect(events[0]).toMatchObject({ stream: `review-${first.callId}`, data: { callId: first.callId, comment: 'expected use' }, sig: expect.any(String) });
   });
 
+  it('pages the feed, oldest first: limit and the opaque nextCursor, null on the last page', async () => {
+    const all = (await investigator.request('GET', '/v1/reviews')).body;
+    expect(all.reviews).toHaveLength(2);
+    expect(all.nextCursor).toBeNull();
+    const first = await investigator.request('GET', '/v1/reviews?limit=1');
+    expect(first.status).toBe(200);
+    expect(first.body.reviews.map((r: any) => r.callId)).toEqual([all.reviews[0].callId]);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await investigator.request('GET', `/v1/reviews?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+    expect(second.body).toMatchObject({ reviews: [expect.objectContaining({ callId: all.reviews[1].callId })], nextCursor: null, evicted: 0 });
+    for (const bad of ['limit=0', 'limit=1001', 'limit=x', 'cursor=r-1', 'cursor=abc', 'cursor=']) {
+      const refused = await investigator.request('GET', `/v1/reviews?${bad}`);
+      expect([bad, refused.status, refused.body.code]).toEqual([bad, 400, 'VALIDATION.FAILED']);
+    }
+  });
+
   it('refuses other roles and bad input, and changes nothing', async () => {
     const [open] = (await investigator.request('GET', '/v1/reviews?state=open')).body.reviews;
     expect((await operator.request('GET', '/v1/reviews')).status).toBe(403);
