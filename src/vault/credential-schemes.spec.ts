@@ -1,4 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { parseCredential, secretMaterial } from './credential-schemes';
+
+const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'sec1', format: 'pem' }).toString();
+const weakKey = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 const invalid = (input: Record<string, unknown>) => {
   try {
@@ -31,6 +35,18 @@ describe('credential schemes', () => {
     expect(secretMaterial(parseCredential({ ...base, tokenExchange: { subjectToken: 'other' } }))).not.toBe(material);
   });
 
+  it('private_key_jwt: a key instead of a secret, kept as PKCS#8; the default when a key is given; kid and audience choice kept', () => {
+    const cc = parseCredential({ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c', privateKey: ecKey, keyId: 'k1' });
+    expect(cc).toEqual({ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c', clientAuth: 'private_key_jwt', privateKey: expect.stringContaining('BEGIN PRIVATE KEY'), keyId: 'k1' });
+    const mcp = parseCredential({ scheme: 'mcp_oauth', clientId: 'c', privateKey: ecKey, authorizationServers: ['https://as'], assertionAudience: 'issuer' });
+    expect(mcp).toMatchObject({ clientAuth: 'private_key_jwt', assertionAudience: 'issuer', privateKey: expect.stringContaining('BEGIN PRIVATE KEY') });
+    expect(mcp).not.toHaveProperty('clientSecret');
+    const other = parseCredential({ scheme: 'mcp_oauth', clientId: 'c', privateKey: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), authorizationServers: ['https://as'], assertionAudience: 'issuer' });
+    expect(secretMaterial(other)).not.toBe(secretMaterial(mcp));
+    // A secret-based credential keeps the secret material it had before private_key_jwt (its fingerprint does not move).
+    expect(secretMaterial(parseCredential({ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c', clientSecret: 's' }))).toBe('oauth\0http://127.0.0.1:9/token\0c\0s\0\0');
+  });
+
   it.each([
     [{ scheme: 'kerberos' }, 'scheme'],
     [{ scheme: 'bearer' }, 'token'],
@@ -59,6 +75,15 @@ describe('credential schemes', () => {
     [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: ['https://as'], tokenExchange: 'st' }, 'tokenExchange'],
     [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: ['https://as'], tokenExchange: { subjectToken: 'a\nX-Evil' } }, 'tokenExchange.subjectToken'],
     [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: ['https://as'], tokenExchange: { subjectToken: 't', audience: 'no uri' } }, 'tokenExchange.audience'],
+    [{ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1/token', clientId: 'c', clientAuth: 'private_key_jwt' }, 'privateKey'],
+    [{ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1/token', clientId: 'c', clientSecret: 's', privateKey: ecKey }, 'clientSecret'],
+    [{ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1/token', clientId: 'c', clientAuth: 'basic', clientSecret: 's', keyId: 'k' }, 'keyId'],
+    [{ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1/token', clientId: 'c', privateKey: weakKey }, 'privateKey'],
+    [{ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1/token', clientId: 'c', privateKey: 'X-Evil' }, 'privateKey'],
+    [{ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1/token', clientId: 'c', privateKey: ecKey, keyId: 'a b' }, 'keyId'],
+    [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: ['https://as'], assertionAudience: 'issuer' }, 'assertionAudience'],
+    [{ scheme: 'mcp_oauth', clientId: 'c', privateKey: ecKey, authorizationServers: ['https://as'], assertionAudience: 'resource' }, 'assertionAudience'],
+    [{ scheme: 'mcp_oauth', clientId: 'c', clientAuth: 'post', privateKey: ecKey, authorizationServers: ['https://as'] }, 'privateKey'],
   ])('refuses %j with 400 VAULT.INVALID_CREDENTIAL naming %s, echoing no value', (input, field) => {
     const error = invalid(input);
     expect(error).toMatchObject({ code: 'VAULT.INVALID_CREDENTIAL', details: { field } });

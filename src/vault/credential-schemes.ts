@@ -1,4 +1,5 @@
 import { WardenError } from '../common/warden-error';
+import { parseAssertionKey } from './client-assertion';
 
 /** What an operator may register for an upstream (every field is secret unless said otherwise). */
 export type Credential =
@@ -8,34 +9,48 @@ export type Credential =
   | { scheme: 'headers'; headers: Record<string, string> }
   /** A stdio upstream's environment variables (names are not secret; values are). */
   | { scheme: 'env'; variables: Record<string, string> }
-  | {
+  | ({
       scheme: 'oauth_client_credentials';
       tokenUrl: string;
       clientId: string;
-      clientSecret: string;
       scope?: string;
       /** RFC 8707 resource indicator sent to the token endpoint. */
       resource?: string;
+    } & (
       /** client_secret_basic (default) or client_secret_post. */
-      clientAuth: 'basic' | 'post';
-    }
+      | { clientAuth: 'basic' | 'post'; clientSecret: string }
+      /** private_key_jwt: assertions for aud = the token endpoint URL. */
+      | ClientKeyAuth
+    ))
   /**
    * The MCP authorization flow toward a protected upstream (src/vault/mcp-auth): its
    * authorization server is discovered (RFC 9728, RFC 8414), one of `authorizationServers`
    * (issuer identifiers, not secret) or none; warden is an OAuth client of it (client
    * credentials, or RFC 8693 token exchange of `tokenExchange.subjectToken`).
    */
-  | {
+  | ({
       scheme: 'mcp_oauth';
       clientId: string;
-      clientSecret: string;
       authorizationServers: string[];
       /** Overrides the scope the upstream's challenge or metadata asks for. */
       scope?: string;
-      /** Unset: what the authorization server's metadata supports (basic first). */
-      clientAuth?: 'basic' | 'post';
       tokenExchange?: TokenExchange;
-    };
+    } & (
+      /** Unset clientAuth: what the authorization server's metadata supports (basic first). */
+      | { clientSecret: string; clientAuth?: 'basic' | 'post' }
+      /** private_key_jwt, which the server's metadata must list; aud = its token endpoint (default) or its issuer identifier. */
+      | (ClientKeyAuth & { assertionAudience?: 'token_endpoint' | 'issuer' })
+    ));
+
+/**
+ * private_key_jwt (RFC 7523 §2.2): warden signs a client assertion with the client's own key
+ * (`privateKey`, a PKCS#8 PEM: secret) instead of sending a secret; `keyId` (its JWS kid) is not secret.
+ */
+export interface ClientKeyAuth {
+  clientAuth: 'private_key_jwt';
+  privateKey: string;
+  keyId?: string;
+}
 
 /** RFC 8693: the token warden trades for one for the upstream (`subjectToken` is secret). */
 export interface TokenExchange {
@@ -63,6 +78,9 @@ const QUERY_NAME = /^[A-Za-z0-9._~-]{1,128}$/;
 /** Headers warden itself owns on the hop: a credential may not replace them. */
 const RESERVED_HEADERS = new Set(['host', 'content-type', 'content-length', 'accept', 'connection', 'transfer-encoding', 'mcp-session-id', 'mcp-protocol-version', 'mcp-method', 'mcp-name', 'last-event-id']);
 const MAX_SECRET = 8192;
+/** A PEM private key: RSA 4096 is ~3,300 characters. */
+const MAX_PEM = 16384;
+const KEY_ID = /^[\x21-\x7e]{1,256}$/;
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$/;
 /** An absolute URI (RFC 3986 scheme ':' …) of visible ASCII: token type identifiers, audiences. */
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]{1,2040}$/;
@@ -134,18 +152,17 @@ export function parseCredential(input: Record<string, unknown>): Credential {
       return { scheme: 'env', variables: out };
     }
     case 'oauth_client_credentials': {
-      fields(input, ['scheme', 'tokenUrl', 'clientId', 'clientSecret', 'scope', 'resource', 'clientAuth']);
+      fields(input, ['scheme', 'tokenUrl', 'clientId', 'clientSecret', 'privateKey', 'keyId', 'scope', 'resource', 'clientAuth']);
       const tokenUrl = httpUrl(input.tokenUrl, 'tokenUrl');
-      const clientAuth = input.clientAuth ?? 'basic';
-      if (clientAuth !== 'basic' && clientAuth !== 'post') throw bad('clientAuth must be "basic" or "post"', 'clientAuth');
+      const clientAuth = input.clientAuth ?? (input.privateKey === undefined ? 'basic' : 'private_key_jwt');
+      if (clientAuth !== 'basic' && clientAuth !== 'post' && clientAuth !== 'private_key_jwt') throw bad('clientAuth must be "basic", "post" or "private_key_jwt"', 'clientAuth');
       const scope = scopeField(input);
       const resource = input.resource === undefined ? undefined : httpUrl(input.resource, 'resource');
       return {
         scheme: 'oauth_client_credentials',
         tokenUrl,
         clientId: secretField(input, 'clientId'),
-        clientSecret: secretField(input, 'clientSecret'),
-        clientAuth,
+        ...(clientAuth === 'private_key_jwt' ? clientKeyAuth(input) : { clientAuth, clientSecret: clientSecretOnly(input) }),
         ...(scope === undefined ? {} : { scope: scope as string }),
         ...(resource === undefined ? {} : { resource }),
       };
@@ -164,27 +181,57 @@ function scopeField(input: Record<string, unknown>): string | undefined {
 }
 
 function parseMcpOAuth(input: Record<string, unknown>): Credential {
-  fields(input, ['scheme', 'clientId', 'clientSecret', 'authorizationServers', 'scope', 'clientAuth', 'tokenExchange']);
+  fields(input, ['scheme', 'clientId', 'clientSecret', 'privateKey', 'keyId', 'assertionAudience', 'authorizationServers', 'scope', 'clientAuth', 'tokenExchange']);
   const servers = input.authorizationServers;
   if (!Array.isArray(servers) || servers.length === 0 || servers.length > 8) throw bad('authorizationServers must list 1 to 8 authorization server issuer URLs', 'authorizationServers');
   servers.forEach((server, i) => {
     httpUrl(server, `authorizationServers[${i}]`);
     if (String(server).length > 2048 || String(server).includes('?')) throw bad(`authorizationServers[${i}] must be an issuer identifier (no query)`, `authorizationServers[${i}]`);
   });
-  const clientAuth = input.clientAuth;
-  if (clientAuth !== undefined && clientAuth !== 'basic' && clientAuth !== 'post') throw bad('clientAuth must be "basic" or "post"', 'clientAuth');
+  const clientAuth = input.clientAuth ?? (input.privateKey === undefined ? undefined : 'private_key_jwt');
+  if (clientAuth !== undefined && clientAuth !== 'basic' && clientAuth !== 'post' && clientAuth !== 'private_key_jwt') throw bad('clientAuth must be "basic", "post" or "private_key_jwt"', 'clientAuth');
   const scope = scopeField(input);
   const exchange = input.tokenExchange === undefined ? undefined : parseTokenExchange(input.tokenExchange);
+  let authentication: { clientSecret: string; clientAuth?: 'basic' | 'post' } | (ClientKeyAuth & { assertionAudience?: 'token_endpoint' | 'issuer' });
+  if (clientAuth === 'private_key_jwt') {
+    const audience = input.assertionAudience as 'token_endpoint' | 'issuer' | undefined;
+    if (audience !== undefined && audience !== 'token_endpoint' && audience !== 'issuer') throw bad('assertionAudience must be "token_endpoint" or "issuer"', 'assertionAudience');
+    authentication = { ...clientKeyAuth(input), ...(audience === undefined ? {} : { assertionAudience: audience }) };
+  } else {
+    if (input.assertionAudience !== undefined) throw bad('assertionAudience belongs to private_key_jwt', 'assertionAudience');
+    authentication = { clientSecret: clientSecretOnly(input), ...(clientAuth === undefined ? {} : { clientAuth }) };
+  }
   return {
     scheme: 'mcp_oauth',
     clientId: secretField(input, 'clientId'),
-    clientSecret: secretField(input, 'clientSecret'),
     // Issuer identifiers compare as exact strings (RFC 8414 §3.3): kept as given, not normalised.
     authorizationServers: [...new Set(servers as string[])],
     ...(scope === undefined ? {} : { scope }),
-    ...(clientAuth === undefined ? {} : { clientAuth }),
+    ...authentication,
     ...(exchange === undefined ? {} : { tokenExchange: exchange }),
   };
+}
+
+/** A client secret, and no private key beside it (one way to authenticate). */
+function clientSecretOnly(input: Record<string, unknown>): string {
+  if (input.privateKey !== undefined || input.keyId !== undefined) throw bad('privateKey and keyId belong to clientAuth "private_key_jwt"', input.privateKey !== undefined ? 'privateKey' : 'keyId');
+  return secretField(input, 'clientSecret');
+}
+
+/** The client's private key (kept as PKCS#8 PEM) and its kid, and no client secret beside them. */
+function clientKeyAuth(input: Record<string, unknown>): ClientKeyAuth {
+  if (input.clientSecret !== undefined) throw bad('private_key_jwt authenticates with privateKey, not a clientSecret', 'clientSecret');
+  const pem = input.privateKey;
+  if (typeof pem !== 'string' || pem.length === 0 || pem.length > MAX_PEM) throw bad(`privateKey is required for private_key_jwt: a PEM private key of at most ${MAX_PEM} characters`, 'privateKey');
+  let privateKey: string;
+  try {
+    privateKey = parseAssertionKey(pem).pem;
+  } catch (error) {
+    throw bad((error as Error).message, 'privateKey');
+  }
+  const keyId = input.keyId;
+  if (keyId !== undefined && (typeof keyId !== 'string' || !KEY_ID.test(keyId))) throw bad('keyId must be 1-256 visible ASCII characters', 'keyId');
+  return { clientAuth: 'private_key_jwt', privateKey, ...(keyId === undefined ? {} : { keyId }) };
 }
 
 function parseTokenExchange(value: unknown): TokenExchange {
@@ -236,11 +283,17 @@ export function secretMaterial(credential: Credential): string {
     case 'env':
       return `env\0${Object.entries(credential.variables).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}\0${v}`).join('\0')}`;
     case 'oauth_client_credentials':
-      return `oauth\0${credential.tokenUrl}\0${credential.clientId}\0${credential.clientSecret}\0${credential.scope ?? ''}\0${credential.resource ?? ''}`;
+      return `oauth\0${credential.tokenUrl}\0${credential.clientId}\0${clientProof(credential)}\0${credential.scope ?? ''}\0${credential.resource ?? ''}`;
     case 'mcp_oauth': {
       const exchange = credential.tokenExchange;
       const exchanged = exchange ? `${exchange.subjectToken}\0${exchange.subjectTokenType}\0${exchange.requestedTokenType}\0${exchange.audience ?? ''}` : '';
-      return `mcp_oauth\0${credential.clientId}\0${credential.clientSecret}\0${credential.authorizationServers.join(' ')}\0${credential.scope ?? ''}\0${credential.clientAuth ?? ''}\0${exchanged}`;
+      const audience = credential.clientAuth === 'private_key_jwt' ? `\0${credential.assertionAudience ?? ''}` : '';
+      return `mcp_oauth\0${credential.clientId}\0${clientProof(credential)}\0${credential.authorizationServers.join(' ')}\0${credential.scope ?? ''}\0${credential.clientAuth ?? ''}\0${exchanged}${audience}`;
     }
   }
+}
+
+/** What proves the client: its secret (as before private_key_jwt, so fingerprints stay), or its key and kid. */
+function clientProof(credential: { clientAuth?: string; clientSecret?: string; privateKey?: string; keyId?: string }): string {
+  return credential.clientAuth === 'private_key_jwt' ? `private_key_jwt\0${credential.privateKey}\0${credential.keyId ?? ''}` : credential.clientSecret!;
 }

@@ -1,13 +1,15 @@
 import type { Credential } from './credential-schemes';
 import { TokenCache } from './token-cache';
-import { requestToken, type TokenEgress } from './token-endpoint';
+import { parseAssertionKey } from './client-assertion';
+import { requestToken, type ClientAuthentication, type TokenEgress } from './token-endpoint';
 export { REFRESH_MARGIN_MS } from './token-cache';
 
 type ClientCredentials = Extract<Credential, { scheme: 'oauth_client_credentials' }>;
 
 /**
  * OAuth 2.0 client credentials (RFC 6749 §4.4) toward an upstream's token endpoint, called by
- * warden: one token per credential version, cached, fetched once for concurrent callers,
+ * warden (the client authenticates with its secret, or a private_key_jwt assertion for aud = the
+ * token endpoint URL): one token per credential version, cached, fetched once for concurrent callers,
  * refreshed before expiry, and renewed on demand after a 401 (token-cache.ts). Token endpoint
  * answers are never relayed or logged (token-endpoint.ts).
  */
@@ -42,6 +44,10 @@ export class OAuthTokens {
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (credential.scope) form.set('scope', credential.scope);
     if (credential.resource) form.set('resource', credential.resource);
-    return requestToken(this.egress, this.timeoutMs, this.now, { tokenUrl: credential.tokenUrl, form, clientId: credential.clientId, clientSecret: credential.clientSecret, clientAuth: credential.clientAuth });
+    const client: ClientAuthentication =
+      credential.clientAuth === 'private_key_jwt'
+        ? { method: 'private_key_jwt', clientId: credential.clientId, key: parseAssertionKey(credential.privateKey), keyId: credential.keyId, audience: credential.tokenUrl }
+        : { method: credential.clientAuth, clientId: credential.clientId, clientSecret: credential.clientSecret };
+    return requestToken(this.egress, this.timeoutMs, this.now, { tokenUrl: credential.tokenUrl, form, client });
   }
 }

@@ -1,19 +1,25 @@
 import { EgressError } from '@warden/egress';
 import { WardenError } from '../common/warden-error';
 import type { UpstreamEgress } from '../upstream/upstream-egress';
+import { clientAssertion, JWT_BEARER_ASSERTION_TYPE, type AssertionKey } from './client-assertion';
 
 /** A token endpoint that gives no expires_in: assume this. */
 const DEFAULT_LIFETIME_MS = 300_000;
 const MAX_TOKEN_BYTES = 64 * 1024;
 
+/**
+ * How warden authenticates as the client: client_secret_basic or client_secret_post (RFC 6749
+ * §2.3.1), or private_key_jwt (RFC 7523 §2.2: a JWT signed with the client's key, for `audience`).
+ */
+export type ClientAuthentication =
+  | { method: 'basic' | 'post'; clientId: string; clientSecret: string }
+  | { method: 'private_key_jwt'; clientId: string; key: AssertionKey; keyId?: string; audience: string };
+
 export interface TokenEndpointRequest {
   tokenUrl: string;
   /** The grant's parameters (grant_type, scope, resource, …); the client's authentication is added here. */
   form: URLSearchParams;
-  clientId: string;
-  clientSecret: string;
-  /** client_secret_basic or client_secret_post. */
-  clientAuth: 'basic' | 'post';
+  client: ClientAuthentication;
 }
 
 /** A token endpoint's answer, checked: a bearer access token and when it expires. */
@@ -36,20 +42,13 @@ export type TokenEgress = Pick<UpstreamEgress, 'vet' | 'fetch'>;
 export async function requestToken(egress: TokenEgress, timeoutMs: number, now: () => number, request: TokenEndpointRequest): Promise<IssuedToken> {
   const form = new URLSearchParams(request.form);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-  if (request.clientAuth === 'post') {
-    form.set('client_id', request.clientId);
-    form.set('client_secret', request.clientSecret);
-  } else {
-    // RFC 6749 §2.3.1: each part form-urlencoded before Basic.
-    const user = `${encodeURIComponent(request.clientId)}:${encodeURIComponent(request.clientSecret)}`;
-    headers.authorization = `Basic ${Buffer.from(user, 'utf8').toString('base64')}`;
-  }
   try {
     await egress.vet(new URL(request.tokenUrl));
   } catch (error) {
     if (error instanceof EgressError) throw tokenEndpointError('UPSTREAM.EGRESS_REFUSED', `the OAuth token endpoint is not a permitted destination (${error.code})`, undefined, error.code);
     throw tokenEndpointError('UPSTREAM.TOKEN_ENDPOINT_UNAVAILABLE', 'the OAuth token endpoint of this upstream could not be reached');
   }
+  await authenticate(request.client, form, headers, now);
   let response: Response;
   try {
     response = await egress.fetch(request.tokenUrl, { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
@@ -78,6 +77,26 @@ export async function requestToken(egress: TokenEgress, timeoutMs: number, now: 
     ...(typeof body.iss === 'string' ? { issuer: body.iss } : {}),
     ...(typeof body.issued_token_type === 'string' ? { issuedTokenType: body.issued_token_type } : {}),
   };
+}
+
+/** Adds the client's authentication to the request (made only once the endpoint passed the egress guard). */
+async function authenticate(client: ClientAuthentication, form: URLSearchParams, headers: Record<string, string>, now: () => number): Promise<void> {
+  switch (client.method) {
+    case 'post':
+      form.set('client_id', client.clientId);
+      form.set('client_secret', client.clientSecret);
+      return;
+    case 'basic': {
+      // RFC 6749 §2.3.1: each part form-urlencoded before Basic.
+      const user = `${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`;
+      headers.authorization = `Basic ${Buffer.from(user, 'utf8').toString('base64')}`;
+      return;
+    }
+    case 'private_key_jwt':
+      form.set('client_id', client.clientId);
+      form.set('client_assertion_type', JWT_BEARER_ASSERTION_TYPE);
+      form.set('client_assertion', await clientAssertion({ clientId: client.clientId, key: client.key, keyId: client.keyId, audience: client.audience, now }));
+  }
 }
 
 function tokenEndpointError(code: string, message: string, status?: number, reason?: string): WardenError {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,10 @@ describe('vault: credentials injected at call time', () => {
     rotated: 'cnryRotatedB3arer0Pq',
     wrong: 'cnryWrongT0kenMn4Bv',
   };
+  /** private_key_jwt: the client's RSA key pair (every line of the private key's PEM body is a canary too). */
+  const clientKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const clientKeyPem = clientKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const keyLines = clientKeyPem.split('\n').filter((line) => line.length > 0 && !line.startsWith('-----'));
 
   /** The command API, every answer kept for the canary search. */
   const api = async (method: string, path: string, body?: unknown): Promise<ApiResponse> => {
@@ -86,7 +91,7 @@ describe('vault: credentials injected at call time', () => {
 
   beforeAll(async () => {
     kekDir = mkdtempSync(join(tmpdir(), 'warden-kek-'));
-    oauth = await startOAuthTokenEndpoint({ id: CANARY.clientId, secret: CANARY.clientSecret });
+    oauth = await startOAuthTokenEndpoint({ id: CANARY.clientId, secret: CANARY.clientSecret, publicKey: clientKeys.publicKey });
     h = await startHarness({ WARDEN_VAULT_KEK_FILE: join(kekDir, 'kek') }, { logger: logs.logger });
     agentKey = (await h.api.registerAgent('assistant')).apiKey;
   });
@@ -113,6 +118,12 @@ describe('vault: credentials injected at call time', () => {
       () => ({ scheme: 'oauth_client_credentials', tokenUrl: oauth.url, clientId: CANARY.clientId, clientSecret: CANARY.clientSecret, scope: 'mcp:tools' }),
       presented.bearer,
       (c) => oauth.isValid(c),
+    ],
+    [
+      'OAuth client credentials, private_key_jwt',
+      () => ({ scheme: 'oauth_client_credentials', tokenUrl: oauth.url, clientId: CANARY.clientId, privateKey: clientKeyPem, keyId: 'cc-key-1', scope: 'mcp:tools' }),
+      presented.bearer,
+      (c) => oauth.isValid(c) && oauth.forms.at(-1)?.assertionKid === 'cc-key-1',
     ],
   ];
 
@@ -266,7 +277,8 @@ describe('vault: credentials injected at call time', () => {
 
   it('leaves no canary anywhere: data directory (SQLite files and -wal as bytes), KEK directory but the KEK, logs, answers', async () => {
     await h.settled();
-    const secrets = [...Object.values(CANARY), ...oauth.issued];
+    const secrets = [...Object.values(CANARY), ...keyLines, ...oauth.issued, ...oauth.assertions];
+    expect(oauth.assertions.length).toBeGreaterThan(0);
     const places = [
       ...dataDirFiles(h.dataDir).map((f) => ({ where: f.file, text: f.bytes.toString('latin1') })),
       ...readdirSync(kekDir)

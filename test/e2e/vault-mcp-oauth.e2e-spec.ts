@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,10 @@ describe('vault: mcp_oauth toward a protected MCP upstream', () => {
 
   const CANARY = { clientId: 'cnryMcpClient4Rt7Yu', clientSecret: 'cnryMcpSecret9Wq2Ez6', subjectToken: 'cnrySubjectTok3Hj8Kl1' };
   const client = { id: CANARY.clientId, secret: CANARY.clientSecret };
+  /** private_key_jwt: the client's key pair (the private key is a canary too: every line of its PEM body). */
+  const clientKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const clientKeyPem = clientKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const keyLines = clientKeyPem.split('\n').filter((line) => line.length > 0 && !line.startsWith('-----'));
 
   const api = async (method: string, path: string, body?: unknown): Promise<ApiResponse> => {
     const res = await h.api.request(method, path, body);
@@ -143,6 +148,51 @@ describe('vault: mcp_oauth toward a protected MCP upstream', () => {
     expect(exchanged.accepted.at(-1)).toMatchObject({ sub: 'user:alice', aud: exchanged.url });
     const wrong = await register('exchange-refused', (await upstream(as)).url, mcpOAuth(as, { tokenExchange: { subjectToken: 'not-the-subject' } }));
     expect(wrong).toMatchObject({ status: 502, body: { code: 'UPSTREAM.UNAUTHORIZED' } });
+  });
+
+  it('private_key_jwt: the client signs an assertion instead of sending a secret; the server verifies it (aud = its token endpoint, or its issuer when asked)', async () => {
+    const keyed = await authorizationServer({ authMethods: ['private_key_jwt'], clientPublicKey: clientKeys.publicKey, authSigningAlgs: ['ES256', 'RS256'] });
+    const keyedCredential = (extra: Record<string, unknown> = {}) => ({ scheme: 'mcp_oauth', clientId: CANARY.clientId, privateKey: clientKeyPem, keyId: 'warden-key-1', authorizationServers: [keyed.issuer], ...extra });
+    const signed = await upstream(keyed);
+    const res = await register('key-signed', signed.url, keyedCredential());
+    expect(res.status).toBe(201);
+    expect(keyed.forms.at(-1)).toEqual({
+      grant_type: 'client_credentials',
+      resource: signed.url,
+      scope: 'mcp:tools',
+      client_id: CANARY.clientId,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      clientAuth: 'private_key_jwt',
+      assertionAud: keyed.tokenUrl,
+      assertionAlg: 'ES256',
+      assertionKid: 'warden-key-1',
+    });
+    expect(await echo('key-signed', 'signed')).toEqual({ text: 'signed' });
+    expect(signed.accepted.at(-1)).toMatchObject({ iss: keyed.issuer, aud: signed.url, client_id: CANARY.clientId });
+    expect((await api('GET', `/v1/servers/${res.body.serverId}/credential`)).body).toMatchObject({ scheme: 'mcp_oauth', version: 1 });
+
+    expect((await register('key-signed-for-issuer', (await upstream(keyed)).url, keyedCredential({ assertionAudience: 'issuer' }))).status).toBe(201);
+    expect(keyed.forms.at(-1)).toMatchObject({ clientAuth: 'private_key_jwt', assertionAud: keyed.issuer });
+
+    // Another key than the one the server registered: refused there, UPSTREAM.UNAUTHORIZED, no token.
+    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const issuedBefore = keyed.issued.length;
+    expect(await register('key-unknown', (await upstream(keyed)).url, keyedCredential({ privateKey: stranger }))).toMatchObject({ status: 502, body: { code: 'UPSTREAM.UNAUTHORIZED' } });
+    expect(keyed.issued.length).toBe(issuedBefore);
+  });
+
+  it('private_key_jwt toward a server whose metadata does not offer it, or not for the key\'s algorithm: refused before any token request', async () => {
+    const secretsOnly = await authorizationServer({ authMethods: ['client_secret_basic'], clientPublicKey: clientKeys.publicKey });
+    const rsaOnly = await authorizationServer({ authMethods: ['private_key_jwt'], clientPublicKey: clientKeys.publicKey, authSigningAlgs: ['RS256'] });
+    for (const [slug, server, reason] of [
+      ['no-jwt-auth', secretsOnly, /does not list private_key_jwt/],
+      ['no-es256', rsaOnly, /ES256/],
+    ] as const) {
+      const res = await register(slug, (await upstream(server)).url, { scheme: 'mcp_oauth', clientId: CANARY.clientId, privateKey: clientKeyPem, authorizationServers: [server.issuer] });
+      expect(res).toMatchObject({ status: 502, body: { code: 'UPSTREAM.AUTH_DISCOVERY_FAILED' } });
+      expect(res.body.detail ?? res.body.message).toMatch(reason);
+      expect(server.tokenRequests).toBe(0);
+    }
   });
 
   it('401 with the cached token: one fresh token, one retry; refused again: UPSTREAM.UNAUTHORIZED, no loop', async () => {
@@ -263,6 +313,9 @@ describe('vault: mcp_oauth toward a protected MCP upstream', () => {
       [{ ...mcpOAuth(as), tokenExchange: { subjectToken: CANARY.subjectToken, extra: 1 } }, 'tokenExchange.extra'],
       [{ ...mcpOAuth(as), clientSecret: `${CANARY.clientSecret}\r\nX: 1` }, 'clientSecret'],
       [{ ...mcpOAuth(as), tokenUrl: 'http://127.0.0.1/token' }, 'tokenUrl'],
+      [{ ...mcpOAuth(as), privateKey: clientKeyPem }, 'clientSecret'],
+      [{ ...mcpOAuth(as), clientSecret: undefined, privateKey: clientKeyPem.replace(/\n/g, ' ') }, 'privateKey'],
+      [{ ...mcpOAuth(as), clientSecret: undefined, privateKey: clientKeyPem, assertionAudience: 'everyone' }, 'assertionAudience'],
     ];
     for (const [credential, field] of cases) {
       const res = await register('bad-mcp-oauth', target.url, credential);
@@ -273,7 +326,8 @@ describe('vault: mcp_oauth toward a protected MCP upstream', () => {
 
   it('leaves no secret or token anywhere: data directory (bytes), logs, answers', async () => {
     await h.settled();
-    const secrets = [...Object.values(CANARY), ...servers.flatMap((s) => s.issued)];
+    const secrets = [...Object.values(CANARY), ...keyLines, ...servers.flatMap((s) => [...s.issued, ...s.assertions])];
+    expect(servers.some((s) => s.assertions.length > 0)).toBe(true);
     expect(secrets.length).toBeGreaterThan(10);
     const places = [
       ...dataDirFiles(h.dataDir).map((f) => ({ where: f.file, text: f.bytes.toString('latin1') })),

@@ -98,8 +98,30 @@ export class CredentialDto {
   @IsObject()
   tokenExchange?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ enum: ['basic', 'post'], description: 'oauth_client_credentials: client_secret_basic (default) or client_secret_post; mcp_oauth: default from the authorization server metadata.' })
+  @ApiPropertyOptional({
+    enum: ['basic', 'post', 'private_key_jwt'],
+    description:
+      'oauth_client_credentials: client_secret_basic (default), client_secret_post, or private_key_jwt (default when privateKey is given); mcp_oauth: with a secret, default from the authorization server metadata; with a privateKey, private_key_jwt.',
+  })
   @IsOptional()
-  @IsIn(['basic', 'post'])
-  clientAuth?: 'basic' | 'post';
+  @IsIn(['basic', 'post', 'private_key_jwt'])
+  clientAuth?: 'basic' | 'post' | 'private_key_jwt';
+
+  @ApiPropertyOptional({ description: 'private_key_jwt (RFC 7523): the client\'s private key, unencrypted PEM (PKCS#8, PKCS#1 or SEC 1): RSA ≥ 2048 bits (RS256), EC P-256/P-384/P-521 (ES256/384/512) or Ed25519 (EdDSA). Secret; instead of clientSecret.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(16384)
+  privateKey?: string;
+
+  @ApiPropertyOptional({ description: 'private_key_jwt: the kid of the client\'s key at the authorization server (not secret).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  keyId?: string;
+
+  @ApiPropertyOptional({ enum: ['token_endpoint', 'issuer'], description: 'mcp_oauth with private_key_jwt: the aud of the assertion, the token endpoint URL (default) or the issuer identifier.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  assertionAudience?: string;
 }

@@ -9,6 +9,8 @@ export interface AuthorizationServer {
   tokenEndpoint: string;
   /** token_endpoint_auth_methods_supported (absent: RFC 8414 says client_secret_basic). */
   authMethods?: string[];
+  /** token_endpoint_auth_signing_alg_values_supported: the JWS algorithms of client assertions it accepts. */
+  authSigningAlgs?: string[];
   grantTypes?: string[];
 }
 
@@ -106,8 +108,9 @@ export class McpAuthDiscovery {
       const tokenEndpoint = metadata.token_endpoint;
       if (typeof tokenEndpoint !== 'string' || !isHttpUrl(tokenEndpoint)) throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', 'the authorization server metadata has no usable token_endpoint');
       const authMethods = stringArray(metadata.token_endpoint_auth_methods_supported);
+      const authSigningAlgs = stringArray(metadata.token_endpoint_auth_signing_alg_values_supported);
       const grantTypes = stringArray(metadata.grant_types_supported);
-      return { issuer, tokenEndpoint, ...(authMethods ? { authMethods } : {}), ...(grantTypes ? { grantTypes } : {}) };
+      return { issuer, tokenEndpoint, ...(authMethods ? { authMethods } : {}), ...(authSigningAlgs ? { authSigningAlgs } : {}), ...(grantTypes ? { grantTypes } : {}) };
     }
     throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', 'the authorization server publishes no metadata (RFC 8414 / OpenID Connect discovery)');
   }

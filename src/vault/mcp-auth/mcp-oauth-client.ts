@@ -2,7 +2,8 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { InjectedCredential } from '../../upstream/upstream-credentials';
 import type { Credential } from '../credential-schemes';
 import { TokenCache } from '../token-cache';
-import { requestToken, type IssuedToken, type TokenEgress } from '../token-endpoint';
+import { parseAssertionKey } from '../client-assertion';
+import { requestToken, type ClientAuthentication, type IssuedToken, type TokenEgress } from '../token-endpoint';
 import { authError } from './auth-metadata';
 import { parseBearerChallenge } from '../../common/bearer-challenge';
 import { McpAuthDiscovery, type ResourceAuthorization } from './mcp-auth-discovery';
@@ -82,13 +83,7 @@ export class McpOAuthClient {
       form.set('requested_token_type', exchange.requestedTokenType);
       if (exchange.audience) form.set('audience', exchange.audience);
     }
-    const issued = await requestToken(this.egress, this.timeoutMs, this.now, {
-      tokenUrl: server.tokenEndpoint,
-      form,
-      clientId: credential.clientId,
-      clientSecret: credential.clientSecret,
-      clientAuth: clientAuthFor(credential, server.authMethods),
-    });
+    const issued = await requestToken(this.egress, this.timeoutMs, this.now, { tokenUrl: server.tokenEndpoint, form, client: clientAuthenticationFor(credential, server) });
     if (issued.issuer !== undefined && issued.issuer !== server.issuer) {
       throw authError('UPSTREAM.AUTH_ISSUER_MISMATCH', 'the token response names another issuer than the authorization server asked: the token is not used');
     }
@@ -121,15 +116,31 @@ function checkJwtBinding(token: string, issuer: string, resource: string, audien
   }
 }
 
-/** The operator's choice, else client_secret_basic when the server supports it (or says nothing), else client_secret_post. */
-function clientAuthFor(credential: McpOAuth, methods: string[] | undefined): 'basic' | 'post' {
-  const supported = (method: 'basic' | 'post') => methods === undefined ? method === 'basic' : methods.includes(`client_secret_${method}`);
+/**
+ * private_key_jwt when the credential holds a key (the server's metadata must list it, and the
+ * key's algorithm if it lists those); with a secret, the operator's choice, else
+ * client_secret_basic when the server supports it (or says nothing: RFC 8414's default), else
+ * client_secret_post.
+ */
+function clientAuthenticationFor(credential: McpOAuth, server: ResourceAuthorization['server']): ClientAuthentication {
+  const methods = server.authMethods;
+  if (credential.clientAuth === 'private_key_jwt') {
+    if (!methods?.includes('private_key_jwt')) throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', 'the authorization server does not list private_key_jwt among its token endpoint auth methods');
+    const key = parseAssertionKey(credential.privateKey);
+    if (server.authSigningAlgs && !server.authSigningAlgs.includes(key.alg)) {
+      throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', `the authorization server does not accept client assertions signed with ${key.alg}`);
+    }
+    const audience = credential.assertionAudience === 'issuer' ? server.issuer : server.tokenEndpoint;
+    return { method: 'private_key_jwt', clientId: credential.clientId, key, keyId: credential.keyId, audience };
+  }
+  const supported = (method: 'basic' | 'post') => (methods === undefined ? method === 'basic' : methods.includes(`client_secret_${method}`));
+  const secret = (method: 'basic' | 'post'): ClientAuthentication => ({ method, clientId: credential.clientId, clientSecret: credential.clientSecret });
   if (credential.clientAuth !== undefined) {
     if (methods !== undefined && !supported(credential.clientAuth)) throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', `the authorization server does not accept client_secret_${credential.clientAuth}`);
-    return credential.clientAuth;
+    return secret(credential.clientAuth);
   }
-  if (supported('basic')) return 'basic';
-  if (supported('post')) return 'post';
+  if (supported('basic')) return secret('basic');
+  if (supported('post')) return secret('post');
   throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', 'the authorization server accepts neither client_secret_basic nor client_secret_post');
 }
 
