@@ -1,13 +1,17 @@
+import { Logger } from '@nestjs/common';
 import type { InjectedCredential } from '../upstream/upstream-credentials';
 import type { Credential } from './credential-schemes';
 import type { KeyManager } from './key-manager/key-manager.port';
 import type { McpOAuthClient } from './mcp-auth/mcp-oauth-client';
-import type { OAuthTokens } from './oauth-tokens';
+import type { OAuthTokens, RotatedRefreshToken, TokenGrant } from './oauth-tokens';
 import { openCredential, unreadable, type CredentialRecord } from './sealed-credential';
 import type { VaultStore } from './vault-store';
 
 /** Which version is active for a server (the ledger's read model). */
 export type ActiveVersionOf = (serverId: string) => (CredentialRecord & { orgId?: string }) | undefined;
+
+/** Stores a credential as a server's next version (the vault's rotation); resolves to that version. */
+export type StoreNextVersion = (org: string, serverId: string, credential: Credential) => Promise<number>;
 
 /**
  * Turns a server's active credential into what a request to it carries. A version's secret is
@@ -15,7 +19,9 @@ export type ActiveVersionOf = (serverId: string) => (CredentialRecord & { orgId?
  * (moved, altered, wrong KEK, row gone) fails closed: the request is not sent.
  */
 export class CredentialInjector {
+  private readonly logger = new Logger('CredentialVault');
   private readonly opened = new Map<string, Promise<Credential>>();
+  private storeNextVersion: StoreNextVersion | undefined;
 
   constructor(
     private readonly activeVersionOf: ActiveVersionOf,
@@ -30,7 +36,17 @@ export class CredentialInjector {
     const active = this.activeVersionOf(serverId);
     if (!active) return undefined;
     const record = { org: active.org, serverId, version: active.version };
-    return this.inject(`${serverId}@${active.version}`, await this.open(record), upstreamUrl);
+    return this.inject(`${serverId}@${active.version}`, await this.open(record), upstreamUrl, this.storingRotation(record));
+  }
+
+  /** How a refresh token the authorization server rotated is stored (the vault sets it). */
+  storeRotatedRefreshTokensWith(store: StoreNextVersion): void {
+    this.storeNextVersion = store;
+  }
+
+  /** A credential not stored yet, as its grant goes on (its refresh token rotated since): what registration stores. */
+  asItGoesOn(key: string, credential: Credential): Credential {
+    return (credential.scheme === 'oauth_refresh_token' && this.tokens.rotatedGrant(key)) || credential;
   }
 
   /** What a credential not yet stored (registration's discovery) adds to requests. */
@@ -57,7 +73,24 @@ export class CredentialInjector {
     return opened;
   }
 
-  private async inject(key: string, credential: Credential, upstreamUrl: string | undefined): Promise<InjectedCredential> {
+  /**
+   * A rotated refresh token of version `from` becomes the next version, unless `from` is no longer
+   * the active one (an operator's newer credential wins); its access token serves the new version
+   * too. If it cannot be stored, it goes on in memory (a restart then starts from the old one).
+   */
+  private storingRotation(from: CredentialRecord): RotatedRefreshToken {
+    return async (rotated, issued) => {
+      if (this.activeVersionOf(from.serverId)?.version !== from.version || !this.storeNextVersion) return;
+      try {
+        const version = await this.storeNextVersion(from.org, from.serverId, rotated);
+        this.tokens.seed(`${from.serverId}@${version}`, issued);
+      } catch (error) {
+        this.logger.error(`the refresh token the authorization server rotated for server ${from.serverId} could not be stored (${(error as Error).name}); it is kept in memory until a restart`);
+      }
+    };
+  }
+
+  private async inject(key: string, credential: Credential, upstreamUrl: string | undefined, rotated?: RotatedRefreshToken): Promise<InjectedCredential> {
     switch (credential.scheme) {
       case 'bearer':
         return { headers: { authorization: `Bearer ${credential.token}` }, query: {} };
@@ -67,17 +100,21 @@ export class CredentialInjector {
         return { headers: { ...credential.headers }, query: {} };
       case 'env':
         return { headers: {}, query: {}, env: { ...credential.variables } };
-      case 'oauth_client_credentials': {
-        const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-        const token = await this.tokens.token(key, credential);
-        return {
-          headers: bearer(token),
-          query: {},
-          refused: async () => ({ headers: bearer(await this.tokens.renew(key, credential, token)), query: {} }),
-        };
-      }
+      case 'oauth_client_credentials':
+      case 'oauth_refresh_token':
+        return this.oauthBearer(key, credential, rotated);
       case 'mcp_oauth':
         return this.mcpOAuth.inject(key, credential, upstreamUrl);
     }
+  }
+
+  private async oauthBearer(key: string, credential: TokenGrant, rotated: RotatedRefreshToken | undefined): Promise<InjectedCredential> {
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const token = await this.tokens.token(key, credential, rotated);
+    return {
+      headers: bearer(token),
+      query: {},
+      refused: async () => ({ headers: bearer(await this.tokens.renew(key, credential, token, rotated)), query: {} }),
+    };
   }
 }

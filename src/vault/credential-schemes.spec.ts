@@ -47,6 +47,15 @@ describe('credential schemes', () => {
     expect(secretMaterial(parseCredential({ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c', clientSecret: 's' }))).toBe('oauth\0http://127.0.0.1:9/token\0c\0s\0\0');
   });
 
+  it('oauth_refresh_token: a confidential client (secret or key) by default, a public one only when asked', () => {
+    const base = { scheme: 'oauth_refresh_token', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c', refreshToken: 'rt' };
+    expect(parseCredential({ ...base, clientSecret: 's' })).toEqual({ ...base, clientAuth: 'basic', clientSecret: 's' });
+    expect(parseCredential({ ...base, clientAuth: 'none' })).toEqual({ ...base, clientAuth: 'none' });
+    expect(parseCredential({ ...base, privateKey: ecKey })).toMatchObject({ clientAuth: 'private_key_jwt' });
+    const material = secretMaterial(parseCredential({ ...base, clientAuth: 'none' }));
+    expect(secretMaterial(parseCredential({ ...base, clientAuth: 'none', refreshToken: 'rotated' }))).not.toBe(material);
+  });
+
   it.each([
     [{ scheme: 'kerberos' }, 'scheme'],
     [{ scheme: 'bearer' }, 'token'],
@@ -84,6 +93,10 @@ describe('credential schemes', () => {
     [{ scheme: 'mcp_oauth', clientId: 'c', clientSecret: 's', authorizationServers: ['https://as'], assertionAudience: 'issuer' }, 'assertionAudience'],
     [{ scheme: 'mcp_oauth', clientId: 'c', privateKey: ecKey, authorizationServers: ['https://as'], assertionAudience: 'resource' }, 'assertionAudience'],
     [{ scheme: 'mcp_oauth', clientId: 'c', clientAuth: 'post', privateKey: ecKey, authorizationServers: ['https://as'] }, 'privateKey'],
+    [{ scheme: 'oauth_refresh_token', tokenUrl: 'http://127.0.0.1/token', clientId: 'c', clientSecret: 's' }, 'refreshToken'],
+    [{ scheme: 'oauth_refresh_token', tokenUrl: 'http://127.0.0.1/token', clientId: 'c', refreshToken: 'rt' }, 'clientSecret'],
+    [{ scheme: 'oauth_refresh_token', tokenUrl: 'http://127.0.0.1/token', clientId: 'c', refreshToken: 'rt', clientAuth: 'none', privateKey: ecKey }, 'privateKey'],
+    [{ scheme: 'oauth_client_credentials', tokenUrl: 'http://127.0.0.1/token', clientId: 'c', clientAuth: 'none' }, 'clientAuth'],
   ])('refuses %j with 400 VAULT.INVALID_CREDENTIAL naming %s, echoing no value', (input, field) => {
     const error = invalid(input);
     expect(error).toMatchObject({ code: 'VAULT.INVALID_CREDENTIAL', details: { field } });

@@ -23,6 +23,26 @@ export type Credential =
       | ClientKeyAuth
     ))
   /**
+   * OAuth 2.0 refresh token grant (RFC 6749 §6) toward a server that only knows user-delegated
+   * tokens: an operator authorized warden once (authorization code flow, outside warden) and
+   * gives the refresh token it got; warden trades it for access tokens. A refresh token the
+   * authorization server rotates is stored as the credential's next version (CredentialRotated).
+   */
+  | ({
+      scheme: 'oauth_refresh_token';
+      tokenUrl: string;
+      clientId: string;
+      refreshToken: string;
+      scope?: string;
+      /** RFC 8707 resource indicator sent to the token endpoint. */
+      resource?: string;
+    } & (
+      | { clientAuth: 'basic' | 'post'; clientSecret: string }
+      /** A public client (RFC 6749 §2.1): client_id only. */
+      | { clientAuth: 'none' }
+      | ClientKeyAuth
+    ))
+  /**
    * The MCP authorization flow toward a protected upstream (src/vault/mcp-auth): its
    * authorization server is discovered (RFC 9728, RFC 8414), one of `authorizationServers`
    * (issuer identifiers, not secret) or none; warden is an OAuth client of it (client
@@ -63,7 +83,7 @@ export interface TokenExchange {
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 export type CredentialScheme = Credential['scheme'];
-export const CREDENTIAL_SCHEMES: readonly CredentialScheme[] = ['bearer', 'api_key', 'headers', 'env', 'oauth_client_credentials', 'mcp_oauth'];
+export const CREDENTIAL_SCHEMES: readonly CredentialScheme[] = ['bearer', 'api_key', 'headers', 'env', 'oauth_client_credentials', 'oauth_refresh_token', 'mcp_oauth'];
 
 /** The schemes a stdio upstream can use (it has no HTTP to carry a header). */
 export const STDIO_CREDENTIAL_SCHEMES: readonly CredentialScheme[] = ['env'];
@@ -154,15 +174,35 @@ export function parseCredential(input: Record<string, unknown>): Credential {
     case 'oauth_client_credentials': {
       fields(input, ['scheme', 'tokenUrl', 'clientId', 'clientSecret', 'privateKey', 'keyId', 'scope', 'resource', 'clientAuth']);
       const tokenUrl = httpUrl(input.tokenUrl, 'tokenUrl');
-      const clientAuth = input.clientAuth ?? (input.privateKey === undefined ? 'basic' : 'private_key_jwt');
-      if (clientAuth !== 'basic' && clientAuth !== 'post' && clientAuth !== 'private_key_jwt') throw bad('clientAuth must be "basic", "post" or "private_key_jwt"', 'clientAuth');
       const scope = scopeField(input);
       const resource = input.resource === undefined ? undefined : httpUrl(input.resource, 'resource');
       return {
         scheme: 'oauth_client_credentials',
         tokenUrl,
         clientId: secretField(input, 'clientId'),
-        ...(clientAuth === 'private_key_jwt' ? clientKeyAuth(input) : { clientAuth, clientSecret: clientSecretOnly(input) }),
+        ...confidentialClient(input),
+        ...(scope === undefined ? {} : { scope: scope as string }),
+        ...(resource === undefined ? {} : { resource }),
+      };
+    }
+    case 'oauth_refresh_token': {
+      fields(input, ['scheme', 'tokenUrl', 'clientId', 'clientSecret', 'privateKey', 'keyId', 'refreshToken', 'scope', 'resource', 'clientAuth']);
+      const tokenUrl = httpUrl(input.tokenUrl, 'tokenUrl');
+      const scope = scopeField(input);
+      const resource = input.resource === undefined ? undefined : httpUrl(input.resource, 'resource');
+      let client: { clientAuth: 'none' } | ReturnType<typeof confidentialClient>;
+      if (input.clientAuth === 'none') {
+        if (input.clientSecret !== undefined || input.privateKey !== undefined) throw bad('a public client (clientAuth "none") has no clientSecret or privateKey', input.clientSecret !== undefined ? 'clientSecret' : 'privateKey');
+        client = { clientAuth: 'none' };
+      } else {
+        client = confidentialClient(input);
+      }
+      return {
+        scheme: 'oauth_refresh_token',
+        tokenUrl,
+        clientId: secretField(input, 'clientId'),
+        refreshToken: secretField(input, 'refreshToken'),
+        ...client,
         ...(scope === undefined ? {} : { scope: scope as string }),
         ...(resource === undefined ? {} : { resource }),
       };
@@ -210,6 +250,13 @@ function parseMcpOAuth(input: Record<string, unknown>): Credential {
     ...authentication,
     ...(exchange === undefined ? {} : { tokenExchange: exchange }),
   };
+}
+
+/** client_secret_basic (the default), client_secret_post, or private_key_jwt (the default when a privateKey is given). */
+function confidentialClient(input: Record<string, unknown>): { clientAuth: 'basic' | 'post'; clientSecret: string } | ClientKeyAuth {
+  const clientAuth = input.clientAuth ?? (input.privateKey === undefined ? 'basic' : 'private_key_jwt');
+  if (clientAuth !== 'basic' && clientAuth !== 'post' && clientAuth !== 'private_key_jwt') throw bad(`clientAuth must be "basic", "post" or "private_key_jwt"${input.scheme === 'oauth_refresh_token' ? ' (or "none": a public client)' : ''}`, 'clientAuth');
+  return clientAuth === 'private_key_jwt' ? clientKeyAuth(input) : { clientAuth, clientSecret: clientSecretOnly(input) };
 }
 
 /** A client secret, and no private key beside it (one way to authenticate). */
@@ -284,6 +331,8 @@ export function secretMaterial(credential: Credential): string {
       return `env\0${Object.entries(credential.variables).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}\0${v}`).join('\0')}`;
     case 'oauth_client_credentials':
       return `oauth\0${credential.tokenUrl}\0${credential.clientId}\0${clientProof(credential)}\0${credential.scope ?? ''}\0${credential.resource ?? ''}`;
+    case 'oauth_refresh_token':
+      return `oauth_refresh\0${credential.tokenUrl}\0${credential.clientId}\0${clientProof(credential)}\0${credential.refreshToken}\0${credential.scope ?? ''}\0${credential.resource ?? ''}`;
     case 'mcp_oauth': {
       const exchange = credential.tokenExchange;
       const exchanged = exchange ? `${exchange.subjectToken}\0${exchange.subjectTokenType}\0${exchange.requestedTokenType}\0${exchange.audience ?? ''}` : '';
@@ -293,7 +342,8 @@ export function secretMaterial(credential: Credential): string {
   }
 }
 
-/** What proves the client: its secret (as before private_key_jwt, so fingerprints stay), or its key and kid. */
+/** What proves the client: its secret (as before private_key_jwt, so fingerprints stay), its key and kid, or nothing (a public client). */
 function clientProof(credential: { clientAuth?: string; clientSecret?: string; privateKey?: string; keyId?: string }): string {
-  return credential.clientAuth === 'private_key_jwt' ? `private_key_jwt\0${credential.privateKey}\0${credential.keyId ?? ''}` : credential.clientSecret!;
+  if (credential.clientAuth === 'private_key_jwt') return `private_key_jwt\0${credential.privateKey}\0${credential.keyId ?? ''}`;
+  return credential.clientAuth === 'none' ? 'none' : credential.clientSecret!;
 }

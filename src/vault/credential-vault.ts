@@ -35,7 +35,10 @@ export class CredentialVault {
     private readonly hints: KeyHints,
     @Inject(KEY_MANAGER) private readonly keys: KeyManager,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    // A refresh token the authorization server rotated is the credential's next version, written by the vault itself.
+    injector.storeRotatedRefreshTokensWith((orgId, serverId, credential) => this.write(orgId, serverId, credential, 'RotateCredential', VAULT_ACTOR));
+  }
 
   async set(orgId: string, serverId: string, input: Record<string, unknown>, actor: Actor): Promise<void> {
     await this.write(orgId, serverId, parseCredential(input), 'SetCredential', actor);
@@ -59,11 +62,13 @@ export class CredentialVault {
     const credential = parseCredential(input);
     return {
       credentials: () => this.injector.forCredential(`${serverId}@1`, credential, upstreamUrl),
-      store: (actor) => this.write(orgId, serverId, credential, 'SetCredential', actor),
+      // What discovery used may have rotated its refresh token meanwhile: the grant as it goes on is stored.
+      store: async (actor) => void (await this.write(orgId, serverId, this.injector.asItGoesOn(`${serverId}@1`, credential), 'SetCredential', actor)),
     };
   }
 
-  private async write(orgId: string, serverId: string, credential: Credential, type: 'SetCredential' | 'RotateCredential', actor: Actor): Promise<void> {
+  /** Resolves to the version written. */
+  private async write(orgId: string, serverId: string, credential: Credential, type: 'SetCredential' | 'RotateCredential', actor: Actor): Promise<number> {
     const version = this.credentials.lastVersion(serverId) + 1;
     const sealed = await sealCredential(this.keys, { org: orgId, serverId, version }, credential).catch((error: unknown) => {
       throw error instanceof VaultKeyError ? new WardenError('unavailable', 'VAULT.KEK_UNAVAILABLE', error.message) : error;
@@ -77,5 +82,9 @@ export class CredentialVault {
       throw error;
     }
     this.store.deleteVersions(serverId, version);
+    return version;
   }
 }
+
+/** The actor of what the vault does by itself (storing a refresh token the authorization server rotated). */
+const VAULT_ACTOR: Actor = { kind: 'system', id: 'vault' };

@@ -31,6 +31,11 @@ export class TokenCache {
     return (await this.fetchInto(key, fetch)).accessToken;
   }
 
+  /** Takes a token issued elsewhere as `key`'s (unless `key` already has one). */
+  put(key: string, issued: IssuedToken): void {
+    if (!this.tokens.has(key)) this.tokens.set(key, Promise.resolve(issued));
+  }
+
   /** Forgets every token of a server's credential (its keys start with `<serverId>@`). */
   forget(serverId: string): void {
     for (const key of this.tokens.keys()) if (key.startsWith(`${serverId}@`)) this.tokens.delete(key);

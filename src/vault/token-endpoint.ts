@@ -6,6 +6,8 @@ import { clientAssertion, JWT_BEARER_ASSERTION_TYPE, type AssertionKey } from '.
 /** A token endpoint that gives no expires_in: assume this. */
 const DEFAULT_LIFETIME_MS = 300_000;
 const MAX_TOKEN_BYTES = 64 * 1024;
+/** An access or refresh token warden accepts: 1-8192 visible ASCII characters (it goes into a header or a vault record). */
+const TOKEN = /^[\x21-\x7e]{1,8192}$/;
 
 /**
  * How warden authenticates as the client: client_secret_basic or client_secret_post (RFC 6749
@@ -13,6 +15,8 @@ const MAX_TOKEN_BYTES = 64 * 1024;
  */
 export type ClientAuthentication =
   | { method: 'basic' | 'post'; clientId: string; clientSecret: string }
+  /** A public client (RFC 6749 §2.1): it only names itself. */
+  | { method: 'none'; clientId: string }
   | { method: 'private_key_jwt'; clientId: string; key: AssertionKey; keyId?: string; audience: string };
 
 export interface TokenEndpointRequest {
@@ -20,6 +24,8 @@ export interface TokenEndpointRequest {
   /** The grant's parameters (grant_type, scope, resource, …); the client's authentication is added here. */
   form: URLSearchParams;
   client: ClientAuthentication;
+  /** What a refusal (400 / 401) means for this grant, for the error; default: the client credentials were refused. */
+  refusal?: string;
 }
 
 /** A token endpoint's answer, checked: a bearer access token and when it expires. */
@@ -30,6 +36,8 @@ export interface IssuedToken {
   issuer?: string;
   /** RFC 8693 `issued_token_type`, if any. */
   issuedTokenType?: string;
+  /** A refresh token the answer carried (RFC 6749 §6: the server may rotate it). */
+  refreshToken?: string;
 }
 
 export type TokenEgress = Pick<UpstreamEgress, 'vet' | 'fetch'>;
@@ -57,17 +65,17 @@ export async function requestToken(egress: TokenEgress, timeoutMs: number, now: 
   }
   const text = await readLimited(response);
   if (response.status === 400 || response.status === 401) {
-    throw tokenEndpointError('UPSTREAM.UNAUTHORIZED', "the upstream's OAuth token endpoint refused warden's client credentials", response.status);
+    throw tokenEndpointError('UPSTREAM.UNAUTHORIZED', request.refusal ?? "the upstream's OAuth token endpoint refused warden's client credentials", response.status);
   }
   if (!response.ok) throw tokenEndpointError('UPSTREAM.TOKEN_ENDPOINT_UNAVAILABLE', 'the OAuth token endpoint of this upstream failed', response.status);
-  let body: { access_token?: unknown; token_type?: unknown; expires_in?: unknown; iss?: unknown; issued_token_type?: unknown };
+  let body: { access_token?: unknown; token_type?: unknown; expires_in?: unknown; iss?: unknown; issued_token_type?: unknown; refresh_token?: unknown };
   try {
     body = JSON.parse(text ?? '') as typeof body;
   } catch {
     throw tokenEndpointError('UPSTREAM.BAD_RESPONSE', 'the OAuth token endpoint answered something that is not a token response');
   }
   const { access_token: accessToken, token_type: tokenType, expires_in: expiresIn } = body ?? {};
-  if (typeof accessToken !== 'string' || !/^[\x21-\x7e]{1,8192}$/.test(accessToken) || (typeof tokenType === 'string' && tokenType.toLowerCase() !== 'bearer')) {
+  if (typeof accessToken !== 'string' || !TOKEN.test(accessToken) || (typeof tokenType === 'string' && tokenType.toLowerCase() !== 'bearer')) {
     throw tokenEndpointError('UPSTREAM.BAD_RESPONSE', 'the OAuth token endpoint answered no usable bearer token');
   }
   const lifetime = typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : DEFAULT_LIFETIME_MS;
@@ -76,12 +84,16 @@ export async function requestToken(egress: TokenEgress, timeoutMs: number, now: 
     expiresAt: now() + lifetime,
     ...(typeof body.iss === 'string' ? { issuer: body.iss } : {}),
     ...(typeof body.issued_token_type === 'string' ? { issuedTokenType: body.issued_token_type } : {}),
+    ...(typeof body.refresh_token === 'string' && TOKEN.test(body.refresh_token) ? { refreshToken: body.refresh_token } : {}),
   };
 }
 
 /** Adds the client's authentication to the request (made only once the endpoint passed the egress guard). */
 async function authenticate(client: ClientAuthentication, form: URLSearchParams, headers: Record<string, string>, now: () => number): Promise<void> {
   switch (client.method) {
+    case 'none':
+      form.set('client_id', client.clientId);
+      return;
     case 'post':
       form.set('client_id', client.clientId);
       form.set('client_secret', client.clientSecret);

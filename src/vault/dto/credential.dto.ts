@@ -101,11 +101,17 @@ export class CredentialDto {
   @ApiPropertyOptional({
     enum: ['basic', 'post', 'private_key_jwt'],
     description:
-      'oauth_client_credentials: client_secret_basic (default), client_secret_post, or private_key_jwt (default when privateKey is given); mcp_oauth: with a secret, default from the authorization server metadata; with a privateKey, private_key_jwt.',
+      'oauth_client_credentials, oauth_refresh_token: client_secret_basic (default), client_secret_post, or private_key_jwt (default when privateKey is given); oauth_refresh_token also none (a public client); mcp_oauth: with a secret, default from the authorization server metadata; with a privateKey, private_key_jwt.',
   })
   @IsOptional()
-  @IsIn(['basic', 'post', 'private_key_jwt'])
-  clientAuth?: 'basic' | 'post' | 'private_key_jwt';
+  @IsIn(['basic', 'post', 'private_key_jwt', 'none'])
+  clientAuth?: 'basic' | 'post' | 'private_key_jwt' | 'none';
+
+  @ApiPropertyOptional({ description: 'oauth_refresh_token: the refresh token an operator obtained by authorizing warden at the authorization server (secret). One the server rotates is stored as the next version.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8192)
+  refreshToken?: string;
 
   @ApiPropertyOptional({ description: 'private_key_jwt (RFC 7523): the client\'s private key, unencrypted PEM (PKCS#8, PKCS#1 or SEC 1): RSA ≥ 2048 bits (RS256), EC P-256/P-384/P-521 (ES256/384/512) or Ed25519 (EdDSA). Secret; instead of clientSecret.' })
   @IsOptional()
