@@ -1,3 +1,4 @@
+import { nodeKeyFile, readPrivateKey } from '../src/ledger/key-files';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -142,7 +143,10 @@ export async function exportBundle(dataDir: string, org: string, origin: string,
       .filter((e) => e.type === CHECKPOINT_SIGNED)
       .map((e) => ({ size: (e.data as unknown as CheckpointSignedData).size, eventId: e.id, note: (e.data as unknown as CheckpointSignedData).note }));
     const rootPem = readFileSync(join(dataDir, 'keys', 'root.key.pub'), 'utf8');
+    const node = readPrivateKey(nodeKeyFile(dataDir, NODE_ID));
+    if (!node) throw new Error(`no node key for ${NODE_ID} in ${dataDir}`);
     const built = buildExportBundle({
+      signer: node.signer,
       org,
       origin,
       rootPublicKey: publicKeyFromPem(rootPem),

@@ -130,7 +130,8 @@ const PAGE_SCRIPT = String.raw`
         var cosigned = answer.checkpoints.filter(function (c) { return c.cosignatures.length > 0; }).length;
         show('ok', 'OK: ' + answer.events + ' events of ' + answer.org + ' (leaves ' + answer.firstLeaf + '..' + (answer.firstLeaf + answer.events - 1) + '), '
           + answer.checkpoints.length + ' checkpoints (' + cosigned + ' cosigned), ' + answer.payloads.lines + ' payload lines ('
-          + answer.payloads.erased + ' erased, ' + answer.payloads.included + ' with content). Crypto: ' + answer.crypto + '.');
+          + answer.payloads.erased + ' erased, ' + answer.payloads.included + ' with content); manifest '
+          + (answer.manifestSignedBy ? 'signed by ' + answer.manifestSignedBy : 'unsigned (format version 1)') + '. Crypto: ' + answer.crypto + '.');
       } else {
         show('failed', 'FAILED: ' + failures.formatBundleFailure(answer.failure));
       }

@@ -63,7 +63,7 @@ export async function verifyExportCommand(argv: string[], print: (line: string) 
   print(
     values.json
       ? JSON.stringify(result)
-      : `OK: ${result.events} events of ${result.org} (leaves ${result.firstLeaf}..${result.firstLeaf + result.events - 1}), ${result.checkpoints.length} checkpoints (${cosigned} cosigned), ${result.payloads.lines} payload lines (${result.payloads.erased} erased, ${result.payloads.included} with content)`,
+      : `OK: ${result.events} events of ${result.org} (leaves ${result.firstLeaf}..${result.firstLeaf + result.events - 1}), ${result.checkpoints.length} checkpoints (${cosigned} cosigned), ${result.payloads.lines} payload lines (${result.payloads.erased} erased, ${result.payloads.included} with content); manifest ${result.manifestSignedBy ? `signed by ${result.manifestSignedBy}` : 'unsigned (format version 1)'}`,
   );
   return 0;
 }

@@ -199,6 +199,7 @@ export class ExportBundleService {
         rootPublicKey: this.trust.root.publicKey,
         createdAt: rfc3339MicrosNow(),
         includePayloads: request.payloads,
+        signer: this.trust.node.signer,
       },
       keyEvents: (await this.events.readStream(KEY_STREAM)).map((r) => r.data as EventEnvelope),
       fromPosition,

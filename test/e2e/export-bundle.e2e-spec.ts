@@ -40,6 +40,8 @@ describe('warden export / verify-export against a real gateway', () => {
     return made;
   };
   const env = () => ({ ...process.env, WARDEN_API: h.url, WARDEN_KEY: auditor });
+  /** The node's own key: an insider who holds it can sign a manifest again (the deeper checks must catch the edit). */
+  const insider = () => h.gateway.app.get<NodeTrust>(NODE_TRUST).node.signer;
   const files = (at: string) => Object.fromEntries(readdirSync(at).map((name) => [name, readFileSync(join(at, name), 'utf8')]));
   const copyBundle = (from: string) => {
     const to = dir();
@@ -110,8 +112,10 @@ describe('warden export / verify-export against a real gateway', () => {
     expect(report.payloads.included).toBeGreaterThan(0);
     expect(report.checkpoints.flatMap((c: { cosignatures: unknown[] }) => c.cosignatures)).toEqual([{ witness: expect.stringMatching(/^witness\.test\/export\+[0-9a-f]{8}$/), timestamp: 1_800_000_000 }]);
     const manifest = JSON.parse(readFileSync(join(bundle, BUNDLE_FILES.manifest), 'utf8'));
-    expect(manifest).toMatchObject({ format: 'warden-export-bundle', version: 1, org: h.orgId, origin: `warden.test/export/${h.orgId}`, payloadsIncluded: true });
-    expect(await runCli(['verify-export', plainBundle, '--root-fingerprint', rootKid, '--witness-key', witnessVkey])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^OK: .* 0 with content/) });
+    const nodeKid = h.gateway.app.get<NodeTrust>(NODE_TRUST).node.signer.kid;
+    expect(manifest).toMatchObject({ format: 'warden-export-bundle', version: 2, org: h.orgId, origin: `warden.test/export/${h.orgId}`, payloadsIncluded: true, signature: { kid: nodeKid } });
+    expect(report).toMatchObject({ version: 2, manifestSignedBy: nodeKid });
+    expect(await runCli(['verify-export', plainBundle, '--root-fingerprint', rootKid, '--witness-key', witnessVkey])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^OK: .* 0 with content\); manifest signed by ed25519:[0-9a-f]{32}/) });
   });
 
   it('without the witness key the cosignature is from an unknown witness: exit 1, UNKNOWN_WITNESS', async () => {
@@ -119,7 +123,7 @@ describe('warden export / verify-export against a real gateway', () => {
     expect(result).toMatchObject({ code: 1, stdout: expect.stringMatching(/^FAILED: UNKNOWN_WITNESS at checkpoints\.jsonl:\d+/) });
   });
 
-  it('tampered on disk: an edited file fails FILE_DIGEST; with the manifest redone, HASH_MISMATCH at the line; another root: ROOT_KEY', async () => {
+  it('tampered on disk: an edited file fails FILE_DIGEST; with the digests redone, MANIFEST_SIGNATURE; re-signed by an insider with the node key, HASH_MISMATCH at the line; another root: ROOT_KEY', async () => {
     const edited = copyBundle(bundle);
     const events = readFileSync(join(edited, BUNDLE_FILES.events), 'utf8');
     const lines = events.split('\n');
@@ -127,8 +131,9 @@ describe('warden export / verify-export against a real gateway', () => {
     lines[target] = lines[target].replace('"decision":"allow"', '"decision":"deny"');
     writeFileSync(join(edited, BUNDLE_FILES.events), lines.join('\n'));
     expect(await runCli(['verify-export', edited, '--root-fingerprint', rootKid, '--witness-key', witnessVkey])).toMatchObject({ code: 1, stdout: expect.stringMatching(/^FAILED: FILE_DIGEST at events\.jsonl/) });
-    const redone = redigestBundle(files(edited));
-    writeFileSync(join(edited, BUNDLE_FILES.manifest), redone[BUNDLE_FILES.manifest]);
+    writeFileSync(join(edited, BUNDLE_FILES.manifest), redigestBundle(files(edited))[BUNDLE_FILES.manifest]);
+    expect(await runCli(['verify-export', edited, '--root-fingerprint', rootKid, '--witness-key', witnessVkey])).toMatchObject({ code: 1, stdout: expect.stringMatching(/^FAILED: MANIFEST_SIGNATURE at manifest\.json/) });
+    writeFileSync(join(edited, BUNDLE_FILES.manifest), redigestBundle(files(edited), insider())[BUNDLE_FILES.manifest]);
     const id = JSON.parse(lines[target]).id;
     expect(await runCli(['verify-export', edited, '--root-fingerprint', rootKid, '--witness-key', witnessVkey])).toMatchObject({
       code: 1,
@@ -142,7 +147,7 @@ describe('warden export / verify-export against a real gateway', () => {
     const env = JSON.parse(forgedLines[victim]);
     forgedLines[victim] = JSON.stringify({ ...env, sig: `${env.sig.startsWith('A') ? 'B' : 'A'}${env.sig.slice(1)}` });
     writeFileSync(join(forged, BUNDLE_FILES.events), forgedLines.join('\n'));
-    writeFileSync(join(forged, BUNDLE_FILES.manifest), redigestBundle(files(forged))[BUNDLE_FILES.manifest]);
+    writeFileSync(join(forged, BUNDLE_FILES.manifest), redigestBundle(files(forged), insider())[BUNDLE_FILES.manifest]);
     for (const workers of ['2', '0']) {
       expect(await runCli(['verify-export', forged, '--root-fingerprint', rootKid, '--witness-key', witnessVkey, '--workers', workers])).toMatchObject({
         code: 1,
@@ -159,7 +164,7 @@ describe('warden export / verify-export against a real gateway', () => {
     expect(JSON.parse(lines[target])).toMatchObject({ state: 'present', salt: expect.any(String) });
     lines[target] = lines[target].replace('exported call 3', 'exported call 4');
     writeFileSync(join(edited, BUNDLE_FILES.payloads), lines.join('\n'));
-    writeFileSync(join(edited, BUNDLE_FILES.manifest), redigestBundle(files(edited))[BUNDLE_FILES.manifest]);
+    writeFileSync(join(edited, BUNDLE_FILES.manifest), redigestBundle(files(edited), insider())[BUNDLE_FILES.manifest]);
     const id = JSON.parse(lines[target]).eventId;
     expect(await runCli(['verify-export', edited, '--root-fingerprint', rootKid, '--witness-key', witnessVkey])).toMatchObject({
       code: 1,

@@ -57,29 +57,34 @@ describe('dist/verify-export.html in headless Chromium', () => {
 
   it('a good bundle picked in the page: OK, checked with WebCrypto', async () => {
     const seen = await pick(write('good', good));
-    expect(seen).toMatchObject({ state: 'ok', answer: { ok: true, crypto: 'webcrypto', org: 'acme', events: fixture.checkpoints.at(-1)!.size, payloads: { erased: 1 } } });
-    expect(seen.text).toMatch(/^OK: \d+ events of acme/);
+    expect(seen).toMatchObject({ state: 'ok', answer: { ok: true, crypto: 'webcrypto', org: 'acme', events: fixture.checkpoints.at(-1)!.size, payloads: { erased: 1 }, version: 2, manifestSignedBy: fixture.node.kid } });
+    expect(seen.text).toMatch(/^OK: \d+ events of acme.*; manifest signed by ed25519:[0-9a-f]{32}\./);
   });
 
   it('a tampered bundle: the first failure named as the CLI names it; a wrong pin: ROOT_KEY; a missing file: FILE_MISSING', async () => {
-    const edited = redigestBundle({ ...good, [BUNDLE_FILES.events]: good[BUNDLE_FILES.events].replace('"n":1', '"n":7') });
+    const outsider = redigestBundle({ ...good, [BUNDLE_FILES.events]: good[BUNDLE_FILES.events].replace('"n":1', '"n":7') });
+    expect(await pick(write('outsider', outsider))).toMatchObject({ state: 'failed', answer: { ok: false, failure: { check: 'MANIFEST_SIGNATURE', file: 'manifest.json' } } });
+    // An insider holding the node key signs the manifest again: the event's own hash still gives it away.
+    const edited = redigestBundle({ ...good, [BUNDLE_FILES.events]: good[BUNDLE_FILES.events].replace('"n":1', '"n":7') }, fixture.node);
     const seen = await pick(write('edited', edited));
     expect(seen).toMatchObject({ state: 'failed', answer: { ok: false, failure: { check: 'HASH_MISMATCH', file: 'events.jsonl', line: 2 } } });
     expect(seen.text).toMatch(/^FAILED: HASH_MISMATCH at events\.jsonl:2, event /);
     const payloads = good[BUNDLE_FILES.payloads].split('\n');
     const at = payloads.findIndex((l) => l.includes('"state":"present"'));
     payloads[at] = payloads[at].replace(/"q":"query (\d+)"/, '"q":"query x$1"');
-    expect(await pick(write('payload', redigestBundle({ ...good, [BUNDLE_FILES.payloads]: payloads.join('\n') })))).toMatchObject({ state: 'failed', answer: { failure: { check: 'PAYLOAD_DIGEST', line: at + 1 } } });
+    expect(await pick(write('payload', redigestBundle({ ...good, [BUNDLE_FILES.payloads]: payloads.join('\n') }, fixture.node)))).toMatchObject({ state: 'failed', answer: { failure: { check: 'PAYLOAD_DIGEST', line: at + 1 } } });
     expect(await pick(write('pin', good), `ed25519:${'0'.repeat(32)}`)).toMatchObject({ state: 'failed', answer: { failure: { check: 'ROOT_KEY' } } });
     const { [BUNDLE_FILES.keys]: _keys, ...withoutKeys } = good;
     expect(await pick(write('missing', withoutKeys))).toMatchObject({ state: 'failed', answer: { failure: { check: 'FILE_MISSING', file: 'keys.jsonl' } } });
   });
 
   it('without WebCrypto (the tweetnacl fallback): the same answers', async () => {
-    const edited = redigestBundle({ ...good, [BUNDLE_FILES.events]: good[BUNDLE_FILES.events].replace('"n":1', '"n":7') });
+    const outsider = redigestBundle({ ...good, [BUNDLE_FILES.events]: good[BUNDLE_FILES.events].replace('"n":1', '"n":7') });
+    const edited = redigestBundle({ ...good, [BUNDLE_FILES.events]: good[BUNDLE_FILES.events].replace('"n":1', '"n":7') }, fixture.node);
     const run = (files: Record<string, string>) =>
       page.evaluate<any>(`window.wardenVerifyBundle(${JSON.stringify(files)}, { rootFingerprint: ${JSON.stringify(fixture.root.kid)}, witnessKeys: [${JSON.stringify(fixture.witness.vkey)}], subtle: null })`);
     expect(await run(good)).toMatchObject({ ok: true, crypto: 'tweetnacl' });
     expect(await run(edited)).toMatchObject({ ok: false, failure: { check: 'HASH_MISMATCH', line: 2 } });
+    expect(await run(outsider)).toMatchObject({ ok: false, failure: { check: 'MANIFEST_SIGNATURE' } });
   });
 });

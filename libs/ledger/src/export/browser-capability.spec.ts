@@ -67,7 +67,7 @@ describe('the export verifier in a browser-like context (no require, WebCrypto o
     const crypto = webCryptoBundleCrypto(webcrypto.subtle as never);
     const options = { rootFingerprint: fixture.root.kid, witnessKeys: [fixture.witness.vkey], crypto };
     expect(await core.verifyExportBundle(good, options)).toMatchObject({ ok: true, crypto: 'webcrypto', events: fixture.checkpoints.at(-1)!.size });
-    const edited = redigestBundle({ ...good, [BUNDLE_FILES.events]: good[BUNDLE_FILES.events].replace('"n":1', '"n":9') });
+    const edited = redigestBundle({ ...good, [BUNDLE_FILES.events]: good[BUNDLE_FILES.events].replace('"n":1', '"n":9') }, fixture.node);
     expect(await core.verifyExportBundle(edited, options)).toMatchObject({ ok: false, failure: { check: 'HASH_MISMATCH', file: 'events.jsonl', line: 2 } });
   });
 

@@ -1,7 +1,8 @@
 import type { EventEnvelope } from '../envelope';
+import type { Signer } from '../keys';
 import { sha256Hex } from '../hashing';
 import { BUNDLE_FILES, DIGESTED_FILES, type BundleCheckpointLine, type BundleManifest } from './bundle-format';
-import { ExportBundleWriter, ExportPlanner, type ExportPayload } from './stream-export-bundle';
+import { ExportBundleWriter, ExportPlanner, signManifest, type ExportPayload } from './stream-export-bundle';
 
 export type { ExportPayload } from './stream-export-bundle';
 
@@ -18,6 +19,8 @@ export interface ExportSource {
   /** Every checkpoint of the log, ascending, each note with its cosignature lines. */
   checkpoints: readonly BundleCheckpointLine[];
   includePayloads: boolean;
+  /** The exporting node's key (it signs the manifest). */
+  signer: Signer;
   /** The payload of an event that has one (eventId → lookup). */
   payloads: ReadonlyMap<string, ExportPayload>;
 }
@@ -55,11 +58,16 @@ function planOf(source: Pick<ExportSource, 'orgEvents' | 'checkpoints' | 'range'
   return planner.plan(source.checkpoints);
 }
 
-/** Recomputes the manifest's file digests (after a deliberate edit: tests, tools). */
-export function redigestBundle(files: Record<string, string>): Record<string, string> {
-  const manifest = JSON.parse(files[BUNDLE_FILES.manifest]) as BundleManifest;
+/**
+ * Recomputes the manifest's file digests after a deliberate edit (tests, tools), and signs it
+ * again with `signer` if given (an insider holding the node key); otherwise its signature stays
+ * the one of the files before the edit (and no longer verifies).
+ */
+export function redigestBundle(files: Record<string, string>, signer?: Signer): Record<string, string> {
+  const { signature, ...manifest } = JSON.parse(files[BUNDLE_FILES.manifest]) as BundleManifest;
   manifest.files = Object.fromEntries(DIGESTED_FILES.map((name) => [name, digestOf(files[name] ?? '')]));
-  return { ...files, [BUNDLE_FILES.manifest]: `${JSON.stringify(manifest, null, 2)}\n` };
+  const signed = signer ? signManifest(manifest, signer) : { ...manifest, ...(signature ? { signature } : {}) };
+  return { ...files, [BUNDLE_FILES.manifest]: `${JSON.stringify(signed, null, 2)}\n` };
 }
 
 function digestOf(text: string): { sha256: string; bytes: number } {

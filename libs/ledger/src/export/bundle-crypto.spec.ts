@@ -29,7 +29,7 @@ describe('the three Ed25519 / SHA-256 adapters', () => {
   const forged = redigestBundle({
     ...good,
     [BUNDLE_FILES.events]: `${lines.map((l, i) => (i === 2 ? l.replace(/"sig":"[A-Za-z0-9_-]{5}/, '"sig":"AAAAA') : l)).join('\n')}\n`,
-  });
+  }, fixture.node);
   const adapters = [nodeBundleCrypto(), webCryptoBundleCrypto(subtle), tweetnaclBundleCrypto];
 
   it('give the same answers: a good bundle passes and a forged signature fails at the same line with every one', async () => {

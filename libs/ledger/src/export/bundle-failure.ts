@@ -2,7 +2,8 @@
 export type BundleCheck =
   | 'FILE_MISSING' // a file the format requires, or the manifest lists, is absent
   | 'FILE_DIGEST' // a file's bytes are not the ones the manifest digests (truncated, edited)
-  | 'MANIFEST' // the manifest is not a version-1 manifest, or its counts disagree with the files
+  | 'MANIFEST' // the manifest is not a version 1 or 2 manifest, or its counts disagree with the files
+  | 'MANIFEST_SIGNATURE' // a version 2 manifest not signed by a node key of the bundle, valid when it was created
   | 'ROOT_KEY' // the bundle's root public key is not the pinned one
   | 'KEY_EVENT' // a key registration / revocation that is malformed, not by the root, or out of chain
   | 'MALFORMED' // a line that is not JSON or not an envelope

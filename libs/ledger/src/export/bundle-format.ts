@@ -3,7 +3,10 @@
  * digested in the manifest. Lines are UTF-8 JSON, one record a line, "\n"-terminated.
  */
 export const EXPORT_BUNDLE_FORMAT = 'warden-export-bundle';
-export const EXPORT_BUNDLE_VERSION = 1;
+/** What warden writes: version 2, whose manifest is signed by the exporting node's key. */
+export const EXPORT_BUNDLE_VERSION = 2;
+/** What a verifier reads: version 1 (manifest unsigned: bundles made before 2) and version 2. */
+export const READABLE_BUNDLE_VERSIONS: readonly number[] = [1, 2];
 
 export const BUNDLE_FILES = {
   manifest: 'manifest.json',
@@ -22,9 +25,21 @@ export const BUNDLE_FILES = {
 /** Files whose digests the manifest must list (every file of the bundle but the manifest). */
 export const DIGESTED_FILES = [BUNDLE_FILES.events, BUNDLE_FILES.keys, BUNDLE_FILES.checkpoints, BUNDLE_FILES.log, BUNDLE_FILES.payloads] as const;
 
+/**
+ * Version 2: the exporting node's Ed25519 signature over the SHA-256 of the RFC 8785 form of the
+ * manifest without `signature`, by a key of the bundle's key stream (kid), not revoked when the
+ * bundle was created. It binds the bundle's scope (organisation, range, leaves, counts) and every
+ * file's digest to the deployment's keys.
+ */
+export interface ManifestSignature {
+  kid: string;
+  /** base64url, 64 bytes. */
+  sig: string;
+}
+
 export interface BundleManifest {
   format: typeof EXPORT_BUNDLE_FORMAT;
-  version: typeof EXPORT_BUNDLE_VERSION;
+  version: 1 | 2;
   org: string;
   /** The deployment's root public key (base64url raw 32 bytes); the verifier pins its fingerprint. */
   rootPublicKey: string;
@@ -39,6 +54,8 @@ export interface BundleManifest {
   files: Record<string, { sha256: string; bytes: number }>;
   /** How the bundle maps onto SEP-3004 (tamper-evident audit record): see docs/export-bundle.md. */
   auditRecord: { profile: 'sep-3004-draft'; canonicalization: 'RFC8785'; hash: 'sha-256'; chain: 'prev' };
+  /** Version 2 only (see ManifestSignature). */
+  signature?: ManifestSignature;
 }
 
 export interface BundleCheckpointLine {

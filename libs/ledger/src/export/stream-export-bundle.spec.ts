@@ -4,7 +4,7 @@ import { ledgerFixture } from './testing/bundle-fixture';
 
 describe('ExportPlanner + ExportBundleWriter (the streamed export)', () => {
   const fixture = ledgerFixture({ calls: 10, every: 4 });
-  const header = { org: fixture.org, origin: fixture.origin, rootPublicKey: fixture.root.publicKey, createdAt: '2026-12-01T12:00:00.000000Z', includePayloads: true };
+  const header = { org: fixture.org, origin: fixture.origin, rootPublicKey: fixture.root.publicKey, createdAt: '2026-12-01T12:00:00.000000Z', includePayloads: true, signer: fixture.node };
   const planned = () => {
     const planner = new ExportPlanner({});
     for (const env of fixture.orgEvents) planner.add(env);

@@ -1,7 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { EventEnvelope } from '../envelope';
 import { LedgerError } from '../errors';
-import { fromHex, toBase64Url } from '../hashing';
+import { canonicalBytes } from '../canonical-json';
+import { fromHex, sha256, toBase64Url } from '../hashing';
+import type { Signer } from '../keys';
 import { MerkleFrontier } from '../merkle/frontier';
 import { rfc9162Hasher } from '../merkle/default-hasher';
 import { toBase64 } from '../checkpoint/base64';
@@ -111,6 +113,8 @@ export interface ExportHeader {
   rootPublicKey: Uint8Array;
   createdAt: string;
   includePayloads: boolean;
+  /** The exporting node's key: it signs the manifest (a key of the key stream the bundle carries). */
+  signer: Signer;
 }
 
 /** Receives each file's text in order, a line (or a whole small file) at a time. */
@@ -175,7 +179,7 @@ export class ExportBundleWriter {
     const log: BundleLog = { origin: this.header.origin, firstLeaf: this.plan.firstLeaf, frontier: this.plan.frontier, tail: this.tail, heads };
     this.emit(BUNDLE_FILES.log, log);
     const { plan, header, counts } = this;
-    const manifest: BundleManifest = {
+    const unsigned: BundleManifest = {
       format: EXPORT_BUNDLE_FORMAT,
       version: EXPORT_BUNDLE_VERSION,
       org: header.org,
@@ -188,6 +192,7 @@ export class ExportBundleWriter {
       files: Object.fromEntries(DIGESTED_FILES.map((name) => [name, { sha256: this.digests.get(name)!.hash.digest('hex'), bytes: this.digests.get(name)!.bytes }])),
       auditRecord: { profile: 'sep-3004-draft', canonicalization: 'RFC8785', hash: 'sha-256', chain: 'prev' },
     };
+    const manifest = signManifest(unsigned, header.signer);
     const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
     this.sink(BUNDLE_FILES.manifest, manifestText);
     return { manifest, manifestText, uncovered: plan.uncovered };
@@ -200,6 +205,12 @@ export class ExportBundleWriter {
     digest.bytes += Buffer.byteLength(text, 'utf8');
     this.sink(file, text);
   }
+}
+
+/** The manifest with its signature (format version 2): Ed25519 over sha256(JCS(the manifest without it)). */
+export function signManifest(manifest: Omit<BundleManifest, 'signature'>, signer: Signer): BundleManifest {
+  const unsigned = { ...manifest, version: EXPORT_BUNDLE_VERSION } as BundleManifest;
+  return { ...unsigned, signature: { kid: signer.kid, sig: toBase64Url(signer.sign(sha256(canonicalBytes(unsigned)))) } };
 }
 
 /** The content and its salt (the verifier recomputes the digest): a --payloads export needs both. */

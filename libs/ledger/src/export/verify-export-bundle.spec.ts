@@ -1,4 +1,4 @@
-import { createEd25519Signer, generateEd25519KeyPair } from '../keys';
+import { createEd25519Signer, generateEd25519KeyPair, type Signer } from '../keys';
 import { sealEvent } from '../seal';
 import { cosignCheckpoint, cosignatureV1Signer } from '../checkpoint/cosignature';
 import type { EventEnvelope } from '../envelope';
@@ -14,10 +14,17 @@ function verifyWith(fixture: LedgerFixture, files: BundleFiles, witnessKeys = [f
   return verifyExportBundle(files, { rootFingerprint: fixture.root.kid, witnessKeys, crypto });
 }
 
+/**
+ * The tampering below is an insider's who holds the node key: files edited, the manifest's digests
+ * redone and the manifest signed again (an outsider's edit fails MANIFEST_SIGNATURE first: see
+ * "the manifest's signature"), so that each deeper check is seen to catch it on its own.
+ */
+let insider: Signer;
+
 function editLines(files: Record<string, string>, name: string, edit: (lines: string[]) => string[]): Record<string, string> {
   const lines = files[name].slice(0, -1).split('\n');
   const edited = edit(lines);
-  return redigestBundle({ ...files, [name]: edited.length === 0 ? '' : `${edited.join('\n')}\n` });
+  return redigestBundle({ ...files, [name]: edited.length === 0 ? '' : `${edited.join('\n')}\n` }, insider);
 }
 
 const envelopeAt = (files: Record<string, string>, line: number): EventEnvelope => JSON.parse(files[BUNDLE_FILES.events].split('\n')[line - 1]);
@@ -25,6 +32,7 @@ const envelopeAt = (files: Record<string, string>, line: number): EventEnvelope 
 describe('verifyExportBundle', () => {
   const fixture = ledgerFixture({ calls: 14, every: 5 });
   const good = bundleOf(fixture);
+  insider = fixture.node;
 
   it('accepts a whole bundle: events, keys, payloads (one erased), every checkpoint with its witness cosignature', async () => {
     const result = await verifyWith(fixture, good);
@@ -42,6 +50,44 @@ describe('verifyExportBundle', () => {
     if (!result.ok) throw new Error('unreachable');
     expect(result.firstLeaf).toBeGreaterThan(0);
     expect(result.events).toBeLessThan(fixture.orgEvents.length);
+  });
+
+  describe("the manifest's signature (format version 2)", () => {
+    const manifestOf = (files: Record<string, string>) => JSON.parse(files[BUNDLE_FILES.manifest]);
+    const withManifest = (manifest: unknown) => ({ ...good, [BUNDLE_FILES.manifest]: JSON.stringify(manifest) });
+
+    it('is made by the exporting node key and verified: the report names the key', async () => {
+      expect(manifestOf(good)).toMatchObject({ version: 2, signature: { kid: fixture.node.kid, sig: expect.stringMatching(/^[A-Za-z0-9_-]{86}$/) } });
+      expect(await verifyWith(fixture, good)).toMatchObject({ ok: true, version: 2, manifestSignedBy: fixture.node.kid });
+    });
+
+    it("an outsider's edit with the digests redone, or any change to the bundle's scope, fails MANIFEST_SIGNATURE", async () => {
+      const edited = redigestBundle({ ...good, [BUNDLE_FILES.events]: good[BUNDLE_FILES.events].replace('"n":1', '"n":9') });
+      expect(await verifyWith(fixture, edited)).toMatchObject({ ok: false, failure: { check: 'MANIFEST_SIGNATURE', file: 'manifest.json' } });
+      for (const change of [
+        (m: any) => (m.range.from = fixtureTime(3)),
+        (m: any) => (m.createdAt = '2027-01-01T00:00:00.000000Z'),
+        (m: any) => (m.payloadsIncluded = false),
+        (m: any) => delete m.signature,
+        (m: any) => (m.signature.kid = fixture.root.kid),
+      ]) {
+        const manifest = manifestOf(good);
+        change(manifest);
+        expect(await verifyWith(fixture, withManifest(manifest))).toMatchObject({ ok: false, failure: { check: 'MANIFEST_SIGNATURE' } });
+      }
+    });
+
+    it('signed by a key the key stream does not register: MANIFEST_SIGNATURE', async () => {
+      const stranger = createEd25519Signer(generateEd25519KeyPair().privateKeyPem);
+      expect(await verifyWith(fixture, redigestBundle(good, stranger))).toMatchObject({ ok: false, failure: { check: 'MANIFEST_SIGNATURE', detail: expect.stringMatching(/does not register/) } });
+    });
+
+    it('a version 1 bundle (made before manifests were signed) still verifies, reported unsigned; a version 1 manifest with a signature does not', async () => {
+      const { signature, ...unsigned } = manifestOf(good);
+      expect(await verifyWith(fixture, withManifest({ ...unsigned, version: 1 }))).toMatchObject({ ok: true, version: 1, manifestSignedBy: null });
+      expect(await verifyWith(fixture, withManifest({ ...unsigned, version: 1, signature }))).toMatchObject({ ok: false, failure: { check: 'MANIFEST' } });
+      expect(await verifyWith(fixture, withManifest({ ...unsigned, version: 3, signature }))).toMatchObject({ ok: false, failure: { check: 'MANIFEST' } });
+    });
   });
 
   it('an edited field: HASH_MISMATCH at its line and event id', async () => {
@@ -107,7 +153,7 @@ describe('verifyExportBundle', () => {
     const manifest = JSON.parse(cut[BUNDLE_FILES.manifest]);
     manifest.counts.events = manifest.range.events = manifest.counts.events - 3;
     manifest.counts.payloads = manifest.counts.payloads;
-    const matched = redigestBundle({ ...cut, [BUNDLE_FILES.manifest]: JSON.stringify(manifest) });
+    const matched = redigestBundle({ ...cut, [BUNDLE_FILES.manifest]: JSON.stringify(manifest) }, insider);
     const result = await verifyWith(fixture, matched);
     expect(result).toMatchObject({ ok: false });
     if (result.ok) throw new Error('unreachable');

@@ -3,10 +3,11 @@ import type { EventEnvelope } from '../envelope';
 import { KEY_REGISTERED_TYPE, KEY_REVOKED_TYPE } from '../key-events';
 import { createMerkleHasher, type MerkleHasher } from '../merkle/hasher';
 import type { BundleCrypto } from './bundle-crypto';
-import { bytesOfBase64, bytesOfHex, hexOf, sameBytes, utf8 } from './bundle-bytes';
+import { bytesOfBase64, bytesOfBase64Url, bytesOfHex, hexOf, sameBytes, utf8 } from './bundle-bytes';
 import { checkEnvelopeLine } from './bundle-envelope';
 import { BundleFailureError, type BundleFailure } from './bundle-failure';
-import { BUNDLE_FILES, DIGESTED_FILES, EXPORT_BUNDLE_FORMAT, EXPORT_BUNDLE_VERSION, type BundleLog, type BundleManifest } from './bundle-format';
+import { canonicalJsonOfParsed } from '../canonical-json';
+import { BUNDLE_FILES, DIGESTED_FILES, EXPORT_BUNDLE_FORMAT, READABLE_BUNDLE_VERSIONS, type BundleLog, type BundleManifest } from './bundle-format';
 import { fail, pinnedRoot, readKeyDirectory, type BundleKeyDirectory } from './bundle-keys';
 import { openBundleCheckpoint, parseWitnessKey, type WitnessKey } from './bundle-notes';
 import { checkPayloadLines } from './bundle-payloads';
@@ -35,6 +36,9 @@ export interface VerifiedBundle {
   ok: true;
   org: string;
   origin: string;
+  /** The bundle's format version, and the key that signed its manifest (null: version 1, whose manifest is unsigned). */
+  version: number;
+  manifestSignedBy: string | null;
   events: number;
   firstLeaf: number;
   checkpoints: Array<{ size: number; signedBy: string; cosignatures: Array<{ witness: string; timestamp: number }> }>;
@@ -64,6 +68,7 @@ async function verify(files: BundleFiles, options: VerifyExportOptions): Promise
   const root = pinnedRoot(manifest.rootPublicKey, options.rootFingerprint, crypto);
   const witnesses = (options.witnessKeys ?? []).map((vkey) => parseWitnessKey(vkey, crypto));
   const keys = await readKeyDirectory(linesOf(files, BUNDLE_FILES.keys), root, crypto);
+  const manifestSignedBy = await checkManifestSignature(manifest, keys, crypto);
   const log = readLog(files, manifest);
   const eventLines = linesOf(files, BUNDLE_FILES.events);
   const events = await checkEvents(eventLines, manifest.org, keys, log, options);
@@ -73,7 +78,7 @@ async function verify(files: BundleFiles, options: VerifyExportOptions): Promise
   }
   const payloads = await checkPayloadLines(linesOf(files, BUNDLE_FILES.payloads), events.byId, manifest, crypto, keys);
   const checkpoints = await checkCheckpoints(linesOf(files, BUNDLE_FILES.checkpoints), manifest, log, events, keys, witnesses, crypto);
-  return { ok: true, org: manifest.org, origin: manifest.origin, events: eventLines.length, firstLeaf: log.firstLeaf, checkpoints, payloads, crypto: crypto.name };
+  return { ok: true, org: manifest.org, origin: manifest.origin, version: manifest.version, manifestSignedBy, events: eventLines.length, firstLeaf: log.firstLeaf, checkpoints, payloads, crypto: crypto.name };
 }
 
 function readManifest(files: BundleFiles, crypto: BundleCrypto): BundleManifest {
@@ -84,8 +89,8 @@ function readManifest(files: BundleFiles, crypto: BundleCrypto): BundleManifest 
   } catch {
     return fail('MANIFEST', BUNDLE_FILES.manifest, 'not JSON');
   }
-  if (manifest?.format !== EXPORT_BUNDLE_FORMAT || manifest.version !== EXPORT_BUNDLE_VERSION) {
-    fail('MANIFEST', BUNDLE_FILES.manifest, `not a ${EXPORT_BUNDLE_FORMAT} version ${EXPORT_BUNDLE_VERSION} manifest`);
+  if (manifest?.format !== EXPORT_BUNDLE_FORMAT || !READABLE_BUNDLE_VERSIONS.includes(manifest.version)) {
+    fail('MANIFEST', BUNDLE_FILES.manifest, `not a ${EXPORT_BUNDLE_FORMAT} manifest of version ${READABLE_BUNDLE_VERSIONS.join(' or ')}`);
   }
   if (typeof manifest.org !== 'string' || typeof manifest.origin !== 'string' || typeof manifest.files !== 'object' || !manifest.counts || !manifest.range) {
     fail('MANIFEST', BUNDLE_FILES.manifest, 'the manifest lacks org, origin, range, counts or files');
@@ -100,6 +105,38 @@ function readManifest(files: BundleFiles, crypto: BundleCrypto): BundleManifest 
     }
   }
   return manifest;
+}
+
+/**
+ * Version 2: the manifest's signature, by a node key of the key stream that was registered and not
+ * revoked when the bundle was created, over sha256(JCS(the manifest without it)). Version 1
+ * bundles (made before manifests were signed) have none: null.
+ */
+async function checkManifestSignature(manifest: BundleManifest, keys: BundleKeyDirectory, crypto: BundleCrypto): Promise<string | null> {
+  const file = BUNDLE_FILES.manifest;
+  const { signature, ...unsigned } = manifest;
+  if (manifest.version === 1) {
+    if (signature !== undefined) fail('MANIFEST', file, 'a version 1 manifest carries no signature');
+    return null;
+  }
+  if (typeof signature !== 'object' || signature === null || typeof signature.kid !== 'string' || typeof signature.sig !== 'string') {
+    fail('MANIFEST_SIGNATURE', file, 'a version 2 manifest is signed: it has no signature {kid, sig}');
+  }
+  const key = keys.keys.get(signature.kid);
+  if (!key) fail('MANIFEST_SIGNATURE', file, `signed by ${signature.kid}, which the key stream does not register`);
+  if (typeof manifest.createdAt !== 'string' || key.registeredAt > manifest.createdAt) fail('MANIFEST_SIGNATURE', file, `signed by ${signature.kid}, registered only after the bundle's createdAt`);
+  if (key.revokedAt !== undefined && key.revokedAt <= manifest.createdAt) fail('MANIFEST_SIGNATURE', file, `signed by ${signature.kid}, revoked at ${key.revokedAt}, before the bundle was created`);
+  const sig = bytesOfBase64Url(signature.sig);
+  let message: Uint8Array;
+  try {
+    message = crypto.sha256(utf8.encode(canonicalJsonOfParsed(unsigned)));
+  } catch {
+    return fail('MANIFEST', file, 'the manifest cannot be canonicalised (RFC 8785)');
+  }
+  if (!sig || sig.length !== 64 || !(await crypto.verifyEd25519(key.publicKey, message, sig))) {
+    fail('MANIFEST_SIGNATURE', file, `the signature by ${signature.kid} does not verify: the manifest is not the one the node signed`);
+  }
+  return signature.kid;
 }
 
 function readLog(files: BundleFiles, manifest: BundleManifest): BundleLog {

@@ -103,6 +103,7 @@ export function bundleOf(fixture: LedgerFixture, overrides: { from?: string; to?
     checkpoints: fixture.checkpoints,
     includePayloads: overrides.includePayloads ?? true,
     payloads: fixture.payloads,
+    signer: fixture.node,
   }).files;
 }
 
