@@ -77,6 +77,26 @@ describe('verifyExportBundle', () => {
       }
     });
 
+    it('the last events of the range moved into the tail (hashes only) and a shorter range claimed: MANIFEST_SIGNATURE; a version 1 bundle cannot tell', async () => {
+      // What a forger without a key could do to an unsigned manifest: hide the range's last events
+      // (here an erasure and the calls before it) while every event and checkpoint still verifies.
+      const hideLast = (k: number, version: 1 | 2) => {
+        const lines = good[BUNDLE_FILES.events].slice(0, -1).split('\n');
+        const moved = lines.slice(-k).map((l) => JSON.parse(l) as EventEnvelope);
+        const log = JSON.parse(good[BUNDLE_FILES.log]);
+        log.tail = [...moved.map((e) => e.hash), ...log.tail];
+        const payloads = good[BUNDLE_FILES.payloads].slice(0, -1).split('\n').filter((l) => !moved.some((e) => JSON.parse(l).eventId === e.id));
+        const { signature, ...manifest } = manifestOf(good);
+        manifest.counts.events = manifest.range.events = lines.length - k;
+        manifest.counts.payloads = payloads.length;
+        const edited = { ...good, [BUNDLE_FILES.events]: `${lines.slice(0, -k).join('\n')}\n`, [BUNDLE_FILES.log]: JSON.stringify(log), [BUNDLE_FILES.payloads]: payloads.length ? `${payloads.join('\n')}\n` : '' };
+        return redigestBundle({ ...edited, [BUNDLE_FILES.manifest]: JSON.stringify(version === 1 ? { ...manifest, version: 1 } : { ...manifest, signature }) });
+      };
+      expect(await verifyWith(fixture, hideLast(3, 2))).toMatchObject({ ok: false, failure: { check: 'MANIFEST_SIGNATURE' } });
+      const unsigned = await verifyWith(fixture, hideLast(3, 1));
+      expect(unsigned).toMatchObject({ ok: true, manifestSignedBy: null }); // why version 2 signs the manifest
+    });
+
     it('signed by a key the key stream does not register: MANIFEST_SIGNATURE', async () => {
       const stranger = createEd25519Signer(generateEd25519KeyPair().privateKeyPem);
       expect(await verifyWith(fixture, redigestBundle(good, stranger))).toMatchObject({ ok: false, failure: { check: 'MANIFEST_SIGNATURE', detail: expect.stringMatching(/does not register/) } });
