@@ -103,6 +103,7 @@ const PAGE_SCRIPT = String.raw`
     return core.verifyExportBundle(files, {
       rootFingerprint: String((options && options.rootFingerprint) || '').trim(),
       witnessKeys: ((options && options.witnessKeys) || []).map(function (k) { return String(k).trim(); }).filter(Boolean),
+      allowUnsignedManifest: Boolean(options && options.allowUnsignedManifest),
       crypto: crypto,
     });
   };
@@ -125,7 +126,7 @@ const PAGE_SCRIPT = String.raw`
     var witnessKeys = $('witnesses').value.split('\n');
     show('running', 'verifying ' + Object.keys(files).length + ' files\u2026');
     try {
-      var answer = await window.wardenVerifyBundle(files, { rootFingerprint: $('pin').value, witnessKeys: witnessKeys });
+      var answer = await window.wardenVerifyBundle(files, { rootFingerprint: $('pin').value, witnessKeys: witnessKeys, allowUnsignedManifest: $('allow-unsigned').checked });
       if (answer.ok) {
         var cosigned = answer.checkpoints.filter(function (c) { return c.cosignatures.length > 0; }).length;
         show('ok', 'OK: ' + answer.events + ' events of ' + answer.org + ' (leaves ' + answer.firstLeaf + '..' + (answer.firstLeaf + answer.events - 1) + '), '
@@ -207,6 +208,7 @@ signature and cosignatures, and that the events rebuild each signed root. It sto
 <input type="text" id="pin" autocomplete="off" spellcheck="false">
 <label for="witnesses">Witness verifier keys, one a line (a cosignature by any other key fails the bundle)</label>
 <textarea id="witnesses" rows="2" spellcheck="false"></textarea>
+<label style="font-weight:normal"><input type="checkbox" id="allow-unsigned"> Accept a format 1 bundle, whose manifest is unsigned (made before manifests were signed)</label>
 <div id="drop">Drop the bundle folder (or its six files) here, or choose
   <label style="display:inline;font-weight:normal">the folder <input type="file" id="pick" webkitdirectory multiple></label>
   <label style="display:inline;font-weight:normal">or the files <input type="file" id="pick-files" multiple></label></div>

@@ -6,7 +6,7 @@ import { UsageError } from './cli-errors';
 import { workerBundleCrypto } from './verify-export-workers';
 
 export const VERIFY_EXPORT_USAGE = `usage: warden verify-export BUNDLE_DIR --root-fingerprint KID-OR-SHA256
-                     [--witness-key VKEY]… [--workers N] [--json]
+                     [--witness-key VKEY]… [--workers N] [--json] [--allow-unsigned-manifest]
 
   Checks an export bundle offline (no server, no database): every file against the manifest,
   the root key against the pin, the key registrations, every event's hash, signature (by a key
@@ -14,14 +14,22 @@ export const VERIFY_EXPORT_USAGE = `usage: warden verify-export BUNDLE_DIR --roo
   note signature, that the events rebuild each signed root (inclusion; consecutive checkpoints
   consistent), and every cosignature against the witness keys given (a cosignature by any other
   key fails). Exits 0 when the bundle verifies, 1 at the first failure (named: check, file, line,
-  event id), 2 on bad usage. --workers N: threads for the signature checks (default 2; 0 = none).`;
+  event id), 2 on bad usage. --workers N: threads for the signature checks (default 2; 0 = none).
+  The manifest must be signed by a node key of the bundle (format 2); --allow-unsigned-manifest
+  accepts a format 1 bundle (made before manifests were signed), reported as unsigned.`;
 
 /** `warden verify-export …`. */
 export async function verifyExportCommand(argv: string[], print: (line: string) => void, progress: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'root-fingerprint': { type: 'string' }, 'witness-key': { type: 'string', multiple: true }, workers: { type: 'string', default: '2' }, json: { type: 'boolean', default: false } },
+    options: {
+      'root-fingerprint': { type: 'string' },
+      'witness-key': { type: 'string', multiple: true },
+      workers: { type: 'string', default: '2' },
+      json: { type: 'boolean', default: false },
+      'allow-unsigned-manifest': { type: 'boolean', default: false },
+    },
   });
   if (positionals.length !== 1) throw new UsageError(VERIFY_EXPORT_USAGE);
   const pin = values['root-fingerprint'];
@@ -44,6 +52,7 @@ export async function verifyExportCommand(argv: string[], print: (line: string) 
     result = await verifyExportBundle(files as BundleFiles, {
       rootFingerprint: pin,
       witnessKeys,
+      allowUnsignedManifest: values['allow-unsigned-manifest'],
       crypto,
       onProgress: (done, total) => {
         if (total >= 20_000) progress(`warden verify-export: ${done} / ${total} events`);

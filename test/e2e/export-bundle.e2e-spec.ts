@@ -157,6 +157,15 @@ describe('warden export / verify-export against a real gateway', () => {
     expect(await runCli(['verify-export', bundle])).toMatchObject({ code: 2 });
   });
 
+  it('a format 1 bundle (manifest unsigned, as before format 2): refused by default, so that a stripped signature is no way round it; accepted with --allow-unsigned-manifest, said so', async () => {
+    const old = copyBundle(bundle);
+    const { signature: _signature, ...manifest } = JSON.parse(readFileSync(join(old, BUNDLE_FILES.manifest), 'utf8'));
+    writeFileSync(join(old, BUNDLE_FILES.manifest), JSON.stringify({ ...manifest, version: 1 }));
+    const args = ['verify-export', old, '--root-fingerprint', rootKid, '--witness-key', witnessVkey];
+    expect(await runCli(args)).toMatchObject({ code: 1, stdout: expect.stringMatching(/^FAILED: MANIFEST_SIGNATURE at manifest\.json.*unsigned/) });
+    expect(await runCli([...args, '--allow-unsigned-manifest'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^OK: .*; manifest unsigned \(format version 1\)/) });
+  });
+
   it('an exported payload edited on disk (manifest redone): PAYLOAD_DIGEST at its line; the erased one carries no salt', async () => {
     const edited = copyBundle(bundle);
     const lines = readFileSync(join(edited, BUNDLE_FILES.payloads), 'utf8').split('\n');

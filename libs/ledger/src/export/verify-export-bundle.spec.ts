@@ -93,8 +93,8 @@ describe('verifyExportBundle', () => {
         return redigestBundle({ ...edited, [BUNDLE_FILES.manifest]: JSON.stringify(version === 1 ? { ...manifest, version: 1 } : { ...manifest, signature }) });
       };
       expect(await verifyWith(fixture, hideLast(3, 2))).toMatchObject({ ok: false, failure: { check: 'MANIFEST_SIGNATURE' } });
-      const unsigned = await verifyWith(fixture, hideLast(3, 1));
-      expect(unsigned).toMatchObject({ ok: true, manifestSignedBy: null }); // why version 2 signs the manifest
+      const unsigned = await verifyExportBundle(hideLast(3, 1), { rootFingerprint: fixture.root.kid, witnessKeys: [fixture.witness.vkey], crypto, allowUnsignedManifest: true });
+      expect(unsigned).toMatchObject({ ok: true, manifestSignedBy: null }); // why version 2 signs the manifest, and why version 1 is refused by default
     });
 
     it('signed by a key the key stream does not register: MANIFEST_SIGNATURE', async () => {
@@ -102,9 +102,11 @@ describe('verifyExportBundle', () => {
       expect(await verifyWith(fixture, redigestBundle(good, stranger))).toMatchObject({ ok: false, failure: { check: 'MANIFEST_SIGNATURE', detail: expect.stringMatching(/does not register/) } });
     });
 
-    it('a version 1 bundle (made before manifests were signed) still verifies, reported unsigned; a version 1 manifest with a signature does not', async () => {
+    it('a version 1 bundle (made before manifests were signed) verifies only when unsigned manifests are accepted, reported unsigned; never with a signature', async () => {
       const { signature, ...unsigned } = manifestOf(good);
-      expect(await verifyWith(fixture, withManifest({ ...unsigned, version: 1 }))).toMatchObject({ ok: true, version: 1, manifestSignedBy: null });
+      // By default refused: else stripping a version 2 signature and writing version 1 would do.
+      expect(await verifyWith(fixture, withManifest({ ...unsigned, version: 1 }))).toMatchObject({ ok: false, failure: { check: 'MANIFEST_SIGNATURE', detail: expect.stringMatching(/unsigned/) } });
+      expect(await verifyExportBundle(withManifest({ ...unsigned, version: 1 }), { rootFingerprint: fixture.root.kid, witnessKeys: [fixture.witness.vkey], crypto, allowUnsignedManifest: true })).toMatchObject({ ok: true, version: 1, manifestSignedBy: null });
       expect(await verifyWith(fixture, withManifest({ ...unsigned, version: 1, signature }))).toMatchObject({ ok: false, failure: { check: 'MANIFEST' } });
       expect(await verifyWith(fixture, withManifest({ ...unsigned, version: 3, signature }))).toMatchObject({ ok: false, failure: { check: 'MANIFEST' } });
     });

@@ -26,6 +26,11 @@ export interface VerifyExportOptions {
   rootFingerprint: string;
   /** Witnesses' cosignature/v1 verifier keys; a cosignature by any other key fails the bundle. */
   witnessKeys?: readonly string[];
+  /**
+   * Accept a version 1 bundle, whose manifest is unsigned (made before format 2). Off by default:
+   * otherwise anyone could strip a version 2 manifest's signature and call it version 1.
+   */
+  allowUnsignedManifest?: boolean;
   crypto: BundleCrypto;
   /** Called every `progressEvery` events (default 10,000). */
   onProgress?: (eventsVerified: number, total: number) => void;
@@ -68,7 +73,7 @@ async function verify(files: BundleFiles, options: VerifyExportOptions): Promise
   const root = pinnedRoot(manifest.rootPublicKey, options.rootFingerprint, crypto);
   const witnesses = (options.witnessKeys ?? []).map((vkey) => parseWitnessKey(vkey, crypto));
   const keys = await readKeyDirectory(linesOf(files, BUNDLE_FILES.keys), root, crypto);
-  const manifestSignedBy = await checkManifestSignature(manifest, keys, crypto);
+  const manifestSignedBy = await checkManifestSignature(manifest, keys, crypto, options.allowUnsignedManifest === true);
   const log = readLog(files, manifest);
   const eventLines = linesOf(files, BUNDLE_FILES.events);
   const events = await checkEvents(eventLines, manifest.org, keys, log, options);
@@ -110,13 +115,15 @@ function readManifest(files: BundleFiles, crypto: BundleCrypto): BundleManifest 
 /**
  * Version 2: the manifest's signature, by a node key of the key stream that was registered and not
  * revoked when the bundle was created, over sha256(JCS(the manifest without it)). Version 1
- * bundles (made before manifests were signed) have none: null.
+ * bundles (made before manifests were signed) have none: refused unless the caller accepts
+ * unsigned manifests (then null).
  */
-async function checkManifestSignature(manifest: BundleManifest, keys: BundleKeyDirectory, crypto: BundleCrypto): Promise<string | null> {
+async function checkManifestSignature(manifest: BundleManifest, keys: BundleKeyDirectory, crypto: BundleCrypto, allowUnsigned: boolean): Promise<string | null> {
   const file = BUNDLE_FILES.manifest;
   const { signature, ...unsigned } = manifest;
   if (manifest.version === 1) {
     if (signature !== undefined) fail('MANIFEST', file, 'a version 1 manifest carries no signature');
+    if (!allowUnsigned) fail('MANIFEST_SIGNATURE', file, 'a version 1 bundle: its manifest is unsigned (accept it only for a bundle made before format 2, and knowingly: --allow-unsigned-manifest)');
     return null;
   }
   if (typeof signature !== 'object' || signature === null || typeof signature.kid !== 'string' || typeof signature.sig !== 'string') {
