@@ -27,6 +27,11 @@ export interface PreparedCredential {
  */
 @Injectable()
 export class CredentialVault {
+  /** Writes of each server's credential, one after another (see write). */
+  private readonly writing = new Map<string, Promise<unknown>>();
+  /** The last version this process wrote for each server: the read model may not have applied it yet. */
+  private readonly lastWritten = new Map<string, number>();
+
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly credentials: CredentialsReadModel,
@@ -52,9 +57,11 @@ export class CredentialVault {
   }
 
   async remove(orgId: string, serverId: string, actor: Actor): Promise<void> {
-    await this.aggregates.handle(credentialDecider, { type: 'RemoveCredential', serverId }, { stream: credentialStream(serverId), org: orgId, actor });
-    this.store.deleteVersions(serverId);
-    this.injector.forget(serverId);
+    await this.serialised(serverId, async () => {
+      await this.aggregates.handle(credentialDecider, { type: 'RemoveCredential', serverId }, { stream: credentialStream(serverId), org: orgId, actor });
+      this.store.deleteVersions(serverId);
+      this.injector.forget(serverId);
+    });
   }
 
   /** Validates a credential given with a server's registration: discovery uses it before anything is stored. */
@@ -67,9 +74,30 @@ export class CredentialVault {
     };
   }
 
-  /** Resolves to the version written. */
-  private async write(orgId: string, serverId: string, credential: Credential, type: 'SetCredential' | 'RotateCredential', actor: Actor): Promise<number> {
-    const version = this.credentials.lastVersion(serverId) + 1;
+  /**
+   * Resolves to the version written. A server's writes run one at a time, and each takes the
+   * version after the last one written (by the ledger's read model, or by this process before the
+   * read model applied it): two at once (two API rotations, or an API rotation and a refresh token
+   * the authorization server rotated) would otherwise take the same version, one would fail on the
+   * ledger, and the vault row they share would hold the ciphertext of the one that failed.
+   */
+  private write(orgId: string, serverId: string, credential: Credential, type: 'SetCredential' | 'RotateCredential', actor: Actor): Promise<number> {
+    return this.serialised(serverId, () => this.writeNext(orgId, serverId, credential, type, actor));
+  }
+
+  /** Runs `change` once the server's earlier changes are done (whether they succeeded or not). */
+  private serialised<T>(serverId: string, change: () => Promise<T>): Promise<T> {
+    const previous = this.writing.get(serverId) ?? Promise.resolve();
+    const done = previous.catch(() => undefined).then(change);
+    this.writing.set(serverId, done);
+    void done.catch(() => undefined).finally(() => {
+      if (this.writing.get(serverId) === done) this.writing.delete(serverId);
+    });
+    return done;
+  }
+
+  private async writeNext(orgId: string, serverId: string, credential: Credential, type: 'SetCredential' | 'RotateCredential', actor: Actor): Promise<number> {
+    const version = Math.max(this.credentials.lastVersion(serverId), this.lastWritten.get(serverId) ?? 0) + 1;
     const sealed = await sealCredential(this.keys, { org: orgId, serverId, version }, credential).catch((error: unknown) => {
       throw error instanceof VaultKeyError ? new WardenError('unavailable', 'VAULT.KEK_UNAVAILABLE', error.message) : error;
     });
@@ -78,9 +106,11 @@ export class CredentialVault {
     try {
       await this.aggregates.handle(credentialDecider, command, { stream: credentialStream(serverId), org: orgId, actor });
     } catch (error) {
-      if (this.credentials.activeFor(serverId)?.version !== version) this.store.deleteVersions(serverId, this.credentials.activeFor(serverId)?.version);
+      // Its event did not commit: its row goes, and only its row (the read model may not show yet what committed before it).
+      this.store.deleteVersion(serverId, version);
       throw error;
     }
+    this.lastWritten.set(serverId, version);
     this.store.deleteVersions(serverId, version);
     return version;
   }

@@ -67,6 +67,11 @@ export class VaultStore {
   }
 
   /** Deletes every version of the server's credential except `keep` (none when undefined). */
+  /** One version's row (a write whose event never committed). */
+  deleteVersion(serverId: string, version: number): void {
+    this.db.prepare('DELETE FROM credential_versions WHERE server_id = ? AND version = ?').run(serverId, version);
+  }
+
   deleteVersions(serverId: string, keep?: number): void {
     this.db.prepare('DELETE FROM credential_versions WHERE server_id = ? AND version IS NOT ?').run(serverId, keep ?? null);
   }

@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { KeyHints } from '../../src/common/key-hints';
+import { secretMaterial } from '../../src/vault/credential-schemes';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -223,6 +225,27 @@ describe('vault: credentials injected at call time', () => {
       ['CredentialSet', { serverId: server.serverId, scheme: 'bearer', version: 1, fingerprint: before.fingerprint }],
       ['CredentialRotated', { serverId: server.serverId, scheme: 'bearer', version: 2, fingerprint: after.fingerprint, previousVersion: 1 }],
     ]);
+  });
+
+  it('rotations of one server at the same time each get their own version; the last one committed is the one sent, its ciphertext its own', async () => {
+    const tokens = ['cnryConcurrentA1x', 'cnryConcurrentB2y', 'cnryConcurrentC3z'];
+    let accepted = new Set([CANARY.bearer, ...tokens]);
+    const gate = await gated('legacy', presented.bearer, (c) => accepted.has(c));
+    const { body: server } = await register('concurrent-rotations', gate.url, { scheme: 'bearer', token: CANARY.bearer });
+    const results = await Promise.all(tokens.map((token) => api('POST', `/v1/servers/${server.serverId}/credential/rotate`, { token })));
+    expect(results.map((r) => r.status)).toEqual([204, 204, 204]);
+    const events = readLedger(h.dataDir).filter((e) => e.stream === `credential-${server.serverId}`);
+    expect(events.map((e) => e.data.version)).toEqual([1, 2, 3, 4]);
+    const active = (await api('GET', `/v1/servers/${server.serverId}/credential`)).body;
+    expect(active).toMatchObject({ version: 4, fingerprint: events.at(-1)!.data.fingerprint });
+    // The version the ledger names active opens to the token of the rotation that wrote it (by its fingerprint).
+    const hints = h.gateway.app.get(KeyHints);
+    const last = tokens.find((token) => hints.hintOf(secretMaterial({ scheme: 'bearer', token })) === active.fingerprint)!;
+    expect(last).toBeDefined();
+    accepted = new Set([last]);
+    const seen = gate.presentedLog.length;
+    expect(await echo('concurrent-rotations', 'after three rotations')).toEqual({ text: 'after three rotations' });
+    expect(new Set(gate.presentedLog.slice(seen))).toEqual(new Set([last]));
   });
 
   it('OAuth: the token is cached across calls, renewed once after a 401, and refreshed before it expires', async () => {
