@@ -10,8 +10,11 @@ import type { VaultStore } from './vault-store';
 /** Which version is active for a server (the ledger's read model). */
 export type ActiveVersionOf = (serverId: string) => (CredentialRecord & { orgId?: string }) | undefined;
 
-/** Stores a credential as a server's next version (the vault's rotation); resolves to that version. */
-export type StoreNextVersion = (org: string, serverId: string, credential: Credential) => Promise<number>;
+/**
+ * Stores a credential as a server's next version (the vault's rotation), if its last version is
+ * still `after` when the write's turn comes; resolves to the version written, or undefined.
+ */
+export type StoreNextVersion = (org: string, serverId: string, credential: Credential, after: number) => Promise<number | undefined>;
 
 /**
  * Turns a server's active credential into what a request to it carries. A version's secret is
@@ -80,10 +83,10 @@ export class CredentialInjector {
    */
   private storingRotation(from: CredentialRecord): RotatedRefreshToken {
     return async (rotated, issued) => {
-      if (this.activeVersionOf(from.serverId)?.version !== from.version || !this.storeNextVersion) return;
+      if (!this.storeNextVersion) return;
       try {
-        const version = await this.storeNextVersion(from.org, from.serverId, rotated);
-        this.tokens.seed(`${from.serverId}@${version}`, issued);
+        const version = await this.storeNextVersion(from.org, from.serverId, rotated, from.version);
+        if (version !== undefined) this.tokens.seed(`${from.serverId}@${version}`, issued);
       } catch (error) {
         this.logger.error(`the refresh token the authorization server rotated for server ${from.serverId} could not be stored (${(error as Error).name}); it is kept in memory until a restart`);
       }

@@ -42,7 +42,7 @@ export class CredentialVault {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     // A refresh token the authorization server rotated is the credential's next version, written by the vault itself.
-    injector.storeRotatedRefreshTokensWith((orgId, serverId, credential) => this.write(orgId, serverId, credential, 'RotateCredential', VAULT_ACTOR));
+    injector.storeRotatedRefreshTokensWith((orgId, serverId, credential, after) => this.write(orgId, serverId, credential, 'RotateCredential', VAULT_ACTOR, after));
   }
 
   async set(orgId: string, serverId: string, input: Record<string, unknown>, actor: Actor): Promise<void> {
@@ -81,8 +81,18 @@ export class CredentialVault {
    * the authorization server rotated) would otherwise take the same version, one would fail on the
    * ledger, and the vault row they share would hold the ciphertext of the one that failed.
    */
-  private write(orgId: string, serverId: string, credential: Credential, type: 'SetCredential' | 'RotateCredential', actor: Actor): Promise<number> {
-    return this.serialised(serverId, () => this.writeNext(orgId, serverId, credential, type, actor));
+  private write(orgId: string, serverId: string, credential: Credential, type: 'SetCredential' | 'RotateCredential', actor: Actor): Promise<number>;
+  /** With `after`: only if the server's last version is still `after` when its turn comes (else undefined: a newer one won). */
+  private write(orgId: string, serverId: string, credential: Credential, type: 'SetCredential' | 'RotateCredential', actor: Actor, after: number | undefined): Promise<number | undefined>;
+  private write(orgId: string, serverId: string, credential: Credential, type: 'SetCredential' | 'RotateCredential', actor: Actor, after?: number): Promise<number | undefined> {
+    return this.serialised(serverId, async () => {
+      if (after !== undefined && this.lastVersionOf(serverId) !== after) return undefined;
+      return this.writeNext(orgId, serverId, credential, type, actor);
+    });
+  }
+
+  private lastVersionOf(serverId: string): number {
+    return Math.max(this.credentials.lastVersion(serverId), this.lastWritten.get(serverId) ?? 0);
   }
 
   /** Runs `change` once the server's earlier changes are done (whether they succeeded or not). */
@@ -97,7 +107,7 @@ export class CredentialVault {
   }
 
   private async writeNext(orgId: string, serverId: string, credential: Credential, type: 'SetCredential' | 'RotateCredential', actor: Actor): Promise<number> {
-    const version = Math.max(this.credentials.lastVersion(serverId), this.lastWritten.get(serverId) ?? 0) + 1;
+    const version = this.lastVersionOf(serverId) + 1;
     const sealed = await sealCredential(this.keys, { org: orgId, serverId, version }, credential).catch((error: unknown) => {
       throw error instanceof VaultKeyError ? new WardenError('unavailable', 'VAULT.KEK_UNAVAILABLE', error.message) : error;
     });
