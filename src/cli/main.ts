@@ -5,6 +5,7 @@ import { messageOf, UsageError } from './cli-errors';
 import { CHECK_URL_USAGE, checkUrl } from './check-url';
 import { EXPORT_USAGE, exportCommand } from './export-command';
 import { COSTS_USAGE, costsCommand } from './costs';
+import { CREDENTIAL_USAGE, credentialCommand } from './credential';
 import { GUARDRAILS_USAGE, guardrailsCommand } from './guardrails';
 import { KEYS_USAGE, keysCommand } from './keys';
 import { POLICY_USAGE, policyCommand } from './policy';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
   'check-url': { run: (argv) => checkUrl(argv), usage: CHECK_URL_USAGE },
   policy: { run: (argv) => policyCommand(argv, print), usage: POLICY_USAGE },
   vault: { run: (argv) => vaultCommand(argv, print), usage: VAULT_USAGE },
+  credential: { run: (argv) => credentialCommand(argv, print), usage: CREDENTIAL_USAGE },
   approvals: { run: (argv) => approvalsCommand(argv, print), usage: APPROVALS_USAGE },
   guardrails: { run: (argv) => guardrailsCommand(argv, print), usage: GUARDRAILS_USAGE },
   export: { run: (argv) => exportCommand(argv, print), usage: EXPORT_USAGE },

@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { KeyHints } from '../../src/common/key-hints';
-import { secretMaterial } from '../../src/vault/credential-schemes';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KeyHints } from '../../src/common/key-hints';
+import { secretMaterial } from '../../src/vault/credential-schemes';
 import { connectAgent, textOf, type Agent } from '../fixtures/agent-clients';
 import { presented, startCredentialGate, type CredentialGate, type Presented } from '../fixtures/credential-gate';
 import type { FixtureMcpServer } from '../fixtures/fixture-mcp-server';
@@ -15,6 +15,7 @@ import { CapturedLogs } from './support/captured-logs';
 import { dataDirFiles } from './support/data-dir-bytes';
 import { startHarness, type ApiResponse, type Harness } from './support/gateway-harness';
 import { readLedger } from './support/ledger-reader';
+import { runCli } from './support/tamper';
 
 /**
  * Issue 15, the vault: an operator registers a server's credential; warden keeps it encrypted and
@@ -42,6 +43,8 @@ describe('vault: credentials injected at call time', () => {
     clientSecret: 'cnryClientSecret1Az5Xc',
     rotated: 'cnryRotatedB3arer0Pq',
     wrong: 'cnryWrongT0kenMn4Bv',
+    cliFile: 'cnryCliFileT0k3nRw2',
+    cliStdin: 'cnryCliStdinT0k9Qe4',
   };
   /** private_key_jwt: the client's RSA key pair (every line of the private key's PEM body is a canary too). */
   const clientKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -296,6 +299,45 @@ describe('vault: credentials injected at call time', () => {
     expect((await api('GET', `/v1/servers/${server.serverId}`)).body.hasCredential).toBe(false);
     const events = readLedger(h.dataDir).filter((e) => e.stream === `credential-${server.serverId}`);
     expect(events.map((e) => e.type)).toEqual(['CredentialSet', 'CredentialRemoved']);
+  });
+
+  it('warden credential (CLI): set from a file, rotate from standard input, show, remove, by slug; secrets never on the command line or in its output', async () => {
+    let accepted = new Set([CANARY.cliFile, CANARY.cliStdin]);
+    let open = true; // registered without a credential: the server lets discovery in, then asks for one
+    const gate = await gated('legacy', (req, url) => presented.bearer(req, url) ?? '(none)', (c) => open || accepted.has(c));
+    expect((await register('cli-managed', gate.url)).status).toBe(201);
+    open = false;
+    const cli = async (args: string[], input?: string) => {
+      const result = await runCli(['credential', ...args], { env: { WARDEN_API: h.url, WARDEN_KEY: h.adminKey }, input });
+      answers.push(result.stdout, result.stderr);
+      return result;
+    };
+    const fileDir = mkdtempSync(join(tmpdir(), 'warden-cli-credential-'));
+    const file = join(fileDir, 'credential.json');
+    writeFileSync(file, JSON.stringify({ scheme: 'bearer', token: CANARY.cliFile }), { mode: 0o600 });
+    const set = await cli(['set', 'cli-managed', '-f', file, '--json']);
+    expect(set).toMatchObject({ code: 0 });
+    expect(JSON.parse(set.stdout)).toMatchObject({ scheme: 'bearer', version: 1, fingerprint: expect.stringMatching(/^#[0-9a-f]{16}$/) });
+    expect(await echo('cli-managed', 'set by the CLI')).toEqual({ text: 'set by the CLI' });
+
+    const rotated = await cli(['rotate', 'cli-managed', '-f', '-', '--json'], `token: ${CANARY.cliStdin}\n`);
+    expect(rotated).toMatchObject({ code: 0 });
+    expect(JSON.parse(rotated.stdout)).toMatchObject({ scheme: 'bearer', version: 2 });
+    accepted = new Set([CANARY.cliStdin]);
+    expect(await echo('cli-managed', 'rotated by the CLI')).toEqual({ text: 'rotated by the CLI' });
+    expect((await cli(['show', 'cli-managed'])).stdout).toMatch(/^credential:\n.*"version": 2/s);
+
+    // Bad usage is 2 and changes nothing; a bad file is named, never quoted.
+    expect(await cli(['set', 'cli-managed'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs -f FILE/) });
+    expect((await cli(['set', 'cli-managed', '--token', CANARY.cliFile])).code).toBe(2);
+    writeFileSync(file, `{"scheme": "bearer", "token": "${CANARY.cliFile}`, { mode: 0o600 });
+    expect(await cli(['rotate', 'cli-managed', '-f', file])).toMatchObject({ code: 2, stderr: expect.stringMatching(/is not JSON or YAML/) });
+    expect(await cli(['show', 'no-such-server'])).toMatchObject({ code: 1, stdout: expect.stringMatching(/REGISTRY\.SERVER_UNKNOWN/) });
+    expect(JSON.parse((await cli(['show', 'cli-managed', '--json'])).stdout)).toMatchObject({ version: 2 });
+
+    expect((await cli(['remove', 'cli-managed'])).code).toBe(0);
+    expect(await cli(['show', 'cli-managed'])).toMatchObject({ code: 1, stdout: expect.stringMatching(/VAULT\.NO_CREDENTIAL/) });
+    rmSync(fileDir, { recursive: true, force: true });
   });
 
   it('leaves no canary anywhere: data directory (SQLite files and -wal as bytes), KEK directory but the KEK, logs, answers', async () => {

@@ -198,12 +198,13 @@ export interface CliResult {
 }
 
 /** Runs the compiled CLI as a user would, with pipes (not a TTY) for stdout and stderr. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+/** @param options.input what the CLI reads on its standard input (closed at once when absent). */
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CliResult> {
   if (!existsSync(CLI)) {
     throw new Error(`${CLI} is missing: the CLI must be compiled first (npm run build; npm test does it before jest)`);
   }
   return new Promise((resolvePromise) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [CLI, ...args],
       { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, ...options.env }, maxBuffer: 16 * 1024 * 1024 },
@@ -212,6 +213,7 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
         resolvePromise({ code, stdout: stdout.toString(), stderr: stderr.toString() });
       },
     );
+    child.stdin?.end(options.input ?? '');
   });
 }
 
