@@ -12,7 +12,7 @@ import { startModernMcpServer } from '../fixtures/modern-mcp-server';
 import { startSseMcpServer } from '../fixtures/sse-mcp-server';
 import { startOAuthTokenEndpoint, type OAuthTokenEndpoint } from '../fixtures/oauth-token-endpoint';
 import { CapturedLogs } from './support/captured-logs';
-import { dataDirFiles } from './support/data-dir-bytes';
+import { canaryPlaces, dataDirFiles, leaksOf } from './support/data-dir-bytes';
 import { startHarness, type ApiResponse, type Harness } from './support/gateway-harness';
 import { readLedger } from './support/ledger-reader';
 import { runCli } from './support/tamper';
@@ -345,17 +345,14 @@ describe('vault: credentials injected at call time', () => {
     const secrets = [...Object.values(CANARY), ...keyLines, ...oauth.issued, ...oauth.assertions];
     expect(oauth.assertions.length).toBeGreaterThan(0);
     const places = [
-      ...dataDirFiles(h.dataDir).map((f) => ({ where: f.file, text: f.bytes.toString('latin1') })),
+      ...canaryPlaces(h.dataDir, logs.text(), answers),
       ...readdirSync(kekDir)
         .filter((name) => name !== 'kek')
         .map((name) => ({ where: join(kekDir, name), text: readFileSync(join(kekDir, name), 'latin1') })),
-      { where: 'logs', text: logs.text() },
-      ...answers.map((text, i) => ({ where: `answer ${i}`, text })),
     ];
     expect(places.some((p) => p.where.endsWith('vault.db'))).toBe(true);
     expect(places.some((p) => p.where.endsWith('ledger.db-wal') || p.where.endsWith('ledger.db'))).toBe(true);
-    const leaks = secrets.flatMap((secret) => places.filter((p) => p.text.includes(secret)).map((p) => `${secret} in ${p.where}`));
-    expect(leaks).toEqual([]);
+    expect(leaksOf(secrets, places)).toEqual([]);
     expect(answers.length).toBeGreaterThan(20);
   });
 });

@@ -7,7 +7,7 @@ import { connectAgent, textOf, type Agent } from '../fixtures/agent-clients';
 import { ACCESS_TOKEN_TYPE, startAuthorizationServer, TOKEN_EXCHANGE_GRANT, type OAuthAuthorizationServer } from '../fixtures/oauth-authorization-server';
 import { startProtectedUpstream, type ProtectedMcpUpstream, type ProtectedUpstreamOptions } from '../fixtures/protected-mcp-upstream';
 import { CapturedLogs } from './support/captured-logs';
-import { dataDirFiles } from './support/data-dir-bytes';
+import { canaryPlaces, leaksOf } from './support/data-dir-bytes';
 import { startHarness, type ApiResponse, type Harness } from './support/gateway-harness';
 import { readLedger } from './support/ledger-reader';
 
@@ -329,13 +329,8 @@ describe('vault: mcp_oauth toward a protected MCP upstream', () => {
     const secrets = [...Object.values(CANARY), ...keyLines, ...servers.flatMap((s) => [...s.issued, ...s.assertions])];
     expect(servers.some((s) => s.assertions.length > 0)).toBe(true);
     expect(secrets.length).toBeGreaterThan(10);
-    const places = [
-      ...dataDirFiles(h.dataDir).map((f) => ({ where: f.file, text: f.bytes.toString('latin1') })),
-      { where: 'logs', text: logs.text() },
-      ...answers.map((text, i) => ({ where: `answer ${i}`, text })),
-    ];
+    const places = canaryPlaces(h.dataDir, logs.text(), answers);
     expect(places.some((p) => p.where.endsWith('vault.db'))).toBe(true);
-    const leaks = secrets.flatMap((secret) => places.filter((p) => p.text.includes(secret)).map((p) => `${secret.slice(0, 12)}… in ${p.where}`));
-    expect(leaks).toEqual([]);
+    expect(leaksOf(secrets, places)).toEqual([]);
   });
 });

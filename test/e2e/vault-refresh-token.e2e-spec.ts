@@ -9,7 +9,7 @@ import { presented, startCredentialGate, type CredentialGate } from '../fixtures
 import { startLegacyMcpServer, type LegacyMcpServer } from '../fixtures/legacy-mcp-server';
 import { startOAuthTokenEndpoint, type OAuthTokenEndpoint } from '../fixtures/oauth-token-endpoint';
 import { CapturedLogs } from './support/captured-logs';
-import { dataDirFiles } from './support/data-dir-bytes';
+import { canaryPlaces, leaksOf } from './support/data-dir-bytes';
 import { AdminApi, freePort, startHarness, type ApiResponse, type Harness } from './support/gateway-harness';
 import { readLedger } from './support/ledger-reader';
 
@@ -186,14 +186,9 @@ describe('vault: oauth_refresh_token (user-delegated tokens, rotated refresh tok
     await (gateway ?? h.gateway).app.get(CallRecorder).settled();
     const secrets = [...Object.values(CANARY), ...endpoint.refreshTokens.issued, ...endpoint.issued, ...publicEndpoint.issued];
     expect(endpoint.refreshTokens.issued.length).toBeGreaterThanOrEqual(3);
-    const places = [
-      ...dataDirFiles(h.dataDir).map((f) => ({ where: f.file, text: f.bytes.toString('latin1') })),
-      { where: 'logs', text: logs.text() },
-      ...answers.map((text, i) => ({ where: `answer ${i}`, text })),
-    ];
+    const places = canaryPlaces(h.dataDir, logs.text(), answers);
     expect(places.some((p) => p.where.endsWith('vault.db'))).toBe(true);
-    const leaks = secrets.flatMap((secret) => places.filter((p) => p.text.includes(secret)).map((p) => `${secret.slice(0, 12)}… in ${p.where}`));
-    expect(leaks).toEqual([]);
+    expect(leaksOf(secrets, places)).toEqual([]);
   });
 });
 

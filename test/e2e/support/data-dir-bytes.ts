@@ -32,3 +32,23 @@ export function orphanPayloads(dataDir: string): string[] {
     db.close();
   }
 }
+
+/** A place a secret must never be found in: a file's bytes (as latin1 text), the logs, an answer. */
+export interface SearchedPlace {
+  where: string;
+  text: string;
+}
+
+/** The data directory's files, the captured logs and every answer kept: where the canary searches look. */
+export function canaryPlaces(dataDir: string, logs: string, answers: readonly string[]): SearchedPlace[] {
+  return [
+    ...dataDirFiles(dataDir).map((f) => ({ where: f.file, text: f.bytes.toString('latin1') })),
+    { where: 'logs', text: logs },
+    ...answers.map((text, i) => ({ where: `answer ${i}`, text })),
+  ];
+}
+
+/** Each secret found in a place, as "<its first 12 characters>… in <place>" (the secret itself is not repeated). */
+export function leaksOf(secrets: readonly string[], places: readonly SearchedPlace[]): string[] {
+  return secrets.flatMap((secret) => places.filter((p) => p.text.includes(secret)).map((p) => `${secret.slice(0, 12)}… in ${p.where}`));
+}
