@@ -39,7 +39,7 @@ export class CredentialInjector {
     const active = this.activeVersionOf(serverId);
     if (!active) return undefined;
     const record = { org: active.org, serverId, version: active.version };
-    return this.inject(`${serverId}@${active.version}`, await this.open(record), upstreamUrl, this.storingRotation(record));
+    return this.inject(`${serverId}@${active.version}`, await this.open(record), upstreamUrl, record);
   }
 
   /** How a refresh token the authorization server rotated is stored (the vault sets it). */
@@ -93,7 +93,8 @@ export class CredentialInjector {
     };
   }
 
-  private async inject(key: string, credential: Credential, upstreamUrl: string | undefined, rotated?: RotatedRefreshToken): Promise<InjectedCredential> {
+  /** @param stored the stored version the credential is (none: not stored yet, a rotated refresh token then stays in memory for registration to store). */
+  private async inject(key: string, credential: Credential, upstreamUrl: string | undefined, stored?: CredentialRecord): Promise<InjectedCredential> {
     switch (credential.scheme) {
       case 'bearer':
         return { headers: { authorization: `Bearer ${credential.token}` }, query: {} };
@@ -104,8 +105,9 @@ export class CredentialInjector {
       case 'env':
         return { headers: {}, query: {}, env: { ...credential.variables } };
       case 'oauth_client_credentials':
+        return this.oauthBearer(key, credential, undefined);
       case 'oauth_refresh_token':
-        return this.oauthBearer(key, credential, rotated);
+        return this.oauthBearer(key, credential, stored && this.storingRotation(stored));
       case 'mcp_oauth':
         return this.mcpOAuth.inject(key, credential, upstreamUrl);
     }
