@@ -34,6 +34,12 @@ export class WardenMetrics implements Projection {
   private readonly callSeconds = new Histogram({ name: 'warden_tool_call_duration_seconds', help: 'Governed tools/call latency, end to end, by server and tool', labelNames: ['server', 'tool'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   private readonly upstreamSeconds = new Histogram({ name: 'warden_upstream_duration_seconds', help: 'Time the upstream took to answer a forwarded tools/call, by server and tool', labelNames: ['server', 'tool'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   private readonly commitSeconds = new Histogram({ name: 'warden_ledger_commit_duration_seconds', help: 'Time for a call decision to be durable in the ledger before forwarding', buckets: COMMIT_BUCKETS, registers: [this.registry] });
+  private readonly tokenRequests = new Counter({
+    name: 'warden_oauth_token_requests_total',
+    help: 'Token requests warden made for upstream credentials, by server, grant (client_credentials, refresh_token, token_exchange) and outcome (issued; rotated: issued with a new refresh token; refused: UPSTREAM.UNAUTHORIZED, e.g. a revoked grant; failed)',
+    labelNames: ['server', 'grant', 'outcome'],
+    registers: [this.registry],
+  });
   private readonly throttledRequests = new Counter({ name: 'warden_requests_throttled_total', help: 'Requests answered 429 LIMIT.SOURCE_THROTTLED (their address caused too many rejected requests), by surface (mcp, api)', labelNames: ['surface'], registers: [this.registry] });
   private readonly projectionLag = new Gauge({ name: 'warden_projection_lag_seconds', help: 'How long after it was signed the last event was applied to the read models', registers: [this.registry] });
   private readonly projectionPosition = new Gauge({ name: 'warden_projection_position', help: 'Global position of the last event applied to the read models', registers: [this.registry] });
@@ -83,6 +89,11 @@ export class WardenMetrics implements Projection {
     if (outcome === 'denied') return;
     this.callSeconds.observe({ server, tool }, seconds);
     if (upstreamSeconds !== undefined) this.upstreamSeconds.observe({ server, tool }, upstreamSeconds);
+  }
+
+  /** A token request for an upstream's credential, and how it ended (see warden_oauth_token_requests_total). */
+  tokenRequested(server: string, grant: string, outcome: string): void {
+    this.tokenRequests.inc({ server, grant, outcome });
   }
 
   /** A request refused by the per-source throttle, before any other work. */

@@ -14,6 +14,25 @@ export type TokenGrant = ClientCredentials | RefreshGrant;
  */
 export type RotatedRefreshToken = (rotated: RefreshGrant, issued: IssuedToken) => Promise<void>;
 
+/** A token request's grant and how it ended (issued; issued with a rotated refresh token; refused: UPSTREAM.UNAUTHORIZED; failed otherwise). */
+export type TokenGrantType = 'client_credentials' | 'refresh_token' | 'token_exchange';
+export type TokenRequestOutcome = 'issued' | 'rotated' | 'refused' | 'failed';
+/** Told of every token request warden makes, by server id (the metrics: warden_oauth_token_requests_total). */
+export type TokenRequestObserver = (serverId: string, grant: TokenGrantType, outcome: TokenRequestOutcome) => void;
+
+/** Runs a token request and tells `observe` how it ended (the server id is a token key's part before `@`). */
+export async function observedTokenRequest<T>(observe: TokenRequestObserver | undefined, key: string, grant: TokenGrantType, request: () => Promise<T>, rotated: (value: T) => boolean = () => false): Promise<T> {
+  const serverId = key.slice(0, Math.max(0, key.indexOf('@'))) || key;
+  try {
+    const value = await request();
+    observe?.(serverId, grant, rotated(value) ? 'rotated' : 'issued');
+    return value;
+  } catch (error) {
+    observe?.(serverId, grant, (error as { code?: string }).code === 'UPSTREAM.UNAUTHORIZED' ? 'refused' : 'failed');
+    throw error;
+  }
+}
+
 /**
  * OAuth 2.0 toward an upstream's token endpoint, called by warden: client credentials (RFC 6749
  * §4.4) or a refresh token (§6); the client authenticates with its secret, a private_key_jwt
@@ -34,18 +53,19 @@ export class OAuthTokens {
     private readonly timeoutMs: number,
     private readonly egress: TokenEgress,
     private readonly now: () => number = Date.now,
+    private readonly observe?: TokenRequestObserver,
   ) {
     this.cache = new TokenCache(now);
   }
 
   /** A valid token for this credential version (`key`), from the cache unless it is about to expire. */
   token(key: string, credential: TokenGrant, rotated?: RotatedRefreshToken): Promise<string> {
-    return this.cache.token(key, () => this.request(key, credential, rotated));
+    return this.cache.token(key, () => this.observed(key, credential, rotated));
   }
 
   /** After the upstream refused `refused`: a fresh token (unless another call got one already). */
   renew(key: string, credential: TokenGrant, refused: string, rotated?: RotatedRefreshToken): Promise<string> {
-    return this.cache.renew(key, refused, () => this.request(key, credential, rotated));
+    return this.cache.renew(key, refused, () => this.observed(key, credential, rotated));
   }
 
   /** The grant as it goes on after the server rotated its refresh token (for a credential not stored yet). */
@@ -62,6 +82,12 @@ export class OAuthTokens {
   forget(serverId: string): void {
     this.cache.forget(serverId);
     for (const key of this.rotatedGrants.keys()) if (key.startsWith(`${serverId}@`)) this.rotatedGrants.delete(key);
+  }
+
+  private observed(key: string, credential: TokenGrant, rotated: RotatedRefreshToken | undefined): Promise<IssuedToken> {
+    const grant = credential.scheme === 'oauth_client_credentials' ? 'client_credentials' : 'refresh_token';
+    const before = credential.scheme === 'oauth_refresh_token' ? (this.rotatedGrants.get(key) ?? credential).refreshToken : undefined;
+    return observedTokenRequest(this.observe, key, grant, () => this.request(key, credential, rotated), (issued) => before !== undefined && issued.refreshToken !== undefined && issued.refreshToken !== before);
   }
 
   private async request(key: string, credential: TokenGrant, rotated: RotatedRefreshToken | undefined): Promise<IssuedToken> {

@@ -7,7 +7,8 @@ import { CredentialVault } from './credential-vault';
 import { CredentialsReadModel } from './credentials.read-model';
 import { KEY_MANAGER, type KeyManager } from './key-manager/key-manager.port';
 import { McpOAuthClient } from './mcp-auth/mcp-oauth-client';
-import { OAuthTokens } from './oauth-tokens';
+import { WardenMetrics } from '../metrics/warden-metrics';
+import { OAuthTokens, type TokenRequestObserver } from './oauth-tokens';
 import { openVaultStore, vaultKeys } from './open-vault';
 import { VaultStore } from './vault-store';
 
@@ -21,8 +22,16 @@ import { VaultStore } from './vault-store';
   providers: [
     { provide: VaultStore, inject: [WARDEN_CONFIG], useFactory: (config: WardenConfig) => openVaultStore(config.dataDir) },
     { provide: KEY_MANAGER, inject: [WARDEN_CONFIG, VaultStore], useFactory: vaultKeys },
-    { provide: OAuthTokens, inject: [WARDEN_CONFIG, UpstreamPool], useFactory: (config: WardenConfig, pool: UpstreamPool) => new OAuthTokens(config.upstreamTimeoutMs, pool.egress) },
-    { provide: McpOAuthClient, inject: [WARDEN_CONFIG, UpstreamPool], useFactory: (config: WardenConfig, pool: UpstreamPool) => new McpOAuthClient(pool.egress, config.upstreamTimeoutMs) },
+    {
+      provide: OAuthTokens,
+      inject: [WARDEN_CONFIG, UpstreamPool, WardenMetrics],
+      useFactory: (config: WardenConfig, pool: UpstreamPool, metrics: WardenMetrics) => new OAuthTokens(config.upstreamTimeoutMs, pool.egress, Date.now, observerOf(metrics)),
+    },
+    {
+      provide: McpOAuthClient,
+      inject: [WARDEN_CONFIG, UpstreamPool, WardenMetrics],
+      useFactory: (config: WardenConfig, pool: UpstreamPool, metrics: WardenMetrics) => new McpOAuthClient(pool.egress, config.upstreamTimeoutMs, Date.now, observerOf(metrics)),
+    },
     CredentialsReadModel,
     {
       provide: CredentialInjector,
@@ -57,4 +66,9 @@ export class VaultCoreModule implements OnModuleInit, OnApplicationShutdown {
   onApplicationShutdown(): void {
     this.store.close();
   }
+}
+
+/** Token requests counted in warden_oauth_token_requests_total. */
+function observerOf(metrics: WardenMetrics): TokenRequestObserver {
+  return (server, grant, outcome) => metrics.tokenRequested(server, grant, outcome);
 }

@@ -118,6 +118,8 @@ describe('vault: mcp_oauth toward a protected MCP upstream', () => {
     expect(health.body.check).toMatchObject({ status: 'healthy' });
     expect(notes.refused).toBe(0);
     expect((await api('GET', `/v1/servers/${res.body.serverId}/credential`)).body).toMatchObject({ scheme: 'mcp_oauth', version: 1 });
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`^warden_oauth_token_requests_total\\{server="${res.body.serverId}",grant="client_credentials",outcome="issued"\\} [1-9]`, 'm'));
   });
 
   it('metadata only named by the 401 challenge: the first request goes without a token, the retry carries one', async () => {

@@ -35,6 +35,18 @@ describe('vault: oauth_refresh_token (user-delegated tokens, rotated refresh tok
   const answers: string[] = [];
   const logs = new CapturedLogs();
   let lastErrorMessage = '';
+  let delegatedId = '';
+  /** warden_oauth_token_requests_total for a server, by grant and outcome. */
+  const tokenRequests = async (serverId: string) => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const counts: Record<string, number> = {};
+    for (const line of text.split('\n')) {
+      const m = /^warden_oauth_token_requests_total\{(.*)\} (\d+)$/.exec(line);
+      if (!m || !m[1].includes(`server="${serverId}"`)) continue;
+      counts[`${/grant="([^"]+)"/.exec(m[1])![1]}/${/outcome="([^"]+)"/.exec(m[1])![1]}`] = Number(m[2]);
+    }
+    return counts;
+  };
 
   const CANARY = { clientId: 'cnryRefreshClient6Tg', clientSecret: 'cnryRefreshSecret2Xv', refreshToken: 'cnryRefreshTok9Lm4Pq', secondRefresh: 'cnrySecondRefresh3Nb', publicRefresh: 'cnryPublicRefresh7Wd' };
 
@@ -105,6 +117,7 @@ describe('vault: oauth_refresh_token (user-delegated tokens, rotated refresh tok
     expect(endpoint.forms.at(-1)).toEqual({ grant_type: 'refresh_token', scope: 'files:read' });
     expect(endpoint.refreshTokens.issued).toHaveLength(1);
     const serverId = res.body.serverId as string;
+    delegatedId = serverId;
     expect(credentialEvents(serverId).map((e) => [e.type, e.data.version])).toEqual([['CredentialSet', 1]]);
     const requests = endpoint.requests;
     for (const text of ['a', 'b', 'c']) expect(await echo('delegated', text)).toBe(text);
@@ -154,6 +167,11 @@ describe('vault: oauth_refresh_token (user-delegated tokens, rotated refresh tok
     expect(await echo('delegated', 'x')).toBe('refused: UPSTREAM.UNAUTHORIZED');
     expect(endpoint.requests - before).toBeLessThanOrEqual(2); // the refresh after the 401, and at most the retry's
     expect(lastErrorMessage).toMatch(/refused the refresh token/);
+    // Operators see it in /metrics (this process started at the restart: one rotation, then the refusal).
+    const counts = await tokenRequests(delegatedId);
+    expect(counts['refresh_token/rotated']).toBeGreaterThanOrEqual(1);
+    expect(counts['refresh_token/refused']).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(counts).every((k) => k.startsWith('refresh_token/'))).toBe(true);
   });
 
   it('a public client refreshes with its client_id alone; a refresh token that is not rotated stays the only version', async () => {

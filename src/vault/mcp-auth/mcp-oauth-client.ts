@@ -1,6 +1,7 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { InjectedCredential } from '../../upstream/upstream-credentials';
 import type { Credential } from '../credential-schemes';
+import { observedTokenRequest, type TokenRequestObserver } from '../oauth-tokens';
 import { TokenCache } from '../token-cache';
 import { parseAssertionKey } from '../client-assertion';
 import { requestToken, type ClientAuthentication, type IssuedToken, type TokenEgress } from '../token-endpoint';
@@ -33,6 +34,7 @@ export class McpOAuthClient {
     private readonly egress: TokenEgress,
     private readonly timeoutMs: number,
     private readonly now: () => number = Date.now,
+    private readonly observe?: TokenRequestObserver,
   ) {
     this.cache = new TokenCache(now);
     this.discovery = new McpAuthDiscovery(egress, timeoutMs, now);
@@ -45,7 +47,7 @@ export class McpOAuthClient {
     // No metadata at the well-known places: the first request goes without a token, and its 401 says where to look.
     if (!found) return { headers: {}, query: {}, refused: (challenge) => this.afterRefusal(key, credential, resource, challenge, undefined) };
     const tokenKey = cacheKey(key, found);
-    const token = await this.cache.token(tokenKey, () => this.issue(credential, found, this.challengedScope.get(tokenKey)));
+    const token = await this.cache.token(tokenKey, () => this.observedIssue(tokenKey, credential, found, this.challengedScope.get(tokenKey)));
     return { headers: bearer(token), query: {}, refused: (challenge) => this.afterRefusal(key, credential, resource, challenge, token) };
   }
 
@@ -61,9 +63,13 @@ export class McpOAuthClient {
     if (!found) throw authError('UPSTREAM.AUTH_DISCOVERY_FAILED', 'the upstream asked for a token but publishes no protected-resource metadata (RFC 9728)');
     const tokenKey = cacheKey(key, found);
     if (challenge?.scope) this.challengedScope.set(tokenKey, challenge.scope);
-    const fetch = () => this.issue(credential, found, this.challengedScope.get(tokenKey));
+    const fetch = () => this.observedIssue(tokenKey, credential, found, this.challengedScope.get(tokenKey));
     const token = refused === undefined ? await this.cache.token(tokenKey, fetch) : await this.cache.renew(tokenKey, refused, fetch);
     return { headers: bearer(token), query: {} };
+  }
+
+  private observedIssue(tokenKey: string, credential: McpOAuth, found: ResourceAuthorization, challengeScope: string | undefined): Promise<IssuedToken> {
+    return observedTokenRequest(this.observe, tokenKey, credential.tokenExchange ? 'token_exchange' : 'client_credentials', () => this.issue(credential, found, challengeScope));
   }
 
   private async issue(credential: McpOAuth, found: ResourceAuthorization, challengeScope: string | undefined): Promise<IssuedToken> {
